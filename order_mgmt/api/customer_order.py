@@ -1,0 +1,70 @@
+"""Actions on a Customer Order: what the form's buttons call, and the REST API
+(`POST /api/method/order_mgmt.api.customer_order.<name>`). Each checks the caller's permission."""
+
+import frappe
+from frappe import _
+
+from order_mgmt.rules import pipeline
+
+
+def _get_order(name: str, ptype: str):
+	if not frappe.db.exists("Customer Order", name):
+		frappe.throw(_("Customer Order {0} does not exist.").format(name), frappe.DoesNotExistError)
+	order = frappe.get_doc("Customer Order", name)
+	order.check_permission(ptype)
+	return order
+
+
+@frappe.whitelist(methods=["POST"])
+def confirm(name: str) -> dict:
+	"""Confirm (submit) the order: creates and submits its ERPNext Sales Order."""
+	order = _get_order(name, "submit")
+	if order.docstatus != 0:
+		frappe.throw(
+			_("Customer Order {0} is already {1}.").format(name, _(order.status)), title=_("Already Confirmed")
+		)
+	order.submit()
+	return status_summary(name)
+
+
+@frappe.whitelist(methods=["POST"])
+def cancel(name: str) -> dict:
+	"""Cancel the order: its reservations are released and its Sales Order cancelled."""
+	order = _get_order(name, "cancel")
+	if order.docstatus != 1:
+		frappe.throw(
+			_("Only a confirmed order can be canceled; {0} is {1}.").format(name, _(order.status)),
+			title=_("Cannot Cancel"),
+		)
+	order.cancel()
+	return status_summary(name)
+
+
+@frappe.whitelist(methods=["POST"])
+def set_status(name: str, status: str) -> dict:
+	"""Move the order to another status by hand (only moves the pipeline table allows)."""
+	order = _get_order(name, "write")
+	order.set_status(status)
+	return status_summary(name)
+
+
+@frappe.whitelist(methods=["POST"])
+def complete(name: str) -> dict:
+	"""Mark a shipped order as Delivered (done). Its tasks stay open."""
+	return set_status(name, pipeline.DELIVERED)
+
+
+@frappe.whitelist()
+def status_summary(name: str) -> dict:
+	"""The order's statuses and links, as the form's header and integrations show them."""
+	order = _get_order(name, "read")
+	return {
+		"name": order.name,
+		"status": order.status,
+		"docstatus": order.docstatus,
+		"probability": order.probability,
+		"sales_order": order.sales_order,
+		"grand_total": order.grand_total,
+		"currency": order.currency,
+		"manual_targets": pipeline.manual_targets(order.status) if order.docstatus < 2 else [],
+	}

@@ -1,0 +1,232 @@
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import flt, getdate, nowdate
+
+from order_mgmt import selling
+from order_mgmt.rules import pipeline
+from order_mgmt.rules.pipeline import Action
+
+
+class CustomerOrder(Document):
+	# begin: auto-generated types
+	# end: auto-generated types
+
+	def validate(self):
+		self.set_defaults()
+		self.validate_customer()
+		self.validate_dates()
+		self.validate_items()
+		self.validate_status_change()
+		self.reset_prices_of_changed_lines()
+		selling.apply_prices(self)
+		self.set_probability()
+
+	def before_submit(self):
+		if not self.items:
+			frappe.throw(_("Add at least one item before confirming the order."), title=_("No Items"))
+		missing = [str(d.idx) for d in self.items if not (d.delivery_date or self.delivery_date)]
+		if missing:
+			frappe.throw(
+				_("Rows {0}: set a delivery date on the line or a promised delivery date on the order.").format(
+					", ".join(missing)
+				),
+				title=_("Delivery Date Missing"),
+			)
+		previous = self.get_doc_before_save()
+		self.assert_transition(previous.status if previous else self.status, pipeline.CONFIRMED, Action.CONFIRM)
+		self.status = pipeline.CONFIRMED
+		self.set_probability()
+
+	def on_submit(self):
+		so = selling.make_sales_order(self)
+		self.db_set("sales_order", so.name)
+		# link each line to its Sales Order line (same order of lines)
+		for line, so_line in zip(self.items, so.items, strict=True):
+			line.db_set("so_detail", so_line.name, update_modified=False)
+
+	def before_cancel(self):
+		self.assert_transition(self.status, pipeline.CANCELED, Action.CANCEL)
+		if not self.sales_order:
+			return
+		per_delivered, per_billed, so_status = frappe.db.get_value(
+			"Sales Order", self.sales_order, ["per_delivered", "per_billed", "status"]
+		)
+		if flt(per_delivered) or flt(per_billed):
+			frappe.throw(
+				_(
+					"Customer Order {0} cannot be canceled: its Sales Order {1} is already delivered {2}% and billed {3}%. Cancel the Delivery Notes and Sales Invoices first."
+				).format(self.name, self.sales_order, flt(per_delivered, 2), flt(per_billed, 2)),
+				title=_("Cannot Cancel"),
+			)
+
+	def on_cancel(self):
+		if self.sales_order:
+			so = frappe.get_doc("Sales Order", self.sales_order)
+			if so.docstatus == 1:
+				so.flags.ignore_permissions = True
+				# ERPNext releases the order's stock reservations when its Sales Order is cancelled
+				so.cancel()
+		self.db_set({"status": pipeline.CANCELED, "probability": self.status_probability(pipeline.CANCELED)})
+
+	def before_update_after_submit(self):
+		self.validate_dates()
+		self.validate_status_change()
+		self.set_probability()
+
+	# --- validation -------------------------------------------------------------------------------
+
+	def set_defaults(self):
+		if not self.company:
+			self.company = frappe.defaults.get_user_default("Company") or frappe.db.get_single_value(
+				"Global Defaults", "default_company"
+			)
+		if not self.status:
+			self.status = pipeline.QUOTATION
+		if self.is_new() and self.status not in pipeline.DRAFT_STATUSES:
+			frappe.throw(
+				_("A new order starts as {0} or {1}, not {2}.").format(
+					_(pipeline.QUOTATION), _(pipeline.WAITING_FOR_CONFIRMATION), _(self.status)
+				),
+				title=_("Status Not Allowed"),
+			)
+		if not self.period_from:
+			self.period_from = self.order_date
+		for d in self.items:
+			if not d.delivery_date and self.delivery_date:
+				d.delivery_date = self.delivery_date
+			if not d.warehouse and self.set_warehouse:
+				d.warehouse = self.set_warehouse
+
+	def validate_customer(self):
+		if frappe.db.get_value("Customer", self.customer, "disabled"):
+			frappe.throw(
+				_("Customer {0} is disabled: choose an active customer.").format(frappe.bold(self.customer)),
+				title=_("Disabled Customer"),
+			)
+
+	def validate_dates(self):
+		order_date = getdate(self.order_date or nowdate())
+		if self.delivery_date and getdate(self.delivery_date) < order_date:
+			frappe.throw(
+				_("The promised delivery date {0} is before the order date {1}.").format(
+					frappe.format(self.delivery_date, "Date"), frappe.format(self.order_date, "Date")
+				),
+				title=_("Invalid Delivery Date"),
+			)
+		if self.period_from and self.period_to and getdate(self.period_to) < getdate(self.period_from):
+			frappe.throw(
+				_("The implementation period ends ({0}) before it starts ({1}).").format(
+					frappe.format(self.period_to, "Date"), frappe.format(self.period_from, "Date")
+				),
+				title=_("Invalid Implementation Period"),
+			)
+		for d in self.items:
+			if d.delivery_date and getdate(d.delivery_date) < order_date:
+				frappe.throw(
+					_("Row {0}: the delivery date {1} is before the order date {2}.").format(
+						d.idx, frappe.format(d.delivery_date, "Date"), frappe.format(self.order_date, "Date")
+					),
+					title=_("Invalid Delivery Date"),
+				)
+
+	def validate_items(self):
+		for d in self.items:
+			if flt(d.qty) <= 0:
+				frappe.throw(
+					_("Row {0}: Quantity must be greater than 0.").format(d.idx), title=_("Invalid Quantity")
+				)
+			if flt(d.rate) < 0:
+				frappe.throw(_("Row {0}: Rate cannot be negative.").format(d.idx), title=_("Invalid Rate"))
+			if not 0 <= flt(d.discount_percentage) <= 100:
+				frappe.throw(
+					_("Row {0}: Discount must be between 0 and 100%.").format(d.idx),
+					title=_("Invalid Discount"),
+				)
+		if not 0 <= flt(self.additional_discount_percentage) <= 100:
+			frappe.throw(
+				_("The additional discount must be between 0 and 100%."), title=_("Invalid Discount")
+			)
+		item_codes = list({d.item_code for d in self.items if d.item_code})
+		if not item_codes:
+			return
+		item = frappe.qb.DocType("Item")
+		rows = (
+			frappe.qb.from_(item)
+			.select(item.name, item.disabled, item.is_sales_item, item.has_variants, item.end_of_life)
+			.where(item.name.isin(item_codes))
+		).run(as_dict=True)
+		found = {r.name: r for r in rows}
+		today = getdate(nowdate())
+		for d in self.items:
+			r = found.get(d.item_code)
+			if not r:
+				frappe.throw(
+					_("Row {0}: Item {1} does not exist.").format(d.idx, frappe.bold(d.item_code)),
+					title=_("Unknown Item"),
+				)
+			if r.disabled or (r.end_of_life and getdate(r.end_of_life) <= today):
+				frappe.throw(
+					_("Row {0}: Item {1} is disabled or at its end of life.").format(
+						d.idx, frappe.bold(d.item_code)
+					),
+					title=_("Disabled Item"),
+				)
+			if not r.is_sales_item:
+				frappe.throw(
+					_("Row {0}: Item {1} is not a sales item.").format(d.idx, frappe.bold(d.item_code)),
+					title=_("Not a Sales Item"),
+				)
+			if r.has_variants:
+				frappe.throw(
+					_("Row {0}: Item {1} is a template: choose one of its variants.").format(
+						d.idx, frappe.bold(d.item_code)
+					),
+					title=_("Template Item"),
+				)
+
+	def validate_status_change(self):
+		"""A status typed or dragged by a user must be a manual move of the table."""
+		previous = self.get_doc_before_save()
+		if not previous or previous.status == self.status or self.flags.status_action:
+			return
+		self.assert_transition(previous.status, self.status, Action.MANUAL)
+		if self.status == pipeline.DELIVERED:
+			self.completed_on = nowdate()
+
+	def reset_prices_of_changed_lines(self):
+		"""A line whose item or unit changed is priced afresh, as ERPNext's form does."""
+		previous = self.get_doc_before_save()
+		if not previous:
+			return
+		before = {d.name: d for d in previous.items}
+		for d in self.items:
+			old = before.get(d.name)
+			if old and (old.item_code != d.item_code or (old.uom and d.uom and old.uom != d.uom)):
+				d.price_list_rate = d.rate = d.discount_percentage = None
+				if old.uom == d.uom:
+					d.uom = None
+
+	@staticmethod
+	def assert_transition(current, target, action):
+		verdict = pipeline.check_transition(current, target, action)
+		if not verdict.allowed:
+			frappe.throw(_(verdict.reason), title=_("Status Not Allowed"))
+
+	# --- status -------------------------------------------------------------------------------------
+
+	@staticmethod
+	def status_probability(status):
+		return pipeline.DEFAULT_PROBABILITY.get(status, 0)
+
+	def set_probability(self):
+		self.probability = self.status_probability(self.status)
+
+	def set_status(self, status, action=Action.MANUAL):
+		"""Move the order to `status` if the table allows `action` to; saves the order."""
+		self.assert_transition(self.status, status, action)
+		self.status = status
+		self.flags.status_action = action
+		if status == pipeline.DELIVERED:
+			self.completed_on = nowdate()
+		self.save()

@@ -1,0 +1,174 @@
+"""The order pipeline (R2): statuses and the one table of allowed transitions.
+
+Pure Python, no Frappe import. Controllers ask this module whether a move is allowed and which
+automatic status the facts of an order call for; they never decide it themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+QUOTATION = "Quotation"
+WAITING_FOR_CONFIRMATION = "Waiting for Confirmation"
+CONFIRMED = "Confirmed"
+WAITING_FOR_PRODUCTION = "Waiting for Production"
+IN_PRODUCTION = "In Production"
+READY_FOR_SHIPMENT = "Ready for Shipment"
+SHIPPED = "Shipped"
+DELIVERED = "Delivered"
+CANCELED = "Canceled"
+ARCHIVED = "Archived"
+
+#: Every status, in pipeline order (the order of the Select field and of the kanban columns).
+STATUSES: tuple[str, ...] = (
+	QUOTATION,
+	WAITING_FOR_CONFIRMATION,
+	CONFIRMED,
+	WAITING_FOR_PRODUCTION,
+	IN_PRODUCTION,
+	READY_FOR_SHIPMENT,
+	SHIPPED,
+	DELIVERED,
+	CANCELED,
+	ARCHIVED,
+)
+
+#: Statuses of an order that is still a draft (docstatus 0).
+DRAFT_STATUSES = frozenset({QUOTATION, WAITING_FOR_CONFIRMATION})
+#: Statuses set by the app from the ERPNext documents of the order, never by a user.
+AUTOMATIC_STATUSES = frozenset({WAITING_FOR_PRODUCTION, IN_PRODUCTION, READY_FOR_SHIPMENT, SHIPPED})
+#: Statuses an automatic recompute must never replace.
+FINAL_STATUSES = frozenset({DELIVERED, CANCELED, ARCHIVED})
+#: Statuses of an order that is confirmed and not finished: the automatic recompute works on these.
+OPEN_STATUSES = frozenset({CONFIRMED}) | AUTOMATIC_STATUSES
+
+#: Default win probability (%) per status, used by forecasts (configurable in the settings).
+DEFAULT_PROBABILITY: dict[str, int] = {
+	QUOTATION: 10,
+	WAITING_FOR_CONFIRMATION: 50,
+	CONFIRMED: 100,
+	WAITING_FOR_PRODUCTION: 100,
+	IN_PRODUCTION: 100,
+	READY_FOR_SHIPMENT: 100,
+	SHIPPED: 100,
+	DELIVERED: 100,
+	CANCELED: 0,
+	ARCHIVED: 0,
+}
+
+
+class Action(str, Enum):
+	"""Who or what moves the order."""
+
+	#: a user changes the status by hand (form button, kanban drag, REST)
+	MANUAL = "manual"
+	#: the order is submitted (Confirm)
+	CONFIRM = "confirm"
+	#: the order is cancelled (docstatus 2)
+	CANCEL = "cancel"
+	#: the app recomputes the status from ERPNext documents
+	AUTOMATIC = "automatic"
+	#: the archive job
+	ARCHIVE = "archive"
+
+
+_ACTIVE = (CONFIRMED, *sorted(AUTOMATIC_STATUSES, key=STATUSES.index))
+
+#: The one table: (from, to) -> the action that may make that move.
+TRANSITIONS: dict[tuple[str, str], Action] = {
+	(QUOTATION, WAITING_FOR_CONFIRMATION): Action.MANUAL,
+	(WAITING_FOR_CONFIRMATION, QUOTATION): Action.MANUAL,
+	(QUOTATION, CONFIRMED): Action.CONFIRM,
+	(WAITING_FOR_CONFIRMATION, CONFIRMED): Action.CONFIRM,
+	# the automatic steps move freely among the confirmed, unfinished statuses (some may be skipped,
+	# and a cancelled Delivery Note or Work Order moves the order back)
+	**{(a, b): Action.AUTOMATIC for a in _ACTIVE for b in _ACTIVE if a != b},
+	# cancelling a confirmed order (reservations released, Sales Order cancelled)
+	**{(a, CANCELED): Action.CANCEL for a in _ACTIVE},
+	# Delivered confirms that the customer received everything: only after Shipped
+	(SHIPPED, DELIVERED): Action.MANUAL,
+	(DELIVERED, ARCHIVED): Action.ARCHIVE,
+	(CANCELED, ARCHIVED): Action.ARCHIVE,
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+	allowed: bool
+	reason: str = ""
+
+
+def check_transition(current: str, target: str, action: Action) -> Verdict:
+	"""May `action` move an order from `current` to `target`? A reason (English, to be translated by
+	the caller) comes with every refusal."""
+	if current not in STATUSES:
+		return Verdict(False, f"Unknown status {current}")
+	if target not in STATUSES:
+		return Verdict(False, f"Unknown status {target}")
+	if current == target:
+		return Verdict(True)
+	allowed = TRANSITIONS.get((current, target))
+	if allowed == action:
+		return Verdict(True)
+	if current == CANCELED:
+		return Verdict(False, "A canceled order cannot be restored: amend it to make a new order")
+	if current == ARCHIVED:
+		return Verdict(False, "An archived order cannot change its status")
+	if target == DELIVERED:
+		return Verdict(False, "An order can be Delivered only after it is Shipped")
+	if target == CONFIRMED and current in DRAFT_STATUSES:
+		return Verdict(False, "Confirm the order by submitting it")
+	if target in AUTOMATIC_STATUSES and action == Action.MANUAL:
+		return Verdict(False, f"{target} is set automatically from the order's ERPNext documents")
+	return Verdict(False, f"An order cannot move from {current} to {target}")
+
+
+def manual_targets(current: str) -> list[str]:
+	"""Statuses a user may move an order to by hand from `current` (for buttons and the board)."""
+	return [b for (a, b), act in TRANSITIONS.items() if a == current and act == Action.MANUAL]
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+	"""What the automatic statuses are computed from (gathered by the adapters)."""
+
+	#: quantity ordered, reserved (held by reservation entries, net of deliveries) and delivered, in
+	#: stock units, summed over the order's stock lines
+	ordered_qty: float = 0.0
+	reserved_qty: float = 0.0
+	delivered_qty: float = 0.0
+	#: reserved quantity that is physically in stock (not waiting for a receipt)
+	reserved_in_stock_qty: float | None = None
+	#: work orders for the order: how many, how many submitted (planned), how many started
+	work_orders: int = 0
+	work_orders_planned: int = 0
+	work_orders_started: int = 0
+	#: quantity still to be produced by the order's submitted work orders (booked to the order)
+	production_qty: float = 0.0
+	#: the order has stock lines at all (a pure service order only moves by hand)
+	has_stock_items: bool = True
+
+
+def automatic_status(current: str, facts: OrderFacts) -> str:
+	"""The status the facts call for. Draft and final statuses are kept as they are."""
+	if current not in OPEN_STATUSES:
+		return current
+	eps = 1e-9
+	if not facts.has_stock_items:
+		return CONFIRMED
+	if facts.ordered_qty > eps and facts.delivered_qty >= facts.ordered_qty - eps:
+		return SHIPPED
+	pending = facts.ordered_qty - facts.delivered_qty
+	in_stock = facts.reserved_qty if facts.reserved_in_stock_qty is None else facts.reserved_in_stock_qty
+	if pending > eps and in_stock >= pending - eps:
+		return READY_FOR_SHIPMENT
+	if facts.work_orders_started:
+		return IN_PRODUCTION
+	if (
+		facts.work_orders
+		and facts.work_orders_planned >= facts.work_orders
+		and facts.reserved_qty + facts.production_qty >= pending - eps
+	):
+		return WAITING_FOR_PRODUCTION
+	return CONFIRMED

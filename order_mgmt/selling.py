@@ -1,0 +1,147 @@
+"""The Customer Order's bridge to ERPNext's Sales Order.
+
+Prices, discounts, pricing rules, taxes and totals are ERPNext's own: an unsaved Sales Order is built from
+the order, ERPNext prices it (`set_missing_values` + `calculate_taxes_and_totals`), and the results are
+copied back. Confirming the order inserts and submits that same Sales Order, so both carry the same
+figures to the cent.
+"""
+
+import frappe
+from frappe import _
+from frappe.utils import flt
+
+#: header fields the Sales Order computes and the order shows
+HEADER_RESULTS = (
+	"currency",
+	"conversion_rate",
+	"selling_price_list",
+	"taxes_and_charges",
+	"total_qty",
+	"total",
+	"net_total",
+	"total_taxes_and_charges",
+	"apply_discount_on",
+	"additional_discount_percentage",
+	"discount_amount",
+	"grand_total",
+	"rounding_adjustment",
+	"rounded_total",
+	"in_words",
+)
+#: line fields the Sales Order computes and the order's lines show
+ITEM_RESULTS = (
+	"item_name",
+	"uom",
+	"conversion_factor",
+	"stock_uom",
+	"stock_qty",
+	"price_list_rate",
+	"discount_percentage",
+	"discount_amount",
+	"rate",
+	"amount",
+	"net_rate",
+	"net_amount",
+	"pricing_rules",
+	"warehouse",
+	"delivery_date",
+)
+#: tax row fields shown on the order
+TAX_RESULTS = (
+	"charge_type",
+	"row_id",
+	"account_head",
+	"description",
+	"included_in_print_rate",
+	"cost_center",
+	"rate",
+	"tax_amount",
+	"total",
+	"tax_amount_after_discount_amount",
+	"base_tax_amount",
+	"base_total",
+)
+
+
+def _none_if_empty(value):
+	return value or None
+
+
+def build_sales_order(order):
+	"""An unsaved Sales Order carrying the order's customer, items, prices and taxes, priced by ERPNext."""
+	so = frappe.new_doc("Sales Order")
+	so.update(
+		{
+			"customer": order.customer,
+			"company": order.company,
+			"transaction_date": order.order_date,
+			"delivery_date": order.delivery_date,
+			"order_type": "Sales",
+			"currency": _none_if_empty(order.currency),
+			"selling_price_list": _none_if_empty(order.selling_price_list),
+			"taxes_and_charges": _none_if_empty(order.taxes_and_charges),
+			"set_warehouse": _none_if_empty(order.set_warehouse),
+			"apply_discount_on": order.apply_discount_on or "Grand Total",
+			"additional_discount_percentage": flt(order.additional_discount_percentage),
+			"discount_amount": flt(order.discount_amount),
+			"project": _none_if_empty(order.project),
+			"customer_order": None if order.is_new() else order.name,
+		}
+	)
+	for line in order.items:
+		so.append(
+			"items",
+			{
+				"item_code": line.item_code,
+				"qty": line.qty,
+				"uom": _none_if_empty(line.uom),
+				"warehouse": line.warehouse or order.set_warehouse or None,
+				"delivery_date": line.delivery_date or order.delivery_date,
+				# a price the user or ERPNext already set is kept; an empty one is looked up
+				"price_list_rate": _none_if_empty(line.price_list_rate),
+				"discount_percentage": _none_if_empty(line.discount_percentage),
+				"rate": _none_if_empty(line.rate),
+			},
+		)
+	so.set_missing_values(for_validate=True)
+	so.calculate_taxes_and_totals()
+	return so
+
+
+def apply_prices(order, so=None):
+	"""Price the order the ERPNext way and copy the results onto it."""
+	so = so or build_sales_order(order)
+	for field in HEADER_RESULTS:
+		order.set(field, so.get(field))
+	for line, so_line in zip(order.items, so.items, strict=True):
+		for field in ITEM_RESULTS:
+			line.set(field, so_line.get(field))
+	order.set("taxes", [])
+	for tax in so.get("taxes"):
+		order.append("taxes", {field: tax.get(field) for field in TAX_RESULTS})
+	return so
+
+
+def make_sales_order(order):
+	"""Insert and submit the order's Sales Order (on confirm). Returns it."""
+	if order.sales_order:
+		frappe.throw(
+			_("Customer Order {0} is already confirmed with Sales Order {1}").format(
+				order.name, order.sales_order
+			),
+			title=_("Already Confirmed"),
+		)
+	so = build_sales_order(order)
+	# the same figures as the order shows, or the confirmation is refused
+	if flt(so.grand_total, 2) != flt(order.grand_total, 2):
+		frappe.throw(
+			_("Prices changed since the order was saved (grand total {0} now {1}). Save the order again.").format(
+				order.grand_total, so.grand_total
+			),
+			title=_("Prices Changed"),
+		)
+	# the Sales Order is the consequence of confirming the order: the right to confirm it is checked
+	so.flags.ignore_permissions = True
+	so.insert()
+	so.submit()
+	return so
