@@ -70,6 +70,9 @@ def _none_if_empty(value):
 def build_sales_order(order):
 	"""An unsaved Sales Order carrying the order's customer, items, prices and taxes, priced by ERPNext."""
 	so = frappe.new_doc("Sales Order")
+	# an internal calculation on behalf of an order the caller may edit: the caller's rights on the order
+	# were checked; ERPNext's party lookup would otherwise ask for rights on Customer as well
+	so.flags.ignore_permissions = True
 	so.update(
 		{
 			"customer": order.customer,
@@ -104,6 +107,8 @@ def build_sales_order(order):
 			},
 		)
 	so.set_missing_values(for_validate=True)
+	# the template's tax lines (the company's default template when none is chosen), as a new Sales Order
+	so.set_taxes()
 	so.calculate_taxes_and_totals()
 	return so
 
@@ -140,8 +145,7 @@ def make_sales_order(order):
 			),
 			title=_("Prices Changed"),
 		)
-	# the Sales Order is the consequence of confirming the order: the right to confirm it is checked
-	so.flags.ignore_permissions = True
+	# the Sales Order is the consequence of confirming the order: the right to confirm it was checked
 	so.insert()
 	so.submit()
 	return so

@@ -1,0 +1,132 @@
+"""Small helpers that make the records a test needs (rolled back with the test)."""
+
+import frappe
+from frappe.utils import add_days, nowdate
+
+
+def company() -> str:
+	return frappe.db.get_single_value("Global Defaults", "default_company") or frappe.get_all(
+		"Company", pluck="name", limit=1
+	)[0]
+
+
+def warehouse() -> str:
+	abbr = frappe.get_cached_value("Company", company(), "abbr")
+	return f"Stores - {abbr}"
+
+
+def _leaf(doctype: str) -> str:
+	return frappe.db.get_value(doctype, {"is_group": 0}, "name", order_by="creation")
+
+
+def make_customer(**kw) -> str:
+	doc = frappe.get_doc(
+		{
+			"doctype": "Customer",
+			"customer_name": kw.pop("customer_name", None) or f"_T Customer {frappe.generate_hash(length=8)}",
+			"customer_group": _leaf("Customer Group"),
+			"territory": _leaf("Territory"),
+			**kw,
+		}
+	).insert()
+	return doc.name
+
+
+def make_item(price: float | None = None, stock_item: bool = True, **kw) -> str:
+	code = kw.pop("item_code", None) or f"_T-ITEM-{frappe.generate_hash(length=8)}"
+	frappe.get_doc(
+		{
+			"doctype": "Item",
+			"item_code": code,
+			"item_name": code,
+			"item_group": _leaf("Item Group"),
+			"stock_uom": "Nos",
+			"is_stock_item": 1 if stock_item else 0,
+			"is_sales_item": 1,
+			"valuation_rate": 10,
+			**kw,
+		}
+	).insert()
+	if price is not None:
+		frappe.get_doc(
+			{"doctype": "Item Price", "item_code": code, "price_list": "Standard Selling", "price_list_rate": price}
+		).insert()
+	return code
+
+
+def make_pricing_rule(item_code: str, discount: float) -> str:
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Pricing Rule",
+				"title": f"_T {discount}% on {item_code}",
+				"apply_on": "Item Code",
+				"items": [{"item_code": item_code}],
+				"selling": 1,
+				"company": company(),
+				"rate_or_discount": "Discount Percentage",
+				"discount_percentage": discount,
+			}
+		)
+		.insert()
+		.name
+	)
+
+
+def make_tax_template(rate: float) -> str:
+	account = frappe.db.get_value(
+		"Account", {"company": company(), "account_type": "Tax", "is_group": 0}, "name"
+	) or frappe.db.get_value("Account", {"company": company(), "root_type": "Liability", "is_group": 0}, "name")
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Sales Taxes and Charges Template",
+				"title": f"_T VAT {rate} {frappe.generate_hash(length=6)}",
+				"company": company(),
+				"taxes": [
+					{
+						"charge_type": "On Net Total",
+						"account_head": account,
+						"description": f"VAT {rate}%",
+						"rate": rate,
+					}
+				],
+			}
+		)
+		.insert()
+		.name
+	)
+
+
+def make_order(items: list[dict] | None = None, save: bool = True, **kw):
+	"""A draft Customer Order; `items` rows are dicts (item_code, qty, …)."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Customer Order",
+			"customer": kw.pop("customer", None) or make_customer(),
+			"company": company(),
+			"order_date": nowdate(),
+			"delivery_date": add_days(nowdate(), 10),
+			"set_warehouse": warehouse(),
+			"items": items if items is not None else [{"item_code": make_item(price=100), "qty": 1}],
+			**kw,
+		}
+	)
+	if save:
+		doc.insert()
+	return doc
+
+
+def add_stock(item_code: str, qty: float, rate: float = 10):
+	from erpnext.stock.doctype.stock_entry.stock_entry_utils import make_stock_entry
+
+	return make_stock_entry(item_code=item_code, target=warehouse(), qty=qty, rate=rate, company=company())
+
+
+def make_user(*roles: str) -> str:
+	email = f"_t_{frappe.generate_hash(length=8)}@example.com"
+	user = frappe.get_doc(
+		{"doctype": "User", "email": email, "first_name": "Test", "send_welcome_email": 0}
+	).insert()
+	user.add_roles(*roles)
+	return email
