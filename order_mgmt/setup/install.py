@@ -30,12 +30,24 @@ def get_custom_fields() -> dict[str, list[dict]]:
 def after_install():
 	make_roles()
 	make_custom_fields()
+	make_settings()
 	frappe.db.commit()
 
 
 def after_migrate():
 	make_roles()
 	make_custom_fields()
+	make_settings()
+
+
+def make_settings():
+	"""Default probabilities per status; values an administrator changed are kept."""
+	settings = frappe.get_single("Order Management Settings")
+	before = len(settings.probabilities)
+	settings.add_missing_probabilities()
+	if len(settings.probabilities) != before or settings.is_new():
+		settings.flags.ignore_permissions = True
+		settings.save()
 
 
 def before_uninstall():

@@ -217,7 +217,11 @@ class CustomerOrder(Document):
 
 	@staticmethod
 	def status_probability(status):
-		return pipeline.DEFAULT_PROBABILITY.get(status, 0)
+		from order_mgmt.order_mgmt.doctype.order_management_settings.order_management_settings import (
+			get_probabilities,
+		)
+
+		return get_probabilities().get(status, 0)
 
 	def set_probability(self):
 		self.probability = self.status_probability(self.status)
