@@ -18,8 +18,63 @@ before_uninstall = "order_mgmt.setup.install.before_uninstall"
 
 # Document events on ERPNext's doctypes: one module per document, no logic here
 # ------------------------------------------------------------------------------
-doc_events = {}
+_events = "order_mgmt.overrides.events"
+doc_events = {
+	"Sales Order": {
+		"on_update_after_submit": f"{_events}.sales_order_changed",
+		"on_change": f"{_events}.sales_order_changed",
+	},
+	"Delivery Note": {
+		"before_submit": f"{_events}.delivery_note_before_submit",
+		"on_submit": f"{_events}.delivery_note_changed",
+		"on_cancel": f"{_events}.delivery_note_changed",
+	},
+	"Sales Invoice": {
+		"on_submit": f"{_events}.sales_invoice_changed",
+		"on_cancel": f"{_events}.sales_invoice_changed",
+	},
+	"Payment Entry": {
+		"on_submit": f"{_events}.payment_entry_changed",
+		"on_cancel": f"{_events}.payment_entry_changed",
+	},
+	"Stock Reservation Entry": {
+		"before_submit": f"{_events}.stock_reservation_before_submit",
+		"on_submit": f"{_events}.stock_reservation_changed",
+		"on_cancel": f"{_events}.stock_reservation_changed",
+		"on_update_after_submit": f"{_events}.stock_reservation_changed",
+	},
+}
+
+# The order's workspace and who may plan it (R8, R9, R15): order_mgmt.planning, order_mgmt.permissions
+# -----------------------------------------------------------------------------------------------------
+doc_events.update(
+	{
+		"Task": {
+			"validate": "order_mgmt.permissions.validate_task",
+			"on_update": "order_mgmt.planning.task_changed",
+		},
+		"Timesheet": {
+			"on_submit": "order_mgmt.planning.timesheet_changed",
+			"on_cancel": "order_mgmt.planning.timesheet_changed",
+		},
+	}
+)
+has_permission = {
+	"Task": "order_mgmt.permissions.task_has_permission",
+	"Order Meeting": "order_mgmt.permissions.meeting_has_permission",
+}
+doctype_js = {"Customer Order": "public/js/customer_order_workspace.js"}
 
 # Desk
 # ----
 doctype_list_js = {}
+
+# Print formats (R13): helpers the Jinja templates call (order_mgmt.printing)
+# ---------------------------------------------------------------------------
+jinja = {
+	"methods": [
+		"order_mgmt.printing.order_mgmt_addresses",
+		"order_mgmt.printing.order_mgmt_invoice_orders",
+		"order_mgmt.printing.order_mgmt_payment_state",
+	]
+}

@@ -4,12 +4,38 @@ import frappe
 from frappe import _
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
+from order_mgmt.setup.desk import remove_desk_setup, setup_desk
+from order_mgmt.setup.workspace import remove_workspace_setup, setup_workspace
+
 ROLES = ("Order Manager", "Order User")
 
 
 def get_custom_fields() -> dict[str, list[dict]]:
 	"""Fields the app adds to ERPNext's doctypes: the link back to the Customer Order."""
 	return {
+		# the order's workspace (R8, R9): tasks of an order, and the methodology step a task was made from
+		"Task": [
+			{
+				"fieldname": "customer_order",
+				"label": "Customer Order",
+				"fieldtype": "Link",
+				"options": "Customer Order",
+				"insert_after": "project",
+				"search_index": 1,
+				"in_standard_filter": 1,
+				"translatable": 0,
+			},
+			{
+				"fieldname": "methodology_step",
+				"label": "Methodology Step",
+				"fieldtype": "Data",
+				"insert_after": "customer_order",
+				"read_only": 1,
+				"no_copy": 1,
+				"translatable": 0,
+				"description": "Methodology::Step ID this task was added from (adding tasks again skips it).",
+			},
+		],
 		"Sales Order": [
 			{
 				"fieldname": "customer_order",
@@ -30,14 +56,31 @@ def get_custom_fields() -> dict[str, list[dict]]:
 def after_install():
 	make_roles()
 	make_custom_fields()
+	setup_workspace()
 	make_settings()
+	enable_stock_reservation()
+	setup_desk()
 	frappe.db.commit()
 
 
 def after_migrate():
 	make_roles()
 	make_custom_fields()
+	setup_workspace()
 	make_settings()
+	setup_desk()
+
+
+def enable_stock_reservation():
+	"""Reservations are ERPNext's Stock Reservation Entries: switch them on (partial reservation allowed).
+	Only at install: an administrator who turns them off later is not overruled by migrate."""
+	settings = frappe.get_single("Stock Settings")
+	if settings.enable_stock_reservation and settings.allow_partial_reservation:
+		return
+	settings.enable_stock_reservation = 1
+	settings.allow_partial_reservation = 1
+	settings.flags.ignore_permissions = True
+	settings.save()
 
 
 def make_settings():
@@ -52,6 +95,8 @@ def make_settings():
 
 def before_uninstall():
 	delete_custom_fields()
+	remove_workspace_setup()
+	remove_desk_setup()
 
 
 def make_roles():

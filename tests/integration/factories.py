@@ -1,6 +1,9 @@
 """Small helpers that make the records a test needs (rolled back with the test)."""
 
+from contextlib import contextmanager
+
 import frappe
+import pytest
 from frappe.utils import add_days, nowdate
 
 
@@ -130,3 +133,14 @@ def make_user(*roles: str) -> str:
 	).insert()
 	user.add_roles(*roles)
 	return email
+
+
+@contextmanager
+def refused(exc=frappe.ValidationError, match=None):
+	"""Expect the action inside to fail, then undo what it wrote, as the request handler does for a
+	failed request; what the test checks afterwards is what a user would find."""
+	save_point = f"refused_{frappe.generate_hash(length=8)}"
+	frappe.db.savepoint(save_point)
+	with pytest.raises(exc, match=match):
+		yield
+	frappe.db.rollback(save_point=save_point)

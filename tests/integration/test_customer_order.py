@@ -6,6 +6,7 @@ from frappe.utils import add_days, flt, nowdate
 
 from order_mgmt.api import customer_order as api
 from tests.integration.factories import (
+	refused,
 	add_stock,
 	company,
 	make_customer,
@@ -109,14 +110,14 @@ def test_confirm_creates_the_submitted_sales_order_with_the_same_figures():
 def test_confirming_twice_makes_no_second_sales_order():
 	order = make_order()
 	api.confirm(order.name)
-	with pytest.raises(frappe.ValidationError, match="already"):
+	with refused(frappe.ValidationError, match="already"):
 		api.confirm(order.name)
 	assert so_count(order.name) == 1
 
 
 def test_confirm_without_items_is_refused_and_nothing_changes():
 	order = make_order(items=[])
-	with pytest.raises(frappe.ValidationError, match="at least one item"):
+	with refused(frappe.ValidationError, match="at least one item"):
 		api.confirm(order.name)
 	order.reload()
 	assert order.docstatus == 0 and order.status == "Quotation"
@@ -125,7 +126,7 @@ def test_confirm_without_items_is_refused_and_nothing_changes():
 
 def test_confirm_without_any_delivery_date_is_refused():
 	order = make_order(delivery_date=None)
-	with pytest.raises(frappe.ValidationError, match="delivery date"):
+	with refused(frappe.ValidationError, match="delivery date"):
 		api.confirm(order.name)
 	assert frappe.db.get_value("Customer Order", order.name, "docstatus") == 0
 	assert so_count(order.name) == 0
@@ -135,12 +136,9 @@ def test_a_failing_sales_order_rolls_the_confirmation_back():
 	"""ERPNext refuses the Sales Order (the customer's credit limit): the order stays a draft."""
 	customer = make_customer(credit_limits=[{"company": company(), "credit_limit": 1}])
 	order = make_order(customer=customer)
-	with pytest.raises(frappe.ValidationError, match="[Cc]redit limit"):
+	with refused(frappe.ValidationError, match="[Cc]redit limit"):
 		api.confirm(order.name)
-	frappe.db.rollback()  # what the request handler does with a failed action
-	assert not frappe.db.exists("Customer Order", order.name) or (
-		frappe.db.get_value("Customer Order", order.name, "docstatus") == 0
-	)
+	assert frappe.db.get_value("Customer Order", order.name, ["docstatus", "status"]) == (0, "Quotation")
 	assert so_count(order.name) == 0
 
 
@@ -158,22 +156,22 @@ def test_manual_moves_of_a_draft():
 @pytest.mark.parametrize("target", ["Confirmed", "Shipped", "Ready for Shipment", "Delivered", "Archived"])
 def test_a_move_not_in_the_table_is_refused(target):
 	order = make_order()
-	with pytest.raises(frappe.ValidationError):
+	with refused(frappe.ValidationError):
 		api.set_status(order.name, target)
 	assert frappe.db.get_value("Customer Order", order.name, "status") == "Quotation"
 
 
 def test_a_new_order_cannot_start_in_a_later_status():
-	with pytest.raises(frappe.ValidationError, match="starts as"):
+	with refused(frappe.ValidationError, match="starts as"):
 		make_order(status="Shipped")
 
 
 def test_delivered_only_after_shipped():
 	order = make_order()
 	api.confirm(order.name)
-	with pytest.raises(frappe.ValidationError, match="only after it is Shipped"):
+	with refused(frappe.ValidationError, match="only after it is Shipped"):
 		api.complete(order.name)
-	with pytest.raises(frappe.ValidationError, match="automatically"):
+	with refused(frappe.ValidationError, match="automatically"):
 		api.set_status(order.name, "Shipped")
 	assert frappe.db.get_value("Customer Order", order.name, "status") == "Confirmed"
 
@@ -191,13 +189,13 @@ def test_cancel_cancels_the_sales_order_and_cannot_be_undone():
 	order.reload()
 	assert order.docstatus == 2
 
-	with pytest.raises(frappe.ValidationError, match="cannot be restored"):
+	with refused(frappe.ValidationError, match="cannot be restored"):
 		api.set_status(order.name, "Confirmed")
-	with pytest.raises(frappe.ValidationError):
+	with refused(frappe.ValidationError):
 		api.confirm(order.name)
 	order.reload()
 	order.status = "Confirmed"
-	with pytest.raises(frappe.ValidationError):
+	with refused(frappe.ValidationError):
 		order.save()
 	assert frappe.db.get_value("Customer Order", order.name, ["status", "docstatus"]) == ("Canceled", 2)
 
@@ -227,9 +225,10 @@ def test_cancel_is_refused_once_the_sales_order_is_delivered():
 	from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
 
 	make_delivery_note(order.sales_order).submit()
-	with pytest.raises(frappe.ValidationError, match="already delivered"):
+	assert frappe.db.get_value("Customer Order", order.name, "status") == "Shipped"
+	with refused(frappe.ValidationError, match="already delivered"):
 		api.cancel(order.name)
-	assert frappe.db.get_value("Customer Order", order.name, ["status", "docstatus"]) == ("Confirmed", 1)
+	assert frappe.db.get_value("Customer Order", order.name, ["status", "docstatus"]) == ("Shipped", 1)
 	assert frappe.db.get_value("Sales Order", order.sales_order, "docstatus") == 1
 
 
@@ -238,7 +237,7 @@ def test_cancel_is_refused_once_the_sales_order_is_delivered():
 
 def _refused(match, **order_kw):
 	before = frappe.db.count("Customer Order")
-	with pytest.raises(frappe.ValidationError, match=match):
+	with refused(frappe.ValidationError, match=match):
 		make_order(**order_kw)
 	assert frappe.db.count("Customer Order") == before
 
@@ -287,12 +286,9 @@ def test_period_ends_before_it_starts():
 def test_bad_edit_of_a_saved_order_changes_nothing():
 	order = make_order()
 	order.items[0].qty = 0
-	with pytest.raises(frappe.ValidationError):
+	with refused(frappe.ValidationError):
 		order.save()
-	frappe.db.rollback()
-	assert not frappe.db.exists("Customer Order", order.name) or frappe.db.get_value(
-		"Customer Order Item", {"parent": order.name}, "qty"
-	) == 1
+	assert frappe.db.get_value("Customer Order Item", {"parent": order.name}, "qty") == 1
 
 
 # --- permissions -----------------------------------------------------------------------------------
@@ -303,7 +299,7 @@ def test_order_user_may_confirm_but_not_cancel():
 	user = make_user("Order User")
 	frappe.set_user(user)
 	api.confirm(order.name)
-	with pytest.raises(frappe.PermissionError):
+	with refused(frappe.PermissionError):
 		api.cancel(order.name)
 	frappe.set_user("Administrator")
 	assert frappe.db.get_value("Customer Order", order.name, "status") == "Confirmed"
@@ -318,7 +314,7 @@ def test_a_user_without_an_order_role_can_do_nothing():
 		lambda: api.confirm(order.name),
 		lambda: api.set_status(order.name, "Waiting for Confirmation"),
 	):
-		with pytest.raises(frappe.PermissionError):
+		with refused(frappe.PermissionError):
 			call()
 	frappe.set_user("Administrator")
 	assert frappe.db.get_value("Customer Order", order.name, ["status", "docstatus"]) == ("Quotation", 0)
@@ -328,7 +324,7 @@ def test_read_only_roles_can_read_but_not_change():
 	order = make_order()
 	frappe.set_user(make_user("Accounts User"))
 	assert api.status_summary(order.name)["status"] == "Quotation"
-	with pytest.raises(frappe.PermissionError):
+	with refused(frappe.PermissionError):
 		api.set_status(order.name, "Waiting for Confirmation")
 
 

@@ -44,6 +44,10 @@ class CustomerOrder(Document):
 		# link each line to its Sales Order line (same order of lines)
 		for line, so_line in zip(self.items, so.items, strict=True):
 			line.db_set("so_detail", so_line.name, update_modified=False)
+		from order_mgmt import fulfilment
+
+		fulfilment.recompute([self.name])
+		self.reload()
 
 	def before_cancel(self):
 		self.assert_transition(self.status, pipeline.CANCELED, Action.CANCEL)

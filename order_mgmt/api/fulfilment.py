@@ -1,0 +1,492 @@
+"""Reservation, shipment, invoicing and payment of a Customer Order (R5–R7).
+
+Each action checks the caller's permission on the order and works through ERPNext's own documents and
+mappers on the order's Sales Order; the order's statuses follow through the document events
+(`order_mgmt.overrides`). REST: `POST /api/method/order_mgmt.api.fulfilment.<action>`.
+"""
+
+import json
+
+import frappe
+from frappe import _
+from frappe.utils import flt
+
+from order_mgmt import fulfilment, stock_guard
+from order_mgmt.rules import availability, pipeline
+
+#: statuses in which goods may be reserved, delivered, invoiced and paid
+ACTIVE = pipeline.OPEN_STATUSES | {pipeline.DELIVERED}
+
+
+def _order(name: str, ptype: str = "write", action: str = ""):
+	if not name or not frappe.db.exists("Customer Order", name):
+		frappe.throw(_("Customer Order {0} does not exist.").format(name), frappe.DoesNotExistError)
+	order = frappe.get_doc("Customer Order", name)
+	order.check_permission(ptype)
+	if action:
+		if order.docstatus != 1 or order.status not in ACTIVE:
+			frappe.throw(
+				_("Cannot {0} order {1}: it is {2}. Only a confirmed order can be worked on.").format(
+					_(action), name, _(order.status)
+				),
+				title=_("Order Not Confirmed"),
+			)
+		if frappe.db.get_value("Sales Order", order.sales_order, "status") in ("Closed", "On Hold"):
+			frappe.throw(
+				_("Cannot {0} order {1}: its Sales Order {2} is closed or on hold.").format(
+					_(action), name, order.sales_order
+				),
+				title=_("Sales Order Closed"),
+			)
+	return order
+
+
+def _parse(items) -> dict[str, float] | None:
+	"""{customer order line or sales order line: qty} from a list of dicts, a dict, or JSON."""
+	if items in (None, "", "null"):
+		return None
+	if isinstance(items, str):
+		items = json.loads(items)
+	if isinstance(items, dict):
+		return {k: flt(v) for k, v in items.items()}
+	out = {}
+	for row in items:
+		key = row.get("so_detail") or row.get("line") or row.get("name")
+		out[key] = out.get(key, 0.0) + flt(row.get("qty"))
+	return out
+
+
+def _so_detail_map(order) -> dict[str, object]:
+	"""Lines reachable by their Customer Order Item name or their Sales Order Item name."""
+	out = {}
+	for d in order.items:
+		out[d.name] = d
+		if d.so_detail:
+			out[d.so_detail] = d
+	return out
+
+
+def _chosen_lines(order, items):
+	wanted = _parse(items)
+	lines = _so_detail_map(order)
+	if wanted is None:
+		return [(d, None) for d in order.items], wanted
+	unknown = [k for k in wanted if k not in lines]
+	if unknown:
+		frappe.throw(
+			_("Order {0} has no line {1}.").format(order.name, ", ".join(unknown)), title=_("Unknown Line")
+		)
+	return [(lines[k], q) for k, q in wanted.items()], wanted
+
+
+# --- availability -------------------------------------------------------------------------------------
+
+
+@frappe.whitelist()
+def get_availability(name: str) -> list[dict]:
+	"""Per line: in stock, reserved for this order, reserved for other orders, available to sell (all in
+	stock units; 'reserved' means held by Stock Reservation Entries, ERPNext's Bin.reserved_stock)."""
+	order = _order(name, "read")
+	pairs = {(d.item_code, d.warehouse) for d in order.items if d.warehouse}
+	bins = {}
+	if pairs:
+		b = frappe.qb.DocType("Bin")
+		items = list({p[0] for p in pairs})
+		for r in (
+			frappe.qb.from_(b)
+			.select(b.item_code, b.warehouse, b.actual_qty, b.reserved_stock, b.projected_qty)
+			.where(b.item_code.isin(items))
+		).run(as_dict=True):
+			bins[(r.item_code, r.warehouse)] = r
+	own = stock_reserved(order)
+	own_by_pair = {}
+	for d in order.items:
+		key = (d.item_code, d.warehouse)
+		own_by_pair[key] = own_by_pair.get(key, 0.0) + own.get(d.so_detail, 0.0)
+	out = []
+	for d in order.items:
+		key = (d.item_code, d.warehouse)
+		b = bins.get(key) or frappe._dict()
+		others = availability.reserved_for_others(flt(b.reserved_stock), own_by_pair.get(key, 0.0))
+		out.append(
+			{
+				"line": d.name,
+				"idx": d.idx,
+				"so_detail": d.so_detail,
+				"item_code": d.item_code,
+				"warehouse": d.warehouse,
+				"qty": flt(d.stock_qty),
+				"in_stock": flt(b.actual_qty),
+				"reserved_for_order": own.get(d.so_detail, 0.0),
+				"reserved_for_others": others,
+				"available_to_sell": availability.available_to_sell(flt(b.actual_qty), flt(b.reserved_stock)),
+				"delivered_qty": flt(d.delivered_qty),
+				"product_status": d.product_status,
+			}
+		)
+	return out
+
+
+def stock_reserved(order) -> dict[str, float]:
+	if not order.sales_order:
+		return {}
+	sre = frappe.qb.DocType("Stock Reservation Entry")
+	return {
+		r[0]: flt(r[1])
+		for r in (
+			frappe.qb.from_(sre)
+			.select(sre.voucher_detail_no, (sre.reserved_qty - sre.delivered_qty))
+			.where(
+				(sre.voucher_type == "Sales Order")
+				& (sre.voucher_no == order.sales_order)
+				& (sre.docstatus == 1)
+				& sre.status.notin(["Delivered", "Cancelled"])
+			)
+		).run()
+	}
+
+
+# --- reservation --------------------------------------------------------------------------------------
+
+
+@frappe.whitelist(methods=["POST"])
+def reserve(name: str, items=None) -> dict:
+	"""Reserve stock for the order: all lines, as much as is free, or `items` = [{line|so_detail, qty}]
+	(qty in the line's stock unit; an explicit qty above what is free is refused)."""
+	stock_guard.start_fresh_transaction()
+	order = _order(name, "write", "reserve")
+	chosen, wanted = _chosen_lines(order, items)
+	chosen = [(d, q) for d, q in chosen if d.so_detail]
+	is_stock = set(
+		frappe.get_all(
+			"Item",
+			filters={"name": ("in", list({d.item_code for d, _q in chosen}) or [""]), "is_stock_item": 1},
+			pluck="name",
+		)
+	)
+	chosen = [(d, q) for d, q in chosen if d.item_code in is_stock]
+	bins = stock_guard.lock_bins((d.item_code, d.warehouse) for d, _q in chosen)
+	own = stock_guard.reserved_for_lines(d.so_detail for d, _q in chosen)
+	so_lines = {
+		r.name: r
+		for r in frappe.get_all(
+			"Sales Order Item",
+			filters={"parent": order.sales_order},
+			fields=["name", "stock_qty", "delivered_qty", "conversion_factor", "warehouse", "reserve_stock"],
+		)
+	}
+	taken = {}  # reserved in this call per (item, warehouse): the next line sees it
+	to_create, refused = [], []
+	for d, requested in chosen:
+		so_line = so_lines[d.so_detail]
+		key = (d.item_code, so_line.warehouse)
+		b = bins.get(key) or frappe._dict()
+		need = flt(so_line.stock_qty) - flt(so_line.delivered_qty) * flt(so_line.conversion_factor or 1)
+		need -= own.get(d.so_detail, 0.0)
+		verdict = availability.to_reserve(
+			need, flt(b.actual_qty), flt(b.reserved_stock) + taken.get(key, 0.0), requested
+		)
+		if verdict.qty <= 0:
+			refused.append((d, requested, verdict.reason, b, need))
+			continue
+		taken[key] = taken.get(key, 0.0) + verdict.qty
+		to_create.append((d, so_line, verdict.qty))
+
+	if wanted is not None and refused:
+		d, requested, reason, b, need = refused[0]
+		frappe.throw(
+			_(
+				"Row {0}: cannot reserve {1} of {2} ({3}). Still to reserve: {4}; in stock: {5}; reserved for orders: {6}; free: {7}."
+			).format(
+				d.idx,
+				flt(requested),
+				frappe.bold(d.item_code),
+				_(reason),
+				flt(max(need, 0)),
+				flt(b.actual_qty),
+				flt(b.reserved_stock),
+				flt(availability.available_to_sell(flt(b.actual_qty), flt(b.reserved_stock))),
+			),
+			title=_("Cannot Reserve"),
+		)
+	if not to_create:
+		frappe.throw(
+			_("Nothing could be reserved for order {0}: its lines are reserved already, or no stock is free.").format(
+				order.name
+			),
+			title=_("Nothing to Reserve"),
+		)
+
+	from erpnext.stock.doctype.stock_reservation_entry.stock_reservation_entry import (
+		create_stock_reservation_entries_for_so_items,
+	)
+
+	so = frappe.get_doc("Sales Order", order.sales_order)
+	for _d, so_line, _q in to_create:
+		if not so_line.reserve_stock:
+			# the line's own ERPNext switch (allow-on-submit), off when reservation was disabled at submit
+			frappe.db.set_value("Sales Order Item", so_line.name, "reserve_stock", 1, update_modified=False)
+	so.reload()
+	create_stock_reservation_entries_for_so_items(
+		so,
+		items_details=[
+			{
+				"sales_order_item": so_line.name,
+				"warehouse": so_line.warehouse,
+				"qty_to_reserve": qty,
+				"conversion_factor": 1,  # quantities here are in stock units
+			}
+			for _d, so_line, qty in to_create
+		],
+		notify=False,
+	)
+	fulfilment.recompute([order.name])
+	return {"reserved": {d.name: qty for d, _s, qty in to_create}, "lines": get_availability(order.name)}
+
+
+@frappe.whitelist(methods=["POST"])
+def release(name: str, items=None) -> dict:
+	"""Release the order's reservations: all, or those of `items` = [line or so_detail, …]."""
+	order = _order(name, "write")
+	if order.docstatus != 1 or not order.sales_order:
+		frappe.throw(_("Order {0} has no reservations: it is not confirmed.").format(name), title=_("Nothing Reserved"))
+	lines = _so_detail_map(order)
+	if items not in (None, "", "null"):
+		keys = json.loads(items) if isinstance(items, str) else items
+		keys = [k if isinstance(k, str) else (k.get("so_detail") or k.get("line")) for k in keys]
+		unknown = [k for k in keys if k not in lines]
+		if unknown:
+			frappe.throw(_("Order {0} has no line {1}.").format(name, ", ".join(unknown)), title=_("Unknown Line"))
+		so_details = {lines[k].so_detail for k in keys}
+	else:
+		so_details = {d.so_detail for d in order.items if d.so_detail}
+	reserved = stock_reserved(order)
+	sre_names = frappe.get_all(
+		"Stock Reservation Entry",
+		filters={
+			"voucher_type": "Sales Order",
+			"voucher_no": order.sales_order,
+			"voucher_detail_no": ("in", list(so_details) or [""]),
+			"docstatus": 1,
+			"status": ("not in", ["Delivered", "Cancelled"]),
+		},
+		pluck="name",
+		order_by="creation desc",
+	)
+	if not sre_names or not any(reserved.get(s, 0) > 0 for s in so_details):
+		frappe.throw(
+			_("Nothing is reserved for these lines of order {0}.").format(name), title=_("Nothing Reserved")
+		)
+	from erpnext.stock.doctype.stock_reservation_entry.stock_reservation_entry import (
+		cancel_stock_reservation_entries,
+	)
+
+	cancel_stock_reservation_entries(sre_list=sre_names, notify=False)
+	fulfilment.recompute([order.name])
+	return {"released": len(sre_names), "lines": get_availability(order.name)}
+
+
+# --- shipment ------------------------------------------------------------------------------------------
+
+
+@frappe.whitelist(methods=["POST"])
+def make_delivery_note(name: str, items=None, submit: int | bool = 0) -> dict:
+	"""A Delivery Note for the order through ERPNext's mapper: what is still to deliver, or `items` =
+	[{line|so_detail, qty}] (qty in the line's unit). With `submit`, it is submitted at once (the stock
+	is locked first: goods reserved for other orders are never taken)."""
+	if submit:
+		stock_guard.start_fresh_transaction()
+	order = _order(name, "write", "deliver")
+	from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note as map_dn
+
+	chosen, wanted = _chosen_lines(order, items)
+	dn = map_dn(order.sales_order, kwargs={})
+	if wanted is not None:
+		qty_by_so_detail = {d.so_detail: q for d, q in chosen}
+		for row in dn.items:
+			row.qty = qty_by_so_detail.get(row.so_detail, 0)
+		dn.set("items", [row for row in dn.items if flt(row.qty) > 0])
+		pending = {r.so_detail: flt(r.qty) for r in dn.items}
+		for d, q in chosen:
+			if flt(q) <= 0:
+				frappe.throw(
+					_("Row {0}: the quantity to deliver must be greater than 0.").format(d.idx),
+					title=_("Invalid Quantity"),
+				)
+			if d.so_detail not in pending:
+				frappe.throw(
+					_("Row {0}: {1} is fully delivered already.").format(d.idx, frappe.bold(d.item_code)),
+					title=_("Already Delivered"),
+				)
+		dn.run_method("calculate_taxes_and_totals")
+	if not dn.items:
+		frappe.throw(_("Everything of order {0} is delivered already.").format(name), title=_("Nothing to Deliver"))
+	dn.insert()
+	if submit:
+		stock_guard.check_delivery(dn)
+		dn.submit()
+	return {"delivery_note": dn.name, "docstatus": dn.docstatus}
+
+
+@frappe.whitelist()
+def get_shipping_log(name: str) -> list[dict]:
+	"""Every delivery of the order (submitted and cancelled Delivery Notes), newest first."""
+	order = _order(name, "read")
+	if not order.sales_order:
+		return []
+	dn = frappe.qb.DocType("Delivery Note")
+	dni = frappe.qb.DocType("Delivery Note Item")
+	return (
+		frappe.qb.from_(dni)
+		.join(dn)
+		.on(dn.name == dni.parent)
+		.select(
+			dn.name.as_("delivery_note"),
+			dn.posting_date,
+			dn.posting_time,
+			dn.docstatus,
+			dn.status,
+			dn.is_return,
+			dni.item_code,
+			dni.item_name,
+			dni.qty,
+			dni.uom,
+			dni.warehouse,
+			dni.so_detail,
+		)
+		.where((dni.against_sales_order == order.sales_order) & (dn.docstatus > 0))
+		.orderby(dn.posting_date, order=frappe.qb.desc)
+		.orderby(dn.posting_time, order=frappe.qb.desc)
+	).run(as_dict=True)
+
+
+# --- invoicing and payment ------------------------------------------------------------------------------
+
+
+@frappe.whitelist(methods=["POST"])
+def make_sales_invoice(name: str, items=None, percent: float | None = None, submit: int | bool = 0) -> dict:
+	"""A Sales Invoice for the order through ERPNext's mapper: what is still to bill, `percent` of each
+	line's quantity, or `items` = [{line|so_detail, qty}]."""
+	order = _order(name, "write", "invoice")
+	from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice as map_si
+
+	si = map_si(order.sales_order)
+	if percent not in (None, ""):
+		percent = flt(percent)
+		if not 0 < percent <= 100:
+			frappe.throw(_("The share to invoice must be between 0 and 100%."), title=_("Invalid Share"))
+		ordered = {d.so_detail: flt(d.qty) for d in order.items}
+		for row in si.items:
+			row.qty = min(flt(row.qty), flt(ordered.get(row.so_detail) * percent / 100, row.precision("qty")))
+	elif items not in (None, "", "null"):
+		chosen, _w = _chosen_lines(order, items)
+		qty_by_so_detail = {d.so_detail: q for d, q in chosen}
+		for row in si.items:
+			row.qty = qty_by_so_detail.get(row.so_detail, 0)
+	si.set("items", [row for row in si.items if flt(row.qty) > 0])
+	if not si.items:
+		frappe.throw(_("Everything of order {0} is invoiced already.").format(name), title=_("Nothing to Invoice"))
+	si.run_method("calculate_taxes_and_totals")
+	si.insert()
+	if submit:
+		si.submit()
+	return {"sales_invoice": si.name, "docstatus": si.docstatus, "grand_total": si.grand_total}
+
+
+@frappe.whitelist(methods=["POST"])
+def record_payment(
+	name: str, amount: float | None = None, mode_of_payment: str | None = None, reference_no: str | None = None
+) -> dict:
+	"""Record a payment through ERPNext's Payment Entry: against the order's unpaid invoices, oldest first,
+	or as an advance against its Sales Order when nothing is invoiced. `amount` defaults to the debt."""
+	order = _order(name, "write", "record a payment for")
+	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+	si = frappe.qb.DocType("Sales Invoice")
+	sii = frappe.qb.DocType("Sales Invoice Item")
+	unpaid = (
+		frappe.qb.from_(si)
+		.join(sii)
+		.on(sii.parent == si.name)
+		.select(si.name, si.outstanding_amount)
+		.distinct()
+		.where(
+			(sii.sales_order == order.sales_order)
+			& (si.docstatus == 1)
+			& (si.is_return == 0)
+			& (si.outstanding_amount > 0)
+		)
+		.orderby(si.posting_date)
+		.orderby(si.name)
+	).run(as_dict=True)
+	debt = sum(flt(r.outstanding_amount) for r in unpaid)
+	amount = flt(amount) if amount not in (None, "") else debt
+	if amount <= 0:
+		frappe.throw(_("The amount to pay must be greater than 0."), title=_("Invalid Amount"))
+	if unpaid and amount > debt + 0.005:
+		frappe.throw(
+			_("Order {0} owes {1}; a payment of {2} is more than that.").format(name, debt, amount),
+			title=_("Payment Too High"),
+		)
+	entries = []
+	if not unpaid:
+		entries.append(get_payment_entry("Sales Order", order.sales_order, party_amount=amount))
+	else:
+		left = amount
+		for inv in unpaid:
+			if left <= 0.005:
+				break
+			part = min(left, flt(inv.outstanding_amount))
+			entries.append(get_payment_entry("Sales Invoice", inv.name, party_amount=part))
+			left -= part
+	names = []
+	for pe in entries:
+		if mode_of_payment:
+			pe.mode_of_payment = mode_of_payment
+		pe.reference_no = reference_no or order.name
+		pe.reference_date = pe.reference_date or frappe.utils.nowdate()
+		pe.insert()
+		pe.submit()
+		names.append(pe.name)
+	return {"payment_entries": names, **_billing_summary(order.name)}
+
+
+def _billing_summary(name):
+	return frappe.db.get_value(
+		"Customer Order",
+		name,
+		["invoice_status", "per_invoiced", "payment_status", "per_paid", "outstanding_amount"],
+		as_dict=True,
+	)
+
+
+@frappe.whitelist()
+def customer_debt(customer: str) -> dict:
+	"""A customer's open orders with what each still owes, and the total."""
+	if not frappe.has_permission("Customer Order", "read"):
+		frappe.throw(_("Not permitted to read Customer Orders."), frappe.PermissionError)
+	orders = frappe.get_list(
+		"Customer Order",
+		filters={"customer": customer, "docstatus": 1, "status": ("not in", ["Canceled", "Archived"])},
+		fields=[
+			"name",
+			"status",
+			"order_date",
+			"currency",
+			"grand_total",
+			"invoice_status",
+			"per_invoiced",
+			"invoiced_amount",
+			"payment_status",
+			"per_paid",
+			"paid_amount",
+			"outstanding_amount",
+		],
+		order_by="order_date asc",
+	)
+	open_orders = [o for o in orders if o.payment_status != "Paid" or flt(o.outstanding_amount) > 0]
+	return {
+		"customer": customer,
+		"orders": open_orders,
+		"outstanding_amount": sum(flt(o.outstanding_amount) for o in open_orders),
+	}
