@@ -1,0 +1,173 @@
+"""No double sale when two users act at the same moment: two real database connections in parallel.
+
+These tests must commit their records (the other connection sees only committed data), so they remove
+everything they made at the end, ledger rows included.
+"""
+
+import threading
+import time
+
+import frappe
+import pytest
+from frappe.utils import flt
+
+from order_mgmt.api import customer_order as order_api
+from order_mgmt.api import fulfilment as api
+from order_mgmt.rules import availability
+from tests.integration.conftest import SITE
+from tests.integration.factories import add_stock, make_customer, make_item, make_order
+
+PAUSE = 0.6  # seconds each user waits between reading what is free and acting on it
+
+
+def _paused(fn):
+	"""The rule, with a pause after the read: without the app's locks both users would read the same
+	free stock during the pause and both act on it."""
+
+	def wrapper(*args, **kwargs):
+		result = fn(*args, **kwargs)
+		time.sleep(PAUSE)
+		return result
+
+	return wrapper
+
+
+def run_in_parallel(*calls):
+	"""Run each call as a different user session on its own database connection, released together."""
+	barrier = threading.Barrier(len(calls))
+	outcomes = [None] * len(calls)
+
+	def worker(i, call):
+		frappe.init(site=SITE, sites_path=".")
+		frappe.connect()
+		frappe.set_user("Administrator")
+		try:
+			barrier.wait(timeout=30)
+			call()
+			frappe.db.commit()
+			outcomes[i] = ("ok", "")
+		except Exception as e:
+			frappe.db.rollback()
+			outcomes[i] = ("refused", str(e))
+		finally:
+			frappe.destroy()
+
+	threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+	for t in threads:
+		t.start()
+	for t in threads:
+		t.join(timeout=120)
+	return outcomes
+
+
+class Committed:
+	"""Records made and committed for a parallel test, and their removal afterwards."""
+
+	def __init__(self):
+		self.items, self.customers, self.orders, self.vouchers = [], [], [], []
+
+	def setup(self, stock_qty, order_qtys):
+		item = make_item(price=10)
+		self.items.append(item)
+		se = add_stock(item, stock_qty)
+		self.vouchers.append(("Stock Entry", se.name))
+		for qty in order_qtys:
+			customer = make_customer()
+			self.customers.append(customer)
+			order = make_order(customer=customer, items=[{"item_code": item, "qty": qty}])
+			order_api.confirm(order.name)
+			self.orders.append(order.name)
+		frappe.db.commit()
+		return item
+
+	def purge(self):
+		frappe.db.rollback()
+		sales_orders = [frappe.db.get_value("Customer Order", o, "sales_order") for o in self.orders]
+		sales_orders = [s for s in sales_orders if s]
+		for dn in frappe.get_all(
+			"Delivery Note Item", filters={"against_sales_order": ("in", sales_orders or [""])}, pluck="parent"
+		):
+			self.vouchers.append(("Delivery Note", dn))
+		for sre in frappe.get_all(
+			"Stock Reservation Entry", filters={"voucher_no": ("in", sales_orders or [""])}, pluck="name"
+		):
+			self.vouchers.append(("Stock Reservation Entry", sre))
+		for doctype, name in self.vouchers:
+			for ledger in ("Stock Ledger Entry", "GL Entry", "Payment Ledger Entry"):
+				frappe.db.delete(ledger, {"voucher_no": name})
+			_delete(doctype, name)
+		for so in sales_orders:
+			_delete("Sales Order", so)
+		for order in self.orders:
+			_delete("Customer Order", order)
+		for item in self.items:
+			frappe.db.delete("Bin", {"item_code": item})
+			frappe.db.delete("Item Price", {"item_code": item})
+			_delete("Item", item)
+		for customer in self.customers:
+			_delete("Customer", customer)
+		frappe.db.commit()
+		frappe.clear_cache()
+
+
+def _delete(doctype, name):
+	for field in frappe.get_meta(doctype).get_table_fields():
+		frappe.db.delete(field.options, {"parent": name, "parenttype": doctype})
+	frappe.db.delete(doctype, {"name": name})
+
+
+@pytest.fixture
+def committed():
+	records = Committed()
+	yield records
+	records.purge()
+
+
+def test_two_users_reserving_the_last_unit_at_once(committed, monkeypatch):
+	item = committed.setup(stock_qty=1, order_qtys=[1, 1])
+	first, second = committed.orders
+	monkeypatch.setattr(availability, "to_reserve", _paused(availability.to_reserve))
+
+	outcomes = run_in_parallel(lambda: api.reserve(first), lambda: api.reserve(second))
+
+	assert sorted(o[0] for o in outcomes) == ["ok", "refused"], outcomes
+	refused = next(o[1] for o in outcomes if o[0] == "refused")
+	assert "Nothing could be reserved" in refused or "free" in refused
+	frappe.db.rollback()  # a fresh look at what the two sessions committed
+	assert frappe.db.get_value("Bin", {"item_code": item}, ["actual_qty", "reserved_stock"]) == (1, 1)
+	reserved = frappe.get_all(
+		"Stock Reservation Entry",
+		filters={"item_code": item, "docstatus": 1},
+		fields=["sum(reserved_qty) as qty"],
+	)[0].qty
+	assert flt(reserved) == 1
+
+
+def test_two_users_delivering_the_last_unit_at_once(committed, monkeypatch):
+	item = committed.setup(stock_qty=1, order_qtys=[1, 1])
+	first, second = committed.orders
+	monkeypatch.setattr(availability, "deliverable", _paused(availability.deliverable))
+
+	outcomes = run_in_parallel(
+		lambda: api.make_delivery_note(first, submit=1), lambda: api.make_delivery_note(second, submit=1)
+	)
+
+	assert sorted(o[0] for o in outcomes) == ["ok", "refused"], outcomes
+	frappe.db.rollback()
+	assert frappe.db.get_value("Bin", {"item_code": item}, "actual_qty") == 0
+	statuses = sorted(frappe.db.get_value("Customer Order", o, "status") for o in committed.orders)
+	assert statuses == ["Confirmed", "Shipped"]
+
+
+def test_a_delivery_cannot_take_a_unit_being_reserved_for_another_order(committed, monkeypatch):
+	item = committed.setup(stock_qty=1, order_qtys=[1, 1])
+	first, second = committed.orders
+	monkeypatch.setattr(availability, "to_reserve", _paused(availability.to_reserve))
+	monkeypatch.setattr(availability, "deliverable", _paused(availability.deliverable))
+
+	outcomes = run_in_parallel(lambda: api.reserve(first), lambda: api.make_delivery_note(second, submit=1))
+
+	assert sorted(o[0] for o in outcomes) == ["ok", "refused"], outcomes
+	frappe.db.rollback()
+	actual, reserved = frappe.db.get_value("Bin", {"item_code": item}, ["actual_qty", "reserved_stock"])
+	assert reserved <= actual  # never more promised than there is
