@@ -554,3 +554,65 @@ def test_closing_the_order_leaves_its_tasks_open(team):
 	assert set(frappe.get_all("Task", filters={"customer_order": team.order.name}, pluck="status")) == {
 		"Open"
 	}
+
+
+@contextmanager
+def counted_queries():
+	"""The queries run inside, counted the way Frappe's FrappeTestCase.assertQueryCount counts them."""
+	queries = []
+	orig_sql = frappe.db.__class__.sql
+
+	def sql(db, *args, **kwargs):
+		queries.append(args[0])
+		return orig_sql(db, *args, **kwargs)
+
+	frappe.db.__class__.sql = sql
+	try:
+		yield queries
+	finally:
+		frappe.db.__class__.sql = orig_sql
+
+
+def test_time_is_rolled_up_with_a_constant_number_of_queries():
+	def count_for(orders: int, tasks_per_order: int) -> int:
+		logs = []
+		for _ in range(orders):
+			order = make_order()
+			for i in range(tasks_per_order):
+				task = frappe.get_doc(
+					{"doctype": "Task", "subject": f"T{i}", "customer_order": order.name}
+				).insert()
+				logs.append((task.name, 1))
+		ts = make_timesheet(logs)
+		with counted_queries() as queries:
+			planning.timesheet_changed(ts)
+		assert frappe.db.get_value("Customer Order", order.name, "total_hours") == tasks_per_order
+		return len(queries)
+
+	count_for(1, 1)  # warm the caches
+	small, large = count_for(1, 2), count_for(4, 3)
+	assert small == large <= 3, (small, large)
+
+
+def test_uninstall_takes_away_the_task_permissions_install_gave():
+	from order_mgmt.setup import workspace
+
+	def order_roles_on_task():
+		return set(
+			frappe.get_all(
+				"Custom DocPerm",
+				filters={"parent": "Task", "role": ("in", ["Order Manager", "Order User"])},
+				pluck="role",
+			)
+		)
+
+	assert order_roles_on_task() == {"Order Manager", "Order User"}
+	try:
+		workspace.remove_workspace_setup()
+		assert order_roles_on_task() == set()
+		user = make_user("Order User")
+		assert not frappe.has_permission("Task", "create", user=user)
+	finally:
+		workspace.setup_workspace()
+	assert order_roles_on_task() == {"Order Manager", "Order User"}
+	assert frappe.has_permission("Task", "create", user=make_user("Order User"))
