@@ -10,9 +10,9 @@ from collections import defaultdict
 import frappe
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Coalesce, NullIf, Sum
-from frappe.utils import flt, now_datetime
+from frappe.utils import flt, getdate, now_datetime
 
-from order_mgmt.rules import billing, pipeline, product
+from order_mgmt.rules import billing, pipeline, product, sources
 
 #: header fields this module owns
 HEADER_FIELDS = (
@@ -29,7 +29,7 @@ HEADER_FIELDS = (
 	"paid_amount",
 	"outstanding_amount",
 )
-LINE_FIELDS = ("product_status", "reserved_qty", "delivered_qty")
+LINE_FIELDS = ("product_status", "reserved_qty", "delivered_qty", "expected_date", "sources")
 
 
 def recompute_for_sales_orders(sales_orders) -> list[str]:
@@ -47,13 +47,14 @@ def recompute_for_sales_orders(sales_orders) -> list[str]:
 	return names
 
 
-def recompute(order_names) -> dict[str, dict]:
-	"""Recompute the statuses of submitted orders; returns {order: {field: new value}} of what changed."""
+def recompute(order_names, today=None) -> dict[str, dict]:
+	"""Recompute the statuses of submitted orders; returns {order: {field: new value}} of what changed.
+	`today` is the date the delay statuses are judged on (default: the site's today)."""
 	order_names = list(set(order_names or ()))
 	if not order_names:
 		return {}
 	data = gather(order_names)
-	header_changes, line_changes = evaluate(data)
+	header_changes, line_changes = evaluate(data, getdate(today))
 	write("Customer Order", header_changes)
 	write("Customer Order Item", line_changes)
 	return header_changes
@@ -94,6 +95,8 @@ def gather(order_names: list[str]) -> frappe._dict:
 				coi.qty,
 				coi.stock_qty,
 				coi.conversion_factor,
+				coi.item_code,
+				coi.delivery_date,
 				item.is_stock_item,
 				*[coi[f] for f in LINE_FIELDS],
 			)
@@ -163,6 +166,8 @@ def gather(order_names: list[str]) -> frappe._dict:
 			).run()
 		)
 
+	line_sources = gather_sources(sales_orders)
+	short = gather_shortages(lines, so_lines, reserved, line_sources)
 	return frappe._dict(
 		orders=orders,
 		lines=lines,
@@ -170,13 +175,188 @@ def gather(order_names: list[str]) -> frappe._dict:
 		reserved=reserved,
 		invoices=invoices,
 		advances=advances,
+		sources=line_sources,
+		short=short,
 	)
+
+
+def gather_sources(sales_orders) -> dict[str, list]:
+	"""{Sales Order line: [sources.Source]} from Work Orders, Purchase Orders and Material Requests linked
+	to the lines (three queries)."""
+	out = defaultdict(list)
+	if not sales_orders:
+		return out
+	wo = frappe.qb.DocType("Work Order")
+	for r in (
+		frappe.qb.from_(wo)
+		.select(
+			wo.name,
+			wo.sales_order_item,
+			wo.qty,
+			wo.produced_qty,
+			wo.docstatus,
+			wo.status,
+			wo.planned_end_date,
+			wo.expected_delivery_date,
+			wo.material_transferred_for_manufacturing,
+		)
+		.where(wo.sales_order.isin(sales_orders) & (wo.docstatus < 2) & wo.status.notin(["Stopped", "Closed"]))
+	).run(as_dict=True):
+		out[r.sales_order_item].append(
+			sources.Source(
+				kind=sources.WORK_ORDER,
+				name=r.name,
+				qty=flt(r.qty),
+				received=flt(r.produced_qty),
+				requested=r.docstatus == 0,
+				expected=getdate(r.expected_delivery_date or r.planned_end_date)
+				if (r.expected_delivery_date or r.planned_end_date)
+				else None,
+				started=r.status == "In Process"
+				or flt(r.material_transferred_for_manufacturing) > 0
+				or flt(r.produced_qty) > 0,
+			)
+		)
+	po = frappe.qb.DocType("Purchase Order")
+	poi = frappe.qb.DocType("Purchase Order Item")
+	for r in (
+		frappe.qb.from_(poi)
+		.join(po)
+		.on(po.name == poi.parent)
+		.select(
+			po.name,
+			po.docstatus,
+			poi.sales_order_item,
+			poi.stock_qty,
+			poi.received_qty,
+			poi.conversion_factor,
+			poi.schedule_date,
+			poi.expected_delivery_date,
+		)
+		.where(poi.sales_order.isin(sales_orders) & (po.docstatus < 2) & po.status.notin(["Closed", "On Hold"]))
+	).run(as_dict=True):
+		expected = r.expected_delivery_date or r.schedule_date
+		out[r.sales_order_item].append(
+			sources.Source(
+				kind=sources.PURCHASE_ORDER,
+				name=r.name,
+				qty=flt(r.stock_qty),
+				received=flt(r.received_qty) * (flt(r.conversion_factor) or 1),
+				requested=r.docstatus == 0,
+				expected=getdate(expected) if expected else None,
+			)
+		)
+	mr = frappe.qb.DocType("Material Request")
+	mri = frappe.qb.DocType("Material Request Item")
+	for r in (
+		frappe.qb.from_(mri)
+		.join(mr)
+		.on(mr.name == mri.parent)
+		.select(
+			mr.name,
+			mr.docstatus,
+			mr.material_request_type,
+			mri.sales_order_item,
+			mri.stock_qty,
+			mri.qty,
+			mri.ordered_qty,
+			mri.schedule_date,
+		)
+		.where(mri.sales_order.isin(sales_orders) & (mr.docstatus < 2) & mr.status.notin(["Stopped", "Cancelled"]))
+	).run(as_dict=True):
+		cf = flt(r.stock_qty) / flt(r.qty) if flt(r.qty) else 1.0
+		if r.material_request_type == "Material Transfer":
+			source = sources.Source(
+				kind=sources.TRANSFER,
+				name=r.name,
+				qty=flt(r.stock_qty),
+				received=flt(r.ordered_qty) * cf,
+				requested=r.docstatus == 0,
+				expected=getdate(r.schedule_date) if r.schedule_date else None,
+			)
+		else:
+			# what is already ordered (purchase or work order) is counted on that order
+			source = sources.Source(
+				kind=sources.MATERIAL_REQUEST,
+				name=r.name,
+				qty=max(flt(r.stock_qty) - flt(r.ordered_qty) * cf, 0.0),
+				requested=True,
+				expected=getdate(r.schedule_date) if r.schedule_date else None,
+			)
+		out[r.sales_order_item].append(source)
+	return out
+
+
+def gather_shortages(lines, so_lines, reserved, line_sources) -> set[str]:
+	"""Sales Order lines that stock plus planned receipts cannot cover after higher-priority demand: one
+	pass over all open demand for the items involved (two queries), only when a line needs it."""
+	needy = []
+	for line in lines:
+		if not line.is_stock_item or not line.so_detail:
+			continue
+		so_line = so_lines.get(line.so_detail) or frappe._dict()
+		cf = flt(so_line.conversion_factor or line.conversion_factor) or 1.0
+		pending = (flt(line.stock_qty) or flt(line.qty) * cf) - flt(so_line.delivered_qty) * cf
+		booked = flt(reserved.get(line.so_detail)) + sum(s.open_qty for s in line_sources.get(line.so_detail, ()))
+		if booked < pending - 1e-9:
+			needy.append(line.item_code)
+	if not needy:
+		return set()
+	items = list(set(needy))
+	so = frappe.qb.DocType("Sales Order")
+	soi = frappe.qb.DocType("Sales Order Item")
+	demands = [
+		sources.Demand(
+			key=r.name,
+			item_code=r.item_code,
+			warehouse=r.warehouse,
+			pending=flt(r.stock_qty) - flt(r.delivered_qty) * (flt(r.conversion_factor) or 1),
+			reserved=max(flt(r.stock_reserved_qty) - flt(r.delivered_qty) * (flt(r.conversion_factor) or 1), 0.0),
+			delivery_date=getdate(r.delivery_date) if r.delivery_date else None,
+			confirmed=str(r.creation),
+		)
+		for r in (
+			frappe.qb.from_(soi)
+			.join(so)
+			.on(so.name == soi.parent)
+			.select(
+				soi.name,
+				soi.item_code,
+				soi.warehouse,
+				soi.stock_qty,
+				soi.delivered_qty,
+				soi.conversion_factor,
+				soi.stock_reserved_qty,
+				soi.delivery_date,
+				so.creation,
+			)
+			.where(
+				soi.item_code.isin(items)
+				& (so.docstatus == 1)
+				& so.status.notin(["Closed", "Completed", "On Hold"])
+				& (soi.qty > soi.delivered_qty)
+			)
+		).run(as_dict=True)
+	]
+	b = frappe.qb.DocType("Bin")
+	supply = {
+		(r.item_code, r.warehouse): flt(r.actual_qty)
+		+ flt(r.ordered_qty)
+		+ flt(r.planned_qty)
+		- flt(r.reserved_stock)
+		for r in (
+			frappe.qb.from_(b)
+			.select(b.item_code, b.warehouse, b.actual_qty, b.ordered_qty, b.planned_qty, b.reserved_stock)
+			.where(b.item_code.isin(items))
+		).run(as_dict=True)
+	}
+	return sources.short_lines(demands, supply)
 
 
 # --- evaluate: pure rules over the gathered rows ------------------------------------------------------
 
 
-def evaluate(data) -> tuple[dict, dict]:
+def evaluate(data, today) -> tuple[dict, dict]:
 	from order_mgmt.order_mgmt.doctype.order_management_settings.order_management_settings import (
 		get_probabilities,
 	)
@@ -191,38 +371,55 @@ def evaluate(data) -> tuple[dict, dict]:
 
 	header_changes, line_changes = {}, {}
 	for order in data.orders:
-		ordered = delivered = reserved_total = 0.0
+		ordered = delivered = reserved_total = incoming = 0.0
 		has_stock = False
 		statuses = []
+		work_orders = []
 		for line in lines_by_order[order.name]:
 			so_line = data.so_lines.get(line.so_detail) or frappe._dict()
 			cf = flt(so_line.conversion_factor or line.conversion_factor) or 1.0
 			delivered_qty = flt(so_line.delivered_qty)
 			reserved_qty = flt(data.reserved.get(line.so_detail))
 			stock_qty = flt(line.stock_qty) or flt(line.qty) * cf
-			facts = product.LineFacts(
+			line_sources = tuple(data.sources.get(line.so_detail, ()))
+			facts = sources.Line(
 				ordered=stock_qty,
 				delivered=delivered_qty * cf,
 				reserved=reserved_qty,
+				sources=line_sources,
+				delivery_date=getdate(line.delivery_date) if line.delivery_date else None,
 				is_stock_item=bool(line.is_stock_item),
+				short=line.so_detail in data.short,
 			)
-			status = product.line_status(facts)
+			status = sources.line_status(facts, today)
 			statuses.append(status)
+			work_orders.extend(s for s in line_sources if s.kind == sources.WORK_ORDER)
 			if line.is_stock_item:
 				has_stock = True
 				ordered += stock_qty
 				delivered += min(delivered_qty * cf, stock_qty)
 				reserved_total += reserved_qty
+				incoming += sum(s.open_qty for s in line_sources if not s.requested)
 			_diff(
 				line_changes,
 				line,
-				{"product_status": status, "reserved_qty": reserved_qty, "delivered_qty": delivered_qty},
+				{
+					"product_status": status,
+					"reserved_qty": reserved_qty,
+					"delivered_qty": delivered_qty,
+					"expected_date": sources.expected_date(facts),
+					"sources": describe_sources(facts, today),
+				},
 			)
 
 		facts = pipeline.OrderFacts(
 			ordered_qty=ordered,
 			reserved_qty=reserved_total,
 			delivered_qty=delivered,
+			work_orders=len(work_orders),
+			work_orders_planned=sum(1 for w in work_orders if not w.requested),
+			work_orders_started=sum(1 for w in work_orders if w.started and w.open_qty > 0),
+			incoming_qty=incoming,
 			has_stock_items=has_stock,
 		)
 		status = order.status
@@ -263,6 +460,19 @@ def evaluate(data) -> tuple[dict, dict]:
 	return header_changes, line_changes
 
 
+def describe_sources(line, today) -> str:
+	"""One line per source, as the order's line shows it: "Work Order MFG-WO-0001: 4 of 10 · Expected on
+	time"."""
+	parts = []
+	if line.reserved > 0:
+		parts.append(f"Stock: {flt(line.reserved):g} reserved · {sources.RECEIVED}")
+	for src in line.sources:
+		status = sources.source_status(src, line.delivery_date, today)
+		expected = f", expected {src.expected.isoformat()}" if src.expected and src.open_qty > 0 else ""
+		parts.append(f"{src.kind} {src.name}: {flt(src.received):g} of {flt(src.qty):g}{expected} · {status}")
+	return "\n".join(parts)
+
+
 def _share(invoice) -> float:
 	"""The part of an invoice that belongs to one Sales Order (an invoice may bill several)."""
 	if flt(invoice.net_total) <= 0:
@@ -274,7 +484,10 @@ def _diff(changes: dict, row, values: dict):
 	changed = {}
 	for field, value in values.items():
 		old = row.get(field)
-		if isinstance(value, float) or isinstance(old, float):
+		if hasattr(value, "isoformat") or hasattr(old, "isoformat"):
+			if (str(old) if old else "") != (str(value) if value else ""):
+				changed[field] = value
+		elif isinstance(value, float) or isinstance(old, float):
 			if abs(flt(old) - flt(value)) > 1e-6:
 				changed[field] = value
 		elif (old or "") != (value or ""):

@@ -144,8 +144,8 @@ class OrderFacts:
 	work_orders: int = 0
 	work_orders_planned: int = 0
 	work_orders_started: int = 0
-	#: quantity still to be produced by the order's submitted work orders (booked to the order)
-	production_qty: float = 0.0
+	#: what the order's confirmed sources (work, purchase and transfer orders) still bring (booked to it)
+	incoming_qty: float = 0.0
 	#: the order has stock lines at all (a pure service order only moves by hand)
 	has_stock_items: bool = True
 
@@ -168,7 +168,7 @@ def automatic_status(current: str, facts: OrderFacts) -> str:
 	if (
 		facts.work_orders
 		and facts.work_orders_planned >= facts.work_orders
-		and facts.reserved_qty + facts.production_qty >= pending - eps
+		and facts.reserved_qty + facts.incoming_qty >= pending - eps
 	):
 		return WAITING_FOR_PRODUCTION
 	return CONFIRMED

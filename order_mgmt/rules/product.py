@@ -1,8 +1,8 @@
-"""Product (line) status and its roll-up per order (R3). Pure Python, no Frappe import."""
+"""Product statuses (R3) and their roll-up per order. Pure Python, no Frappe import.
+
+A line's status is computed from its sources in `order_mgmt.rules.sources.line_status`."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 NOT_BOOKED = "Not booked"
 NOT_ENOUGH = "Not enough"
@@ -24,31 +24,6 @@ SEVERITY = (
 	READY_FOR_SHIPMENT,
 	DELIVERED,
 )
-
-EPS = 1e-9
-
-
-@dataclass(frozen=True)
-class LineFacts:
-	"""One order line, in stock units."""
-
-	ordered: float
-	delivered: float = 0.0
-	#: held for the line by reservation entries and still in stock
-	reserved: float = 0.0
-	is_stock_item: bool = True
-
-
-def line_status(line: LineFacts) -> str:
-	"""Delivered / Ready for shipment / Not booked, from deliveries and reservations."""
-	pending = line.ordered - line.delivered
-	if pending <= EPS:
-		return DELIVERED
-	if not line.is_stock_item:
-		return READY_FOR_SHIPMENT
-	if line.reserved >= pending - EPS:
-		return READY_FOR_SHIPMENT
-	return NOT_BOOKED
 
 
 def order_status(line_statuses: list[str]) -> str:

@@ -46,9 +46,10 @@ def test_the_whole_chain_and_every_cancel_reverses_its_step():
 	add_stock(item, 6)
 	order = confirmed_order(item, 10)
 	s = state(order.name)
+	# 6 in stock, 10 ordered, nothing planned: stock plus planned receipts cannot cover it
 	assert (s.status, s.line_status, s.invoice_status, s.payment_status) == (
 		"Confirmed",
-		"Not booked",
+		"Not enough",
 		"Not invoiced",
 		"Not paid",
 	)
@@ -57,7 +58,7 @@ def test_the_whole_chain_and_every_cancel_reverses_its_step():
 	result = api.reserve(order.name)
 	assert result["reserved"] == {s.line: 6}
 	s = state(order.name)
-	assert (s.reserved, s.per_reserved, s.line_status, s.status) == (6, 60, "Not booked", "Confirmed")
+	assert (s.reserved, s.per_reserved, s.line_status, s.status) == (6, 60, "Not enough", "Confirmed")
 	assert frappe.db.get_value("Bin", {"item_code": item}, "reserved_stock") == 6
 	availability = api.get_availability(order.name)[0]
 	assert (availability["in_stock"], availability["reserved_for_order"], availability["available_to_sell"]) == (
@@ -321,7 +322,7 @@ def test_recompute_runs_a_constant_number_of_queries():
 		frappe.local.flags.pop("order_mgmt_probabilities", None)  # both runs read the settings
 		with counted_queries() as queries:
 			changed = fulfilment.recompute([order.name])
-		assert changed[order.name]["product_status"] == "Not booked"
+		assert changed[order.name]["product_status"] == "Not enough"  # nothing in stock or planned
 		return len(queries)
 
 	count_for(1)  # warm the caches (doctype meta) once

@@ -1,28 +1,8 @@
-"""Product status per line and its roll-up (R3), case by case."""
+"""The roll-up of line statuses to the order's product status (R3), case by case."""
 
 import pytest
 
 from order_mgmt.rules import product as p
-from order_mgmt.rules.product import LineFacts as L
-
-LINE_CASES = [
-	(L(ordered=10), p.NOT_BOOKED),
-	(L(ordered=10, reserved=6), p.NOT_BOOKED),
-	(L(ordered=10, reserved=10), p.READY_FOR_SHIPMENT),
-	(L(ordered=10, reserved=6, delivered=4), p.READY_FOR_SHIPMENT),
-	(L(ordered=10, reserved=2, delivered=4), p.NOT_BOOKED),
-	(L(ordered=10, delivered=10), p.DELIVERED),
-	(L(ordered=10, delivered=12), p.DELIVERED),
-	(L(ordered=5, is_stock_item=False), p.READY_FOR_SHIPMENT),
-	(L(ordered=5, delivered=5, is_stock_item=False), p.DELIVERED),
-]
-
-
-@pytest.mark.parametrize("line,expected", LINE_CASES)
-def test_line_status(line, expected):
-	assert p.line_status(line) == expected
-
-
 @pytest.mark.parametrize(
 	"lines,expected",
 	[

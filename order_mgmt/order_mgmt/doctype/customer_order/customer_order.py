@@ -217,6 +217,14 @@ class CustomerOrder(Document):
 		if not verdict.allowed:
 			frappe.throw(_(verdict.reason), title=_("Status Not Allowed"))
 
+	@frappe.whitelist()
+	def price(self):
+		"""The form asks for ERPNext's prices while the user edits (nothing is saved)."""
+		self.check_permission("write" if not self.is_new() else "create")
+		self.set_defaults()
+		self.reset_prices_of_changed_lines()
+		selling.apply_prices(self)
+
 	# --- status -------------------------------------------------------------------------------------
 
 	@staticmethod

@@ -1,0 +1,231 @@
+// Customer Order form: prices come from the server (ERPNext's own calculation), actions from
+// order_mgmt.api.customer_order and order_mgmt.api.fulfilment.
+
+const ORDER_API = "order_mgmt.api.customer_order";
+const FULFILMENT_API = "order_mgmt.api.fulfilment";
+
+frappe.ui.form.on("Customer Order", {
+	setup(frm) {
+		frm.set_query("customer", () => ({ filters: { disabled: 0 } }));
+		frm.set_query("item_code", "items", () => ({
+			filters: { disabled: 0, is_sales_item: 1, has_variants: 0 },
+		}));
+		frm.set_query("set_warehouse", () => ({ filters: { company: frm.doc.company, is_group: 0 } }));
+		frm.set_query("warehouse", "items", () => ({
+			filters: { company: frm.doc.company, is_group: 0 },
+		}));
+		frm.set_query("taxes_and_charges", () => ({ filters: { company: frm.doc.company } }));
+		frm.set_query("selling_price_list", () => ({ filters: { selling: 1 } }));
+	},
+
+	refresh(frm) {
+		frm.trigger("set_status_indicator");
+		if (frm.doc.docstatus === 0 && !frm.is_new()) {
+			frm.trigger("add_draft_buttons");
+		}
+		if (frm.doc.docstatus === 1) {
+			frm.trigger("add_fulfilment_buttons");
+			frm.trigger("render_fulfilment");
+		}
+	},
+
+	set_status_indicator(frm) {
+		if (frm.doc.status) {
+			frm.page.set_indicator(__(frm.doc.status), order_mgmt_status_color(frm.doc.status));
+		}
+	},
+
+	add_draft_buttons(frm) {
+		const moves = {
+			Quotation: "Waiting for Confirmation",
+			"Waiting for Confirmation": "Quotation",
+		};
+		const target = moves[frm.doc.status];
+		if (target) {
+			frm.add_custom_button(__(target), () => order_action(frm, "set_status", { status: target }), __("Status"));
+		}
+	},
+
+	add_fulfilment_buttons(frm) {
+		const open = !["Canceled", "Archived"].includes(frm.doc.status);
+		if (!open) return;
+		if (frm.doc.status === "Shipped") {
+			frm.add_custom_button(__("Mark Delivered"), () => order_action(frm, "complete"));
+		}
+		frm.add_custom_button(__("Reserve"), () => fulfilment_action(frm, "reserve"), __("Stock"));
+		frm.add_custom_button(__("Release Reservation"), () => fulfilment_action(frm, "release"), __("Stock"));
+		frm.add_custom_button(
+			__("Delivery Note"),
+			() => open_new_document(frm, "make_delivery_note", "delivery_note", "Delivery Note"),
+			__("Create")
+		);
+		frm.add_custom_button(
+			__("Sales Invoice"),
+			() => open_new_document(frm, "make_sales_invoice", "sales_invoice", "Sales Invoice"),
+			__("Create")
+		);
+		frm.add_custom_button(__("Payment"), () => record_payment(frm), __("Create"));
+		if (frm.doc.sales_order) {
+			frm.add_custom_button(
+				__("Sales Order"),
+				() => frappe.set_route("Form", "Sales Order", frm.doc.sales_order),
+				__("View")
+			);
+		}
+	},
+
+	render_fulfilment(frm) {
+		if (!frm.fields_dict.fulfilment_html) return;
+		frappe
+			.call({ method: `${FULFILMENT_API}.get_availability`, args: { name: frm.doc.name } })
+			.then(({ message: lines }) => {
+				const rows = (lines || [])
+					.map(
+						(l) => `<tr>
+						<td>${l.idx}</td><td>${frappe.utils.escape_html(l.item_code)}</td>
+						<td class="text-right">${format_number(l.qty)}</td>
+						<td class="text-right">${format_number(l.in_stock)}</td>
+						<td class="text-right">${format_number(l.reserved_for_order)}</td>
+						<td class="text-right">${format_number(l.reserved_for_others)}</td>
+						<td class="text-right">${format_number(l.available_to_sell)}</td>
+						<td>${__(l.product_status || "")}</td></tr>`
+					)
+					.join("");
+				frm.fields_dict.fulfilment_html.$wrapper.html(`
+					<table class="table table-bordered table-sm">
+					<thead><tr><th>#</th><th>${__("Item")}</th><th>${__("Qty")}</th>
+					<th>${__("In Stock")}</th><th>${__("Reserved for this Order")}</th>
+					<th>${__("Reserved for Other Orders")}</th><th>${__("Available to Sell")}</th>
+					<th>${__("Product Status")}</th></tr></thead><tbody>${rows}</tbody></table>
+					<p class="text-muted small">${__(
+						"Quantities in stock units. Reserved = held by Stock Reservation Entries (ERPNext's Reserved Stock), not the pending Sales Order quantity."
+					)}</p>`);
+			});
+	},
+
+	customer(frm) {
+		price(frm);
+	},
+	company(frm) {
+		price(frm);
+	},
+	selling_price_list(frm) {
+		clear_prices(frm);
+		price(frm);
+	},
+	taxes_and_charges(frm) {
+		frm.clear_table("taxes");
+		price(frm);
+	},
+	additional_discount_percentage(frm) {
+		price(frm);
+	},
+	apply_discount_on(frm) {
+		price(frm);
+	},
+	delivery_date(frm) {
+		(frm.doc.items || []).forEach((d) => {
+			if (!d.delivery_date) frappe.model.set_value(d.doctype, d.name, "delivery_date", frm.doc.delivery_date);
+		});
+	},
+});
+
+frappe.ui.form.on("Customer Order Item", {
+	item_code(frm, cdt, cdn) {
+		const row = locals[cdt][cdn];
+		Object.assign(row, { price_list_rate: null, rate: null, discount_percentage: null, uom: null });
+		if (!row.delivery_date && frm.doc.delivery_date) row.delivery_date = frm.doc.delivery_date;
+		price(frm);
+	},
+	qty(frm) {
+		price(frm);
+	},
+	uom(frm, cdt, cdn) {
+		Object.assign(locals[cdt][cdn], { price_list_rate: null, rate: null });
+		price(frm);
+	},
+	discount_percentage(frm, cdt, cdn) {
+		const row = locals[cdt][cdn];
+		if (row.price_list_rate) {
+			row.rate = flt(row.price_list_rate * (1 - flt(row.discount_percentage) / 100), precision("rate", row));
+		}
+		price(frm);
+	},
+	rate(frm) {
+		price(frm);
+	},
+	items_remove(frm) {
+		price(frm);
+	},
+});
+
+// --- helpers -----------------------------------------------------------------------------------------
+
+function price(frm) {
+	if (frm.doc.docstatus !== 0 || !frm.doc.customer || !(frm.doc.items || []).some((d) => d.item_code)) return;
+	clearTimeout(frm._order_mgmt_price_timer);
+	frm._order_mgmt_price_timer = setTimeout(() => {
+		frm.call({ doc: frm.doc, method: "price", freeze: false }).then(() => frm.refresh_fields());
+	}, 300);
+}
+
+function clear_prices(frm) {
+	(frm.doc.items || []).forEach((d) => Object.assign(d, { price_list_rate: null, rate: null }));
+}
+
+function order_action(frm, method, args = {}) {
+	return frappe
+		.call({ method: `${ORDER_API}.${method}`, args: { name: frm.doc.name, ...args }, freeze: true })
+		.then(() => frm.reload_doc());
+}
+
+function fulfilment_action(frm, method, args = {}) {
+	return frappe
+		.call({ method: `${FULFILMENT_API}.${method}`, args: { name: frm.doc.name, ...args }, freeze: true })
+		.then(() => {
+			frappe.show_alert({ message: __("Done"), indicator: "green" });
+			frm.reload_doc();
+		});
+}
+
+function open_new_document(frm, method, key, doctype) {
+	frappe
+		.call({ method: `${FULFILMENT_API}.${method}`, args: { name: frm.doc.name }, freeze: true })
+		.then(({ message }) => frappe.set_route("Form", doctype, message[key]));
+}
+
+function record_payment(frm) {
+	frappe.prompt(
+		[
+			{
+				fieldname: "amount",
+				fieldtype: "Currency",
+				label: __("Amount"),
+				default: frm.doc.outstanding_amount || frm.doc.rounded_total || frm.doc.grand_total,
+				reqd: 1,
+			},
+			{ fieldname: "mode_of_payment", fieldtype: "Link", options: "Mode of Payment", label: __("Mode of Payment") },
+			{ fieldname: "reference_no", fieldtype: "Data", label: __("Reference No") },
+		],
+		(values) => fulfilment_action(frm, "record_payment", values),
+		__("Record Payment"),
+		__("Record")
+	);
+}
+
+function order_mgmt_status_color(status) {
+	return (
+		{
+			Quotation: "gray",
+			"Waiting for Confirmation": "orange",
+			Confirmed: "blue",
+			"Waiting for Production": "yellow",
+			"In Production": "purple",
+			"Ready for Shipment": "cyan",
+			Shipped: "light-blue",
+			Delivered: "green",
+			Canceled: "red",
+			Archived: "darkgrey",
+		}[status] || "gray"
+	);
+}
