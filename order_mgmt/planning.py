@@ -5,6 +5,8 @@ Whitelisted methods (the Customer Order form and REST clients call them):
 and `GET /api/method/order_mgmt.planning.get_workspace?order=…`.
 """
 
+import json
+
 import frappe
 from frappe import _
 from frappe.desk.form import assign_to
@@ -170,6 +172,18 @@ def get_methodology_parts(order: str, methodology: str | None = None) -> dict:
 	}
 
 
+def parse_parts(optional_parts: str | list | None) -> list[str]:
+	"""The optional parts chosen: a list, a JSON list, or names separated by commas (REST clients)."""
+	if isinstance(optional_parts, str):
+		try:
+			optional_parts = json.loads(optional_parts)
+		except ValueError:
+			optional_parts = optional_parts.split(",")
+	if isinstance(optional_parts, str):
+		optional_parts = [optional_parts]
+	return [str(p).strip() for p in (optional_parts or []) if p and str(p).strip()]
+
+
 @frappe.whitelist(methods=["POST"])
 def add_tasks_from_methodology(
 	order: str, optional_parts: str | list | None = None, methodology: str | None = None
@@ -199,8 +213,7 @@ def add_tasks_from_methodology(
 			_("Methodology {0} is disabled.").format(frappe.bold(name)), title=_("Methodology Disabled")
 		)
 
-	chosen = frappe.parse_json(optional_parts) if isinstance(optional_parts, str) else optional_parts
-	chosen = [c for c in (chosen or []) if c]
+	chosen = parse_parts(optional_parts)
 	parts, steps = _parts_and_steps(meth)
 	start = (
 		getdate(order_doc.period_from or order_doc.order_date)

@@ -20,6 +20,23 @@ def refused(exc=frappe.ValidationError, match: str | None = None):
 		assert re.search(match, str(info.value)), str(info.value)
 
 
+def call_over_rest(method: str, http_method: str = "POST", **form):
+	"""What `POST /api/method/<method>` runs: the whitelist and HTTP-method checks, then the method."""
+	import frappe.handler
+	from werkzeug.test import EnvironBuilder
+	from werkzeug.wrappers import Request
+
+	before = getattr(frappe.local, "request", None), frappe.local.form_dict
+	frappe.local.request = Request(
+		EnvironBuilder(method=http_method, path=f"/api/method/{method}").get_environ()
+	)
+	frappe.local.form_dict = frappe._dict(form)
+	try:
+		return frappe.handler.execute_cmd(method)
+	finally:
+		frappe.local.request, frappe.local.form_dict = before
+
+
 @contextmanager
 def as_user(user: str):
 	frappe.set_user(user)
@@ -169,7 +186,11 @@ def test_apply_methodology_with_one_optional_part_then_again(team):
 
 	# later the audit is ordered too: only its task is added, after the existing handover
 	with as_user(team.deputy):
-		audit = planning.add_tasks_from_methodology(team.order.name, ["Training", "Audit"])
+		audit = call_over_rest(
+			"order_mgmt.planning.add_tasks_from_methodology",
+			order=team.order.name,
+			optional_parts="Training, Audit",
+		)
 	assert len(audit["created"]) == 1
 	tasks = order_tasks(team.order.name)
 	assert tasks["Audit"].depends_on == {"Handover"}
@@ -289,13 +310,15 @@ def test_another_order_user_reads_but_cannot_plan(team):
 
 	with as_user(team.other):
 		# reads the workspace
-		ws = planning.get_workspace(team.order.name)
+		ws = frappe._dict(call_over_rest("order_mgmt.planning.get_workspace", "GET", order=team.order.name))
 		assert ws["can_plan"] is False
 		assert {t.subject for t in ws["tasks"]} == {"Kick-off", "Analysis", "Handover"}
 		assert len(ws["meetings"]) == 1
 		# but adds nothing: not through the method the form and REST call …
 		with refused(frappe.PermissionError, match="Only the order's manager"):
-			frappe.call("order_mgmt.planning.add_tasks_from_methodology", order=team.order.name)
+			call_over_rest("order_mgmt.planning.add_tasks_from_methodology", order=team.order.name)
+		with refused(frappe.PermissionError, match="Only the order's manager"):
+			planning.add_tasks_from_methodology(team.order.name, '["Training"]')
 		# … nor by creating tasks and meetings (what POST /api/resource does)
 		with refused(frappe.PermissionError):
 			frappe.client.insert({"doctype": "Task", "subject": "Mine", "customer_order": team.order.name})
