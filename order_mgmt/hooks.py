@@ -43,6 +43,34 @@ doc_events = {
 		"on_cancel": f"{_events}.stock_reservation_changed",
 		"on_update_after_submit": f"{_events}.stock_reservation_changed",
 	},
+	# sources of an order's lines (R4): on_change runs on every save, submit, cancel and status update
+	"Work Order": {
+		"on_change": f"{_events}.work_order_changed",
+		"after_delete": f"{_events}.work_order_changed",
+	},
+	"Purchase Order": {
+		"on_change": f"{_events}.purchase_order_changed",
+		"after_delete": f"{_events}.purchase_order_changed",
+	},
+	"Material Request": {
+		"on_change": f"{_events}.material_request_changed",
+		"after_delete": f"{_events}.material_request_changed",
+	},
+	"Purchase Receipt": {
+		"on_submit": f"{_events}.purchase_receipt_changed",
+		"on_cancel": f"{_events}.purchase_receipt_changed",
+	},
+	"Stock Entry": {
+		"on_submit": f"{_events}.stock_entry_changed",
+		"on_cancel": f"{_events}.stock_entry_changed",
+	},
+}
+
+# Scheduled jobs (R12): the recompute runs when the settings' cron is due (default 1 a.m.)
+# ------------------------------------------------------------------------------------------
+scheduler_events = {
+	"cron": {"*/15 * * * *": ["order_mgmt.tasks.recompute_if_due"]},
+	"daily_long": ["order_mgmt.tasks.archive_old_orders"],
 }
 
 # The order's workspace and who may plan it (R8, R9, R15): order_mgmt.planning, order_mgmt.permissions

@@ -490,3 +490,105 @@ def customer_debt(customer: str) -> dict:
 		"orders": open_orders,
 		"outstanding_amount": sum(flt(o.outstanding_amount) for o in open_orders),
 	}
+
+
+# --- sources: work orders, purchase orders, material requests ----------------------------------------------
+
+
+@frappe.whitelist()
+def get_sources(name: str) -> list[dict]:
+	"""Per line: where its goods come from, each source with its status (as stored by the last recompute)."""
+	order = _order(name, "read")
+	return [
+		{
+			"line": d.name,
+			"idx": d.idx,
+			"item_code": d.item_code,
+			"product_status": d.product_status,
+			"expected_date": d.expected_date,
+			"sources": (d.sources or "").splitlines(),
+		}
+		for d in order.items
+	]
+
+
+@frappe.whitelist(methods=["POST"])
+def make_work_orders(name: str, items=None) -> dict:
+	"""Draft Work Orders for the order's lines that have a default BOM and no work order yet (ERPNext's
+	own `make_work_orders`), linked to the Sales Order lines."""
+	order = _order(name, "write", "plan production for")
+	frappe.has_permission("Work Order", "create", throw=True)
+	from erpnext.selling.doctype.sales_order.sales_order import get_work_order_items
+	from erpnext.selling.doctype.sales_order.sales_order import make_work_orders as erpnext_make_work_orders
+
+	chosen, wanted = _chosen_lines(order, items)
+	so_details = {d.so_detail for d, _q in chosen}
+	rows = [r for r in get_work_order_items(order.sales_order) if r["sales_order_item"] in so_details]
+	if wanted is not None:
+		qty = {d.so_detail: q for d, q in chosen}
+		for r in rows:
+			if qty.get(r["sales_order_item"]):
+				r["pending_qty"] = min(flt(r["pending_qty"]), qty[r["sales_order_item"]])
+	missing_bom = [r["item_code"] for r in rows if not r.get("bom")]
+	rows = [r for r in rows if r.get("bom")]
+	if not rows:
+		frappe.throw(
+			_("No work order to make for order {0}: every line with a default BOM has one already{1}.").format(
+				name, _(" ({0} have no default BOM)").format(", ".join(missing_bom)) if missing_bom else ""
+			),
+			title=_("Nothing to Produce"),
+		)
+	names = erpnext_make_work_orders(
+		json.dumps({"items": rows}, default=str), order.sales_order, order.company, order.project
+	)
+	fulfilment.recompute([order.name])
+	return {"work_orders": names, "without_bom": missing_bom}
+
+
+@frappe.whitelist(methods=["POST"])
+def make_purchase_order(name: str, supplier: str, items=None, submit: int | bool = 0) -> dict:
+	"""A Purchase Order for the order's lines (ERPNext's mapper), linked to the Sales Order lines."""
+	order = _order(name, "write", "purchase for")
+	frappe.has_permission("Purchase Order", "create", throw=True)
+	if not supplier or not frappe.db.exists("Supplier", supplier):
+		frappe.throw(_("Choose an existing supplier."), title=_("Supplier Missing"))
+	from erpnext.selling.doctype.sales_order.sales_order import make_purchase_order as map_po
+
+	chosen, wanted = _chosen_lines(order, items)
+	po = map_po(order.sales_order, selected_items=[{"item_code": d.item_code} for d, _q in chosen])
+	if not po or not po.items:
+		frappe.throw(_("Everything of order {0} is ordered already.").format(name), title=_("Nothing to Order"))
+	keep = {d.so_detail: q for d, q in chosen}
+	po.set("items", [row for row in po.items if row.sales_order_item in keep])
+	for row in po.items:
+		if wanted is not None and keep.get(row.sales_order_item):
+			row.qty = keep[row.sales_order_item]
+	po.supplier = supplier
+	po.run_method("set_missing_values")
+	po.run_method("calculate_taxes_and_totals")
+	po.insert()
+	if submit:
+		po.submit()
+	fulfilment.recompute([order.name])
+	return {"purchase_order": po.name, "docstatus": po.docstatus}
+
+
+@frappe.whitelist(methods=["POST"])
+def make_material_request(name: str, material_request_type: str = "Purchase", submit: int | bool = 0) -> dict:
+	"""A Material Request (Purchase, Manufacture or Material Transfer) for what the order still needs
+	(ERPNext's mapper), linked to the Sales Order lines."""
+	order = _order(name, "write", "request material for")
+	frappe.has_permission("Material Request", "create", throw=True)
+	if material_request_type not in ("Purchase", "Manufacture", "Material Transfer"):
+		frappe.throw(_("Unknown material request type {0}.").format(material_request_type), title=_("Invalid Type"))
+	from erpnext.selling.doctype.sales_order.sales_order import make_material_request as map_mr
+
+	mr = map_mr(order.sales_order)
+	if not mr.items:
+		frappe.throw(_("Everything of order {0} is requested already.").format(name), title=_("Nothing to Request"))
+	mr.material_request_type = material_request_type
+	mr.insert()
+	if submit:
+		mr.submit()
+	fulfilment.recompute([order.name])
+	return {"material_request": mr.name, "docstatus": mr.docstatus}

@@ -44,3 +44,44 @@ def stock_reservation_changed(doc, method=None):
 
 def stock_reservation_before_submit(doc, method=None):
 	stock_guard.check_reservation(doc)
+
+
+def work_order_changed(doc, method=None):
+	if doc.get("sales_order"):
+		fulfilment.recompute_for_sales_orders([doc.sales_order])
+
+
+def purchase_order_changed(doc, method=None):
+	fulfilment.recompute_for_sales_orders(d.get("sales_order") for d in doc.items)
+
+
+def material_request_changed(doc, method=None):
+	fulfilment.recompute_for_sales_orders(d.get("sales_order") for d in doc.items)
+
+
+def purchase_receipt_changed(doc, method=None):
+	"""A receipt of goods bought for an order (its Purchase Order lines carry the Sales Order)."""
+	po_items = [d.purchase_order_item for d in doc.items if d.get("purchase_order_item")]
+	if po_items:
+		poi = frappe.qb.DocType("Purchase Order Item")
+		fulfilment.recompute_for_sales_orders(
+			(frappe.qb.from_(poi).select(poi.sales_order).distinct().where(poi.name.isin(po_items))).run(
+				pluck=True
+			)
+		)
+
+
+def stock_entry_changed(doc, method=None):
+	"""Production (work order) and transfers (material request) move the lines of an order."""
+	sales_orders = set()
+	if doc.get("work_order"):
+		sales_orders.add(frappe.db.get_value("Work Order", doc.work_order, "sales_order"))
+	requests = [d.material_request for d in doc.items if d.get("material_request")]
+	if requests:
+		mri = frappe.qb.DocType("Material Request Item")
+		sales_orders.update(
+			(frappe.qb.from_(mri).select(mri.sales_order).distinct().where(mri.parent.isin(requests))).run(
+				pluck=True
+			)
+		)
+	fulfilment.recompute_for_sales_orders(sales_orders)

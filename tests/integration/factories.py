@@ -144,3 +144,33 @@ def refused(exc=frappe.ValidationError, match=None):
 	with pytest.raises(exc, match=match):
 		yield
 	frappe.db.rollback(save_point=save_point)
+
+
+def make_supplier() -> str:
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Supplier",
+				"supplier_name": f"_T Supplier {frappe.generate_hash(length=8)}",
+				"supplier_group": _leaf("Supplier Group"),
+			}
+		)
+		.insert()
+		.name
+	)
+
+
+def make_bom(item_code: str, raw_material: str, qty: float = 1) -> str:
+	bom = frappe.get_doc(
+		{
+			"doctype": "BOM",
+			"item": item_code,
+			"company": company(),
+			"quantity": 1,
+			"is_active": 1,
+			"is_default": 1,
+			"items": [{"item_code": raw_material, "qty": qty, "rate": 5}],
+		}
+	).insert()
+	bom.submit()
+	return bom.name
