@@ -1,0 +1,106 @@
+"""Order Pipeline and Forecast (R2, R11): the open orders' value by month and status, weighted by each
+status's win probability (Order Management Settings).
+
+Open = every status before Delivered (drafts included), not Canceled or Archived. The value is the order's
+net total in company currency (net total × conversion rate); the weighted value is that × probability.
+Orders fall in the month of their promised delivery date (or order date, as chosen)."""
+
+from collections import defaultdict
+
+import frappe
+from frappe import _
+from frappe.utils import flt, getdate
+
+from order_mgmt.order_mgmt.doctype.order_management_settings.order_management_settings import get_probabilities
+from order_mgmt.order_mgmt.report.common import OPEN_PIPELINE_STATUSES, get_orders
+from order_mgmt.rules import pipeline
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	rows = get_data(filters)
+	return get_columns(), rows, None, get_chart(rows), get_summary(rows)
+
+
+def get_columns():
+	return [
+		{"label": _("Month"), "fieldname": "period", "fieldtype": "Data", "width": 100},
+		{"label": _("Status"), "fieldname": "status", "fieldtype": "Data", "width": 180},
+		{"label": _("Orders"), "fieldname": "orders", "fieldtype": "Int", "width": 80},
+		{"label": _("Probability"), "fieldname": "probability", "fieldtype": "Percent", "width": 100},
+		{"label": _("Open Value"), "fieldname": "open_value", "fieldtype": "Currency", "width": 140},
+		{"label": _("Weighted Value"), "fieldname": "weighted_value", "fieldtype": "Currency", "width": 140},
+	]
+
+
+def get_data(filters) -> list[dict]:
+	based_on = "order_date" if filters.get("based_on") == "Order Date" else "delivery_date"
+	statuses = [s for s in OPEN_PIPELINE_STATUSES if not filters.get("status") or s == filters.status]
+	orders = get_orders(
+		filters,
+		["status", "order_date", "delivery_date", "net_total", "conversion_rate"],
+		extra_filters=[["Customer Order", "status", "in", statuses]],
+		date_field=based_on,
+	)
+	probability = get_probabilities()
+	groups = defaultdict(lambda: [0, 0.0])
+	for o in orders:
+		day = getdate(o.get(based_on) or o.order_date)
+		key = (f"{day.year:04d}-{day.month:02d}", o.status)
+		groups[key][0] += 1
+		groups[key][1] += flt(o.net_total) * (flt(o.conversion_rate) or 1.0)
+	rows = []
+	for (period, status), (count, value) in sorted(
+		groups.items(), key=lambda kv: (kv[0][0], pipeline.STATUSES.index(kv[0][1]))
+	):
+		p = flt(probability.get(status))
+		rows.append(
+			{
+				"period": period,
+				"status": status,
+				"orders": count,
+				"probability": p,
+				"open_value": flt(value, 2),
+				"weighted_value": flt(value * p / 100, 2),
+			}
+		)
+	return rows
+
+
+def get_chart(rows):
+	if not rows:
+		return None
+	periods = sorted({r["period"] for r in rows})
+	open_by, weighted_by = defaultdict(float), defaultdict(float)
+	for r in rows:
+		open_by[r["period"]] += r["open_value"]
+		weighted_by[r["period"]] += r["weighted_value"]
+	return {
+		"data": {
+			"labels": periods,
+			"datasets": [
+				{"name": _("Open Value"), "values": [flt(open_by[p], 2) for p in periods]},
+				{"name": _("Weighted Forecast"), "values": [flt(weighted_by[p], 2) for p in periods]},
+			],
+		},
+		"type": "bar",
+		"fieldtype": "Currency",
+	}
+
+
+def get_summary(rows):
+	return [
+		{"label": _("Open Orders"), "value": sum(r["orders"] for r in rows), "datatype": "Int"},
+		{
+			"label": _("Open Value"),
+			"value": flt(sum(r["open_value"] for r in rows), 2),
+			"datatype": "Currency",
+			"indicator": "Blue",
+		},
+		{
+			"label": _("Weighted Forecast"),
+			"value": flt(sum(r["weighted_value"] for r in rows), 2),
+			"datatype": "Currency",
+			"indicator": "Green",
+		},
+	]

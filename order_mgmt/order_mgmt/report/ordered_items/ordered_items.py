@@ -1,0 +1,100 @@
+"""Ordered Items (R3, R4, R11): every line of the orders with its product status and sources.
+
+Reserved and delivered quantities are read from ERPNext (Stock Reservation Entries and the Sales Order
+lines); the product status, expected date and sources are the order line's own (computed by the app)."""
+
+import frappe
+from frappe import _
+from frappe.utils import flt
+
+from order_mgmt.order_mgmt.report.common import get_orders, in_values
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	rows = get_data(filters)
+	return get_columns(), rows, None, get_chart(rows), None
+
+
+def get_columns():
+	return [
+		{"label": _("Customer Order"), "fieldname": "customer_order", "fieldtype": "Link", "options": "Customer Order", "width": 140},
+		{"label": _("Customer"), "fieldname": "customer", "fieldtype": "Link", "options": "Customer", "width": 150},
+		{"label": _("Order Status"), "fieldname": "status", "fieldtype": "Data", "width": 130},
+		{"label": _("Item"), "fieldname": "item_code", "fieldtype": "Link", "options": "Item", "width": 130},
+		{"label": _("Item Name"), "fieldname": "item_name", "fieldtype": "Data", "width": 150},
+		{"label": _("Qty"), "fieldname": "qty", "fieldtype": "Float", "width": 70},
+		{"label": _("Amount"), "fieldname": "amount", "fieldtype": "Currency", "options": "currency", "width": 110},
+		{"label": _("Delivery Date"), "fieldname": "delivery_date", "fieldtype": "Date", "width": 100},
+		{"label": _("Product Status"), "fieldname": "product_status", "fieldtype": "Data", "width": 130},
+		{"label": _("Reserved"), "fieldname": "reserved_qty", "fieldtype": "Float", "width": 80},
+		{"label": _("Delivered"), "fieldname": "delivered_qty", "fieldtype": "Float", "width": 80},
+		{"label": _("Pending"), "fieldname": "pending_qty", "fieldtype": "Float", "width": 80},
+		{"label": _("Expected"), "fieldname": "expected_date", "fieldtype": "Date", "width": 100},
+		{"label": _("Sources"), "fieldname": "sources", "fieldtype": "Small Text", "width": 220},
+		{"label": _("Currency"), "fieldname": "currency", "fieldtype": "Link", "options": "Currency", "hidden": 1},
+	]
+
+
+def get_lines(orders, filters) -> list[dict]:
+	"""The lines of these orders with ERPNext's reserved and delivered quantities (two queries)."""
+	if not orders:
+		return []
+	by_name = {o.name: o for o in orders}
+	conditions, values = "", {"orders": in_values(by_name)}
+	if filters.get("item_code"):
+		conditions += " and coi.item_code = %(item_code)s"
+		values["item_code"] = filters.item_code
+	if filters.get("product_status"):
+		conditions += " and coi.product_status = %(product_status)s"
+		values["product_status"] = filters.product_status
+	lines = frappe.db.sql(
+		f"""
+		select coi.parent as customer_order, coi.idx, coi.item_code, coi.item_name, coi.qty, coi.stock_qty,
+			coi.amount, coi.delivery_date, coi.product_status, coi.expected_date, coi.sources, coi.so_detail,
+			soi.delivered_qty as so_delivered_qty, soi.conversion_factor as so_conversion_factor
+		from `tabCustomer Order Item` coi
+		left join `tabSales Order Item` soi on soi.name = coi.so_detail and soi.docstatus = 1
+		where coi.parenttype = 'Customer Order' and coi.parent in %(orders)s {conditions}
+		order by coi.parent, coi.idx""",
+		values,
+		as_dict=True,
+	)
+	reserved = dict(
+		frappe.db.sql(
+			"""
+			select voucher_detail_no, sum(reserved_qty - delivered_qty)
+			from `tabStock Reservation Entry`
+			where docstatus = 1 and voucher_type = 'Sales Order' and voucher_detail_no in %(lines)s
+			group by voucher_detail_no""",
+			{"lines": in_values(line.so_detail for line in lines)},
+		)
+	)
+	for line in lines:
+		order = by_name[line.customer_order]
+		line.customer = order.customer
+		line.status = order.status
+		line.currency = order.currency
+		line.qty = flt(line.qty)
+		line.delivered_qty = flt(line.so_delivered_qty)
+		line.reserved_qty = flt(reserved.get(line.so_detail))
+		line.pending_qty = max(0.0, flt(line.qty - line.delivered_qty, 6))
+	return lines
+
+
+def get_data(filters) -> list[dict]:
+	orders = get_orders(filters, ["customer", "status", "currency"])
+	return get_lines(orders, filters)
+
+
+def get_chart(rows):
+	if not rows:
+		return None
+	counts = {}
+	for r in rows:
+		key = r.product_status or _("Not set")
+		counts[key] = counts.get(key, 0) + 1
+	return {
+		"data": {"labels": list(counts), "datasets": [{"name": _("Lines"), "values": list(counts.values())}]},
+		"type": "donut",
+	}
