@@ -39,9 +39,7 @@ def recompute_for_sales_orders(sales_orders) -> list[str]:
 		return []
 	co = frappe.qb.DocType("Customer Order")
 	names = (
-		frappe.qb.from_(co)
-		.select(co.name)
-		.where(co.sales_order.isin(sales_orders) & (co.docstatus == 1))
+		frappe.qb.from_(co).select(co.name).where(co.sales_order.isin(sales_orders) & (co.docstatus == 1))
 	).run(pluck=True)
 	recompute(names)
 	return names
@@ -200,7 +198,9 @@ def gather_sources(sales_orders) -> dict[str, list]:
 			wo.expected_delivery_date,
 			wo.material_transferred_for_manufacturing,
 		)
-		.where(wo.sales_order.isin(sales_orders) & (wo.docstatus < 2) & wo.status.notin(["Stopped", "Closed"]))
+		.where(
+			wo.sales_order.isin(sales_orders) & (wo.docstatus < 2) & wo.status.notin(["Stopped", "Closed"])
+		)
 	).run(as_dict=True):
 		out[r.sales_order_item].append(
 			sources.Source(
@@ -233,7 +233,9 @@ def gather_sources(sales_orders) -> dict[str, list]:
 			poi.schedule_date,
 			poi.expected_delivery_date,
 		)
-		.where(poi.sales_order.isin(sales_orders) & (po.docstatus < 2) & po.status.notin(["Closed", "On Hold"]))
+		.where(
+			poi.sales_order.isin(sales_orders) & (po.docstatus < 2) & po.status.notin(["Closed", "On Hold"])
+		)
 	).run(as_dict=True):
 		expected = r.expected_delivery_date or r.schedule_date
 		out[r.sales_order_item].append(
@@ -262,7 +264,11 @@ def gather_sources(sales_orders) -> dict[str, list]:
 			mri.ordered_qty,
 			mri.schedule_date,
 		)
-		.where(mri.sales_order.isin(sales_orders) & (mr.docstatus < 2) & mr.status.notin(["Stopped", "Cancelled"]))
+		.where(
+			mri.sales_order.isin(sales_orders)
+			& (mr.docstatus < 2)
+			& mr.status.notin(["Stopped", "Cancelled"])
+		)
 	).run(as_dict=True):
 		cf = flt(r.stock_qty) / flt(r.qty) if flt(r.qty) else 1.0
 		if r.material_request_type == "Material Transfer":
@@ -297,7 +303,9 @@ def gather_shortages(lines, so_lines, reserved, line_sources) -> set[str]:
 		so_line = so_lines.get(line.so_detail) or frappe._dict()
 		cf = flt(so_line.conversion_factor or line.conversion_factor) or 1.0
 		pending = (flt(line.stock_qty) or flt(line.qty) * cf) - flt(so_line.delivered_qty) * cf
-		booked = flt(reserved.get(line.so_detail)) + sum(s.open_qty for s in line_sources.get(line.so_detail, ()))
+		booked = flt(reserved.get(line.so_detail)) + sum(
+			s.open_qty for s in line_sources.get(line.so_detail, ())
+		)
 		if booked < pending - 1e-9:
 			needy.append(line.item_code)
 	if not needy:
@@ -311,7 +319,9 @@ def gather_shortages(lines, so_lines, reserved, line_sources) -> set[str]:
 			item_code=r.item_code,
 			warehouse=r.warehouse,
 			pending=flt(r.stock_qty) - flt(r.delivered_qty) * (flt(r.conversion_factor) or 1),
-			reserved=max(flt(r.stock_reserved_qty) - flt(r.delivered_qty) * (flt(r.conversion_factor) or 1), 0.0),
+			reserved=max(
+				flt(r.stock_reserved_qty) - flt(r.delivered_qty) * (flt(r.conversion_factor) or 1), 0.0
+			),
 			delivery_date=getdate(r.delivery_date) if r.delivery_date else None,
 			confirmed=str(r.creation),
 		)
@@ -523,4 +533,10 @@ def write(doctype: str, changes: dict[str, dict], batch_size: int = 500):
 		stamp = frappe.qb.update(table).set(table.statuses_updated, now).where(table.name.isin(names))
 		stamp.run()
 		for name in names[:20]:
-			frappe.publish_realtime("doc_update", {"doctype": doctype, "name": name}, doctype=doctype, docname=name, after_commit=True)
+			frappe.publish_realtime(
+				"doc_update",
+				{"doctype": doctype, "name": name},
+				doctype=doctype,
+				docname=name,
+				after_commit=True,
+			)

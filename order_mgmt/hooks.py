@@ -21,7 +21,7 @@ before_uninstall = "order_mgmt.setup.install.before_uninstall"
 _events = "order_mgmt.overrides.events"
 doc_events = {
 	"Sales Order": {
-		"on_update_after_submit": f"{_events}.sales_order_changed",
+		"on_update_after_submit": f"{_events}.sales_order_updated_after_submit",
 		"on_change": f"{_events}.sales_order_changed",
 	},
 	"Delivery Note": {

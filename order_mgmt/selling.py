@@ -140,12 +140,44 @@ def make_sales_order(order):
 	# the same figures as the order shows, or the confirmation is refused
 	if flt(so.grand_total, 2) != flt(order.grand_total, 2):
 		frappe.throw(
-			_("Prices changed since the order was saved (grand total {0} now {1}). Save the order again.").format(
-				order.grand_total, so.grand_total
-			),
+			_(
+				"Prices changed since the order was saved (grand total {0} now {1}). Save the order again."
+			).format(order.grand_total, so.grand_total),
 			title=_("Prices Changed"),
 		)
 	# the Sales Order is the consequence of confirming the order: the right to confirm it was checked
 	so.insert()
 	so.submit()
 	return so
+
+
+def sync_from_sales_order(so):
+	"""Lines changed through the Sales Order's own "Update Items" flow back to the order: quantities,
+	prices, dates, new and removed lines, taxes and totals, as ERPNext computed them."""
+	name = so.get("customer_order")
+	if not name or so.docstatus != 1:
+		return
+	order = frappe.get_doc("Customer Order", name)
+	if order.docstatus != 1:
+		return
+	so_items = {d.name: d for d in so.items}
+	before = [(d.so_detail, d.item_code, flt(d.qty), flt(d.rate), str(d.delivery_date)) for d in order.items]
+	lines = {d.so_detail: d for d in order.items if d.so_detail}
+	order.set("items", [lines[n] for n in lines if n in so_items])
+	for so_line in so.items:
+		line = lines.get(so_line.name)
+		if not line:
+			line = order.append("items", {"so_detail": so_line.name, "item_code": so_line.item_code})
+		line.qty = so_line.qty
+		for field in ITEM_RESULTS:
+			line.set(field, so_line.get(field))
+	after = [(d.so_detail, d.item_code, flt(d.qty), flt(d.rate), str(d.delivery_date)) for d in order.items]
+	if before == after:
+		return
+	apply_prices(order, so)
+	for i, line in enumerate(order.items, start=1):
+		line.idx = i
+	order.flags.ignore_validate_update_after_submit = True
+	order.flags.ignore_permissions = True
+	order.add_comment("Info", _("Lines updated from Sales Order {0}").format(so.name))
+	order.save()

@@ -59,7 +59,9 @@ def reserved_for_lines(so_details) -> dict[str, float]:
 	).run(as_dict=True)
 	out = {}
 	for r in rows:
-		out[r.voucher_detail_no] = out.get(r.voucher_detail_no, 0.0) + flt(r.reserved_qty) - flt(r.delivered_qty)
+		out[r.voucher_detail_no] = (
+			out.get(r.voucher_detail_no, 0.0) + flt(r.reserved_qty) - flt(r.delivered_qty)
+		)
 	return out
 
 

@@ -56,10 +56,9 @@ def archive_old_orders(today=None, commit: bool | None = None) -> list[str]:
 		return []
 	cutoff = add_days(getdate(today), -cint(settings.archive_after_days))
 	co = frappe.qb.DocType("Customer Order")
-	delivered = (
-		(co.status == pipeline.DELIVERED) & (co.completed_on < cutoff)
-		| (co.status == pipeline.DELIVERED) & co.completed_on.isnull() & (co.modified < cutoff)
-	)
+	delivered = (co.status == pipeline.DELIVERED) & (co.completed_on < cutoff) | (
+		co.status == pipeline.DELIVERED
+	) & co.completed_on.isnull() & (co.modified < cutoff)
 	canceled = (co.status == pipeline.CANCELED) & (co.modified < cutoff)
 	names = (frappe.qb.from_(co).select(co.name).where(delivered | canceled)).run(pluck=True)
 	if names:

@@ -21,7 +21,8 @@ def confirm(name: str) -> dict:
 	order = _get_order(name, "submit")
 	if order.docstatus != 0:
 		frappe.throw(
-			_("Customer Order {0} is already {1}.").format(name, _(order.status)), title=_("Already Confirmed")
+			_("Customer Order {0} is already {1}.").format(name, _(order.status)),
+			title=_("Already Confirmed"),
 		)
 	order.submit()
 	return status_summary(name)

@@ -1,4 +1,4 @@
-"""Reservation, shipment, invoicing and payment of a Customer Order (R5–R7).
+"""Reservation, shipment, invoicing and payment of a Customer Order (R5-R7).
 
 Each action checks the caller's permission on the order and works through ERPNext's own documents and
 mappers on the order's Sales Order; the order's statuses follow through the document events
@@ -211,9 +211,9 @@ def reserve(name: str, items=None) -> dict:
 		)
 	if not to_create:
 		frappe.throw(
-			_("Nothing could be reserved for order {0}: its lines are reserved already, or no stock is free.").format(
-				order.name
-			),
+			_(
+				"Nothing could be reserved for order {0}: its lines are reserved already, or no stock is free."
+			).format(order.name),
 			title=_("Nothing to Reserve"),
 		)
 
@@ -249,14 +249,18 @@ def release(name: str, items=None) -> dict:
 	"""Release the order's reservations: all, or those of `items` = [line or so_detail, …]."""
 	order = _order(name, "write")
 	if order.docstatus != 1 or not order.sales_order:
-		frappe.throw(_("Order {0} has no reservations: it is not confirmed.").format(name), title=_("Nothing Reserved"))
+		frappe.throw(
+			_("Order {0} has no reservations: it is not confirmed.").format(name), title=_("Nothing Reserved")
+		)
 	lines = _so_detail_map(order)
 	if items not in (None, "", "null"):
 		keys = json.loads(items) if isinstance(items, str) else items
 		keys = [k if isinstance(k, str) else (k.get("so_detail") or k.get("line")) for k in keys]
 		unknown = [k for k in keys if k not in lines]
 		if unknown:
-			frappe.throw(_("Order {0} has no line {1}.").format(name, ", ".join(unknown)), title=_("Unknown Line"))
+			frappe.throw(
+				_("Order {0} has no line {1}.").format(name, ", ".join(unknown)), title=_("Unknown Line")
+			)
 		so_details = {lines[k].so_detail for k in keys}
 	else:
 		so_details = {d.so_detail for d in order.items if d.so_detail}
@@ -320,7 +324,9 @@ def make_delivery_note(name: str, items=None, submit: int | bool = 0) -> dict:
 				)
 		dn.run_method("calculate_taxes_and_totals")
 	if not dn.items:
-		frappe.throw(_("Everything of order {0} is delivered already.").format(name), title=_("Nothing to Deliver"))
+		frappe.throw(
+			_("Everything of order {0} is delivered already.").format(name), title=_("Nothing to Deliver")
+		)
 	dn.insert()
 	if submit:
 		stock_guard.check_delivery(dn)
@@ -385,7 +391,9 @@ def make_sales_invoice(name: str, items=None, percent: float | None = None, subm
 			row.qty = qty_by_so_detail.get(row.so_detail, 0)
 	si.set("items", [row for row in si.items if flt(row.qty) > 0])
 	if not si.items:
-		frappe.throw(_("Everything of order {0} is invoiced already.").format(name), title=_("Nothing to Invoice"))
+		frappe.throw(
+			_("Everything of order {0} is invoiced already.").format(name), title=_("Nothing to Invoice")
+		)
 	si.run_method("calculate_taxes_and_totals")
 	si.insert()
 	if submit:
@@ -395,7 +403,10 @@ def make_sales_invoice(name: str, items=None, percent: float | None = None, subm
 
 @frappe.whitelist(methods=["POST"])
 def record_payment(
-	name: str, amount: float | None = None, mode_of_payment: str | None = None, reference_no: str | None = None
+	name: str,
+	amount: float | None = None,
+	mode_of_payment: str | None = None,
+	reference_no: str | None = None,
 ) -> dict:
 	"""Record a payment through ERPNext's Payment Entry: against the order's unpaid invoices, oldest first,
 	or as an advance against its Sales Order when nothing is invoiced. `amount` defaults to the debt."""
@@ -533,7 +544,9 @@ def make_work_orders(name: str, items=None) -> dict:
 	rows = [r for r in rows if r.get("bom")]
 	if not rows:
 		frappe.throw(
-			_("No work order to make for order {0}: every line with a default BOM has one already{1}.").format(
+			_(
+				"No work order to make for order {0}: every line with a default BOM has one already{1}."
+			).format(
 				name, _(" ({0} have no default BOM)").format(", ".join(missing_bom)) if missing_bom else ""
 			),
 			title=_("Nothing to Produce"),
@@ -557,7 +570,9 @@ def make_purchase_order(name: str, supplier: str, items=None, submit: int | bool
 	chosen, wanted = _chosen_lines(order, items)
 	po = map_po(order.sales_order, selected_items=[{"item_code": d.item_code} for d, _q in chosen])
 	if not po or not po.items:
-		frappe.throw(_("Everything of order {0} is ordered already.").format(name), title=_("Nothing to Order"))
+		frappe.throw(
+			_("Everything of order {0} is ordered already.").format(name), title=_("Nothing to Order")
+		)
 	keep = {d.so_detail: q for d, q in chosen}
 	po.set("items", [row for row in po.items if row.sales_order_item in keep])
 	for row in po.items:
@@ -580,12 +595,16 @@ def make_material_request(name: str, material_request_type: str = "Purchase", su
 	order = _order(name, "write", "request material for")
 	frappe.has_permission("Material Request", "create", throw=True)
 	if material_request_type not in ("Purchase", "Manufacture", "Material Transfer"):
-		frappe.throw(_("Unknown material request type {0}.").format(material_request_type), title=_("Invalid Type"))
+		frappe.throw(
+			_("Unknown material request type {0}.").format(material_request_type), title=_("Invalid Type")
+		)
 	from erpnext.selling.doctype.sales_order.sales_order import make_material_request as map_mr
 
 	mr = map_mr(order.sales_order)
 	if not mr.items:
-		frappe.throw(_("Everything of order {0} is requested already.").format(name), title=_("Nothing to Request"))
+		frappe.throw(
+			_("Everything of order {0} is requested already.").format(name), title=_("Nothing to Request")
+		)
 	mr.material_request_type = material_request_type
 	mr.insert()
 	if submit:

@@ -3,12 +3,19 @@
 
 import frappe
 
-from order_mgmt import fulfilment, stock_guard
+from order_mgmt import fulfilment, selling, stock_guard
 
 
 def sales_order_changed(doc, method=None):
-	"""Sales Order on_update_after_submit / on_change (ERPNext's status updates, Update Items)."""
+	"""Sales Order on_change (ERPNext's status updates)."""
 	if doc.get("customer_order") and doc.docstatus == 1:
+		fulfilment.recompute_for_sales_orders([doc.name])
+
+
+def sales_order_updated_after_submit(doc, method=None):
+	"""Sales Order "Update Items": the order's lines follow, then its statuses."""
+	if doc.get("customer_order") and doc.docstatus == 1:
+		selling.sync_from_sales_order(doc)
 		fulfilment.recompute_for_sales_orders([doc.name])
 
 

@@ -85,7 +85,9 @@ class Committed:
 		sales_orders = [frappe.db.get_value("Customer Order", o, "sales_order") for o in self.orders]
 		sales_orders = [s for s in sales_orders if s]
 		for dn in frappe.get_all(
-			"Delivery Note Item", filters={"against_sales_order": ("in", sales_orders or [""])}, pluck="parent"
+			"Delivery Note Item",
+			filters={"against_sales_order": ("in", sales_orders or [""])},
+			pluck="parent",
 		):
 			self.vouchers.append(("Delivery Note", dn))
 		for sre in frappe.get_all(

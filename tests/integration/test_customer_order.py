@@ -6,7 +6,6 @@ from frappe.utils import add_days, flt, nowdate
 
 from order_mgmt.api import customer_order as api
 from tests.integration.factories import (
-	refused,
 	add_stock,
 	company,
 	make_customer,
@@ -15,6 +14,7 @@ from tests.integration.factories import (
 	make_pricing_rule,
 	make_tax_template,
 	make_user,
+	refused,
 	warehouse,
 )
 
@@ -337,3 +337,31 @@ def test_install_is_idempotent():
 	assert frappe.db.count("Custom Field", {"dt": "Sales Order", "fieldname": "customer_order"}) == 1
 	assert frappe.get_doc("Custom Field", field.name).modified == field.modified
 	assert frappe.db.exists("Role", "Order Manager") and frappe.db.exists("Role", "Order User")
+
+
+def test_update_items_on_the_sales_order_flows_back():
+	import json
+
+	from erpnext.controllers.accounts_controller import update_child_qty_rate
+
+	first, second = make_item(price=10), make_item(price=4)
+	order = make_order(items=[{"item_code": first, "qty": 2}])
+	api.confirm(order.name)
+	order.reload()
+	so_line = order.items[0].so_detail
+	update_child_qty_rate(
+		"Sales Order",
+		json.dumps(
+			[
+				{"docname": so_line, "item_code": first, "qty": 5, "rate": 9, "conversion_factor": 1},
+				{"item_code": second, "qty": 3, "rate": 4, "conversion_factor": 1, "delivery_date": str(order.delivery_date)},
+			]
+		),
+		order.sales_order,
+	)
+	order.reload()
+	so = frappe.get_doc("Sales Order", order.sales_order)
+	assert [(d.item_code, d.qty, d.rate) for d in order.items] == [(first, 5, 9), (second, 3, 4)]
+	assert [d.so_detail for d in order.items] == [d.name for d in so.items]
+	assert order.total == 57
+	assert flt(order.grand_total, 2) == flt(so.grand_total, 2)

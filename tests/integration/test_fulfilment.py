@@ -61,7 +61,11 @@ def test_the_whole_chain_and_every_cancel_reverses_its_step():
 	assert (s.reserved, s.per_reserved, s.line_status, s.status) == (6, 60, "Not enough", "Confirmed")
 	assert frappe.db.get_value("Bin", {"item_code": item}, "reserved_stock") == 6
 	availability = api.get_availability(order.name)[0]
-	assert (availability["in_stock"], availability["reserved_for_order"], availability["available_to_sell"]) == (
+	assert (
+		availability["in_stock"],
+		availability["reserved_for_order"],
+		availability["available_to_sell"],
+	) == (
 		6,
 		6,
 		0,
@@ -71,7 +75,12 @@ def test_the_whole_chain_and_every_cancel_reverses_its_step():
 	add_stock(item, 4)
 	api.reserve(order.name)
 	s = state(order.name)
-	assert (s.reserved, s.per_reserved, s.line_status, s.status) == (10, 100, "Ready for shipment", "Ready for Shipment")
+	assert (s.reserved, s.per_reserved, s.line_status, s.status) == (
+		10,
+		100,
+		"Ready for shipment",
+		"Ready for Shipment",
+	)
 
 	# deliver four: part shipped, the order stays ready (six still booked)
 	dn1 = api.make_delivery_note(order.name, items=[{"line": s.line, "qty": 4}], submit=1)["delivery_note"]
@@ -102,7 +111,7 @@ def test_the_whole_chain_and_every_cancel_reverses_its_step():
 		"Not paid",
 		si1["grand_total"],
 	)
-	api.make_sales_invoice(order.name, submit=1)
+	si2 = api.make_sales_invoice(order.name, submit=1)
 	s = state(order.name)
 	assert (s.invoice_status, s.per_invoiced) == ("Invoiced", 100)
 	assert flt(s.invoiced, 2) == flt(s.grand_total, 2)
@@ -111,7 +120,11 @@ def test_the_whole_chain_and_every_cancel_reverses_its_step():
 	thirty = flt(s.invoiced * 0.3, 2)
 	api.record_payment(order.name, amount=thirty)
 	s = state(order.name)
-	assert (s.payment_status, s.per_paid, flt(s.outstanding, 2)) == ("Part paid", 30, flt(s.invoiced - thirty, 2))
+	assert (s.payment_status, s.per_paid, flt(s.outstanding, 2)) == (
+		"Part paid",
+		30,
+		flt(s.invoiced - thirty, 2),
+	)
 	rest = api.record_payment(order.name)
 	s = state(order.name)
 	assert (s.payment_status, s.per_paid, s.outstanding) == ("Paid", 100, 0)
@@ -126,10 +139,30 @@ def test_the_whole_chain_and_every_cancel_reverses_its_step():
 	assert [o["name"] for o in debt["orders"]] == [order.name]
 	assert flt(debt["outstanding_amount"], 2) == flt(s.outstanding, 2)
 
+	# cancel the first payment and the second invoice: not paid, half invoiced again
+	for pe in frappe.get_all(
+		"Payment Entry Reference",
+		filters={"reference_doctype": "Sales Invoice", "docstatus": 1},
+		or_filters={"reference_name": ("in", [si1["sales_invoice"], si2["sales_invoice"]])},
+		pluck="parent",
+		distinct=True,
+	):
+		frappe.get_doc("Payment Entry", pe).cancel()
+	s = state(order.name)
+	assert (s.payment_status, s.per_paid) == ("Not paid", 0)
+	frappe.get_doc("Sales Invoice", si2["sales_invoice"]).cancel()
+	s = state(order.name)
+	assert (s.invoice_status, s.per_invoiced) == ("Part invoiced", 50)
+
 	# cancel the second delivery: back to ready, its six booked again
 	frappe.get_doc("Delivery Note", dn2).cancel()
 	s = state(order.name)
-	assert (s.delivered, s.reserved, s.status, s.line_status) == (4, 6, "Ready for Shipment", "Ready for shipment")
+	assert (s.delivered, s.reserved, s.status, s.line_status) == (
+		4,
+		6,
+		"Ready for Shipment",
+		"Ready for shipment",
+	)
 
 	# release the reservation: not booked, confirmed
 	api.release(order.name)

@@ -226,7 +226,12 @@ def test_nightly_recompute_uses_the_same_queries_for_many_orders():
 	def seed(n):
 		made = []
 		for i in range(n):
-			order = make_order(items=[{"item_code": items[i % 3], "qty": 1 + i % 4}, {"item_code": items[(i + 1) % 3], "qty": 2}])
+			order = make_order(
+				items=[
+					{"item_code": items[i % 3], "qty": 1 + i % 4},
+					{"item_code": items[(i + 1) % 3], "qty": 2},
+				]
+			)
 			order_api.confirm(order.name)
 			made.append(order.name)
 		return made
@@ -262,7 +267,9 @@ def test_the_job_runs_when_its_cron_is_due():
 	settings.save()
 	assert not tasks.recompute_if_due(now=f"{nowdate()} 00:30:00")
 	assert tasks.recompute_if_due(now=f"{nowdate()} 01:05:00")
-	assert str(frappe.db.get_single_value("Order Management Settings", "last_recompute")).startswith(nowdate())
+	assert str(frappe.db.get_single_value("Order Management Settings", "last_recompute")).startswith(
+		nowdate()
+	)
 	assert not tasks.recompute_if_due(now=f"{nowdate()} 02:00:00")
 
 
@@ -282,7 +289,9 @@ def test_archive_old_orders():
 		order_api.complete(name)
 	order_api.cancel(canceled.name)
 	frappe.db.set_value("Customer Order", old.name, "completed_on", add_days(nowdate(), -400))
-	frappe.db.set_value("Customer Order", canceled.name, "modified", add_days(nowdate(), -400), update_modified=False)
+	frappe.db.set_value(
+		"Customer Order", canceled.name, "modified", add_days(nowdate(), -400), update_modified=False
+	)
 
 	archived = tasks.archive_old_orders()
 	assert set(archived) == {old.name, canceled.name}

@@ -81,7 +81,13 @@ def test_billing_chain_of_the_issue():
 	]
 	for invoices, expected in steps:
 		r = b.billing(100, 100, invoices)
-		assert (r.invoice_status, r.per_invoiced, r.payment_status, r.per_paid, r.outstanding_amount) == expected
+		assert (
+			r.invoice_status,
+			r.per_invoiced,
+			r.payment_status,
+			r.per_paid,
+			r.outstanding_amount,
+		) == expected
 
 
 def test_an_unallocated_advance_counts_as_paid_and_lowers_the_debt():

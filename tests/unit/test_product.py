@@ -3,6 +3,8 @@
 import pytest
 
 from order_mgmt.rules import product as p
+
+
 @pytest.mark.parametrize(
 	"lines,expected",
 	[

@@ -63,7 +63,10 @@ LINE_CASES = [
 	# Not booked: not all of the line's qty is reserved or coming from linked sources
 	(L(ordered=10, delivery_date=NEXT_WEEK), p.NOT_BOOKED),
 	(L(ordered=10, reserved=6, delivery_date=NEXT_WEEK), p.NOT_BOOKED),
-	(L(ordered=10, reserved=6, sources=(PO(qty=3, expected=TOMORROW),), delivery_date=NEXT_WEEK), p.NOT_BOOKED),
+	(
+		L(ordered=10, reserved=6, sources=(PO(qty=3, expected=TOMORROW),), delivery_date=NEXT_WEEK),
+		p.NOT_BOOKED,
+	),
 	# Not enough: and stock plus planned receipts cannot cover it after higher priorities
 	(L(ordered=10, delivery_date=NEXT_WEEK, short=True), p.NOT_ENOUGH),
 	(L(ordered=10, reserved=6, delivery_date=NEXT_WEEK, short=True), p.NOT_ENOUGH),
@@ -71,12 +74,19 @@ LINE_CASES = [
 	(L(ordered=10, reserved=6, sources=(MR(qty=4),), delivery_date=NEXT_WEEK), p.REQUESTED),
 	(L(ordered=10, sources=(WO(requested=True, expected=TOMORROW),), delivery_date=NEXT_WEEK), p.REQUESTED),
 	(
-		L(ordered=10, sources=(PO(qty=5, expected=TOMORROW), PO(qty=5, requested=True)), delivery_date=NEXT_WEEK),
+		L(
+			ordered=10,
+			sources=(PO(qty=5, expected=TOMORROW), PO(qty=5, requested=True)),
+			delivery_date=NEXT_WEEK,
+		),
 		p.REQUESTED,
 	),
 	# Expected on time
 	(L(ordered=10, sources=(WO(expected=TOMORROW),), delivery_date=NEXT_WEEK), p.EXPECTED_ON_TIME),
-	(L(ordered=10, reserved=4, sources=(PO(qty=6, expected=TOMORROW),), delivery_date=NEXT_WEEK), p.EXPECTED_ON_TIME),
+	(
+		L(ordered=10, reserved=4, sources=(PO(qty=6, expected=TOMORROW),), delivery_date=NEXT_WEEK),
+		p.EXPECTED_ON_TIME,
+	),
 	# Possibly delayed: source finishes on the delivery date; delivery date today and goods not received
 	(L(ordered=10, sources=(WO(expected=NEXT_WEEK),), delivery_date=NEXT_WEEK), p.POSSIBLY_DELAYED),
 	(L(ordered=10, sources=(PO(expected=NEXT_WEEK),), delivery_date=NEXT_WEEK), p.POSSIBLY_DELAYED),
@@ -99,7 +109,10 @@ LINE_CASES = [
 		p.POSSIBLY_DELAYED,
 	),
 	# Ready for shipment: all in stock and reserved (stock wins over late sources)
-	(L(ordered=10, reserved=10, sources=(PO(expected=date(2026, 12, 5)),), delivery_date=NEXT_WEEK), p.READY_FOR_SHIPMENT),
+	(
+		L(ordered=10, reserved=10, sources=(PO(expected=date(2026, 12, 5)),), delivery_date=NEXT_WEEK),
+		p.READY_FOR_SHIPMENT,
+	),
 	(L(ordered=10, reserved=10, delivery_date=YESTERDAY), p.READY_FOR_SHIPMENT),
 	(L(ordered=10, delivered=4, reserved=6, delivery_date=NEXT_WEEK), p.READY_FOR_SHIPMENT),
 	(L(ordered=2, is_stock_item=False, delivery_date=NEXT_WEEK), p.READY_FOR_SHIPMENT),
@@ -140,7 +153,11 @@ PRIORITY_CASES = [
 	([D("a", "X", "W", 5, 5, NEXT_WEEK), D("b", "X", "W", 5, 0, TOMORROW)], {("X", "W"): 5}, set()),
 	([D("a", "X", "W", 5, 2, NEXT_WEEK), D("b", "X", "W", 5, 0, TOMORROW)], {("X", "W"): 5}, {"a"}),
 	# other items and warehouses do not compete
-	([D("a", "X", "W", 5, 0, TOMORROW), D("b", "Y", "W", 5, 0, TOMORROW)], {("X", "W"): 5, ("Y", "W"): 5}, set()),
+	(
+		[D("a", "X", "W", 5, 0, TOMORROW), D("b", "Y", "W", 5, 0, TOMORROW)],
+		{("X", "W"): 5, ("Y", "W"): 5},
+		set(),
+	),
 	([D("a", "X", "W", 5, 0, TOMORROW), D("b", "X", "V", 5, 0, TOMORROW)], {("X", "W"): 10}, {"b"}),
 	# no supply at all
 	([D("a", "X", "W", 1, 0, None)], {}, {"a"}),

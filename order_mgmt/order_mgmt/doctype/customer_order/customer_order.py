@@ -10,6 +10,96 @@ from order_mgmt.rules.pipeline import Action
 
 class CustomerOrder(Document):
 	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from erpnext.accounts.doctype.sales_taxes_and_charges.sales_taxes_and_charges import (
+			SalesTaxesandCharges,
+		)
+		from frappe.types import DF
+
+		from order_mgmt.order_mgmt.doctype.customer_order_item.customer_order_item import CustomerOrderItem
+
+		additional_discount_percentage: DF.Float
+		amended_from: DF.Link | None
+		apply_discount_on: DF.Literal["", "Grand Total", "Net Total"]
+		company: DF.Link
+		completed_on: DF.Date | None
+		conversion_rate: DF.Float
+		cost_of_goods: DF.Currency
+		currency: DF.Link | None
+		customer: DF.Link
+		customer_name: DF.Data | None
+		delivery_date: DF.Date | None
+		deputy: DF.Link | None
+		discount_amount: DF.Currency
+		grand_total: DF.Currency
+		in_words: DF.Data | None
+		invoice_status: DF.Literal["Not invoiced", "Part invoiced", "Invoiced"]
+		invoiced_amount: DF.Currency
+		items: DF.Table[CustomerOrderItem]
+		naming_series: DF.Literal["CO-.YYYY.-"]
+		net_total: DF.Currency
+		notes: DF.TextEditor | None
+		order_area: DF.Link | None
+		order_date: DF.Date
+		order_manager: DF.Link | None
+		other_cost: DF.Currency
+		outstanding_amount: DF.Currency
+		paid_amount: DF.Currency
+		payment_status: DF.Literal["Not paid", "Part paid", "Paid"]
+		per_delivered: DF.Percent
+		per_invoiced: DF.Percent
+		per_paid: DF.Percent
+		per_reserved: DF.Percent
+		period_from: DF.Date | None
+		period_to: DF.Date | None
+		probability: DF.Percent
+		product_status: DF.Literal[
+			"",
+			"Not booked",
+			"Not enough",
+			"Requested",
+			"Expected on time",
+			"Possibly delayed",
+			"Delayed",
+			"Ready for shipment",
+			"Delivered",
+		]
+		profit_amount: DF.Currency
+		profit_margin: DF.Percent
+		project: DF.Link | None
+		purchase_cost: DF.Currency
+		revenue_amount: DF.Currency
+		rounded_total: DF.Currency
+		rounding_adjustment: DF.Currency
+		sales_order: DF.Link | None
+		selling_price_list: DF.Link | None
+		set_warehouse: DF.Link | None
+		status: DF.Literal[
+			"Quotation",
+			"Waiting for Confirmation",
+			"Confirmed",
+			"Waiting for Production",
+			"In Production",
+			"Ready for Shipment",
+			"Shipped",
+			"Delivered",
+			"Canceled",
+			"Archived",
+		]
+		statuses_updated: DF.Datetime | None
+		taxes: DF.Table[SalesTaxesandCharges]
+		taxes_and_charges: DF.Link | None
+		timesheet_cost: DF.Currency
+		title: DF.Data | None
+		total: DF.Currency
+		total_cost: DF.Currency
+		total_hours: DF.Float
+		total_qty: DF.Float
+		total_taxes_and_charges: DF.Currency
 	# end: auto-generated types
 
 	def validate(self):
@@ -28,13 +118,15 @@ class CustomerOrder(Document):
 		missing = [str(d.idx) for d in self.items if not (d.delivery_date or self.delivery_date)]
 		if missing:
 			frappe.throw(
-				_("Rows {0}: set a delivery date on the line or a promised delivery date on the order.").format(
-					", ".join(missing)
-				),
+				_(
+					"Rows {0}: set a delivery date on the line or a promised delivery date on the order."
+				).format(", ".join(missing)),
 				title=_("Delivery Date Missing"),
 			)
 		previous = self.get_doc_before_save()
-		self.assert_transition(previous.status if previous else self.status, pipeline.CONFIRMED, Action.CONFIRM)
+		self.assert_transition(
+			previous.status if previous else self.status, pipeline.CONFIRMED, Action.CONFIRM
+		)
 		self.status = pipeline.CONFIRMED
 		self.set_probability()
 
@@ -53,8 +145,8 @@ class CustomerOrder(Document):
 		self.assert_transition(self.status, pipeline.CANCELED, Action.CANCEL)
 		if not self.sales_order:
 			return
-		per_delivered, per_billed, so_status = frappe.db.get_value(
-			"Sales Order", self.sales_order, ["per_delivered", "per_billed", "status"]
+		per_delivered, per_billed = frappe.db.get_value(
+			"Sales Order", self.sales_order, ["per_delivered", "per_billed"]
 		)
 		if flt(per_delivered) or flt(per_billed):
 			frappe.throw(

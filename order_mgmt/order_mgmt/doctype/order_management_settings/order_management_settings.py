@@ -8,6 +8,23 @@ from order_mgmt.rules import pipeline
 
 class OrderManagementSettings(Document):
 	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from order_mgmt.order_mgmt.doctype.order_status_probability.order_status_probability import (
+			OrderStatusProbability,
+		)
+
+		archive_after_days: DF.Int
+		archive_enabled: DF.Check
+		last_recompute: DF.Datetime | None
+		probabilities: DF.Table[OrderStatusProbability]
+		recompute_batch_size: DF.Int
+		recompute_cron: DF.Data | None
 	# end: auto-generated types
 
 	def validate(self):
