@@ -384,6 +384,18 @@ def get_workspace(order: str) -> dict:
 		d["files"] = files.get(d.name, [])
 	for t in tasks:
 		t["assigned_to"] = frappe.parse_json(t.pop("_assign") or "[]")
+	users = {u for t in tasks for u in t["assigned_to"]}
+	full_names = (
+		dict(
+			frappe.get_all(
+				"User", filters={"name": ("in", list(users))}, fields=["name", "full_name"], as_list=True
+			)
+		)
+		if users
+		else {}
+	)
+	for t in tasks:
+		t["assigned_names"] = [full_names.get(u) or u for u in t["assigned_to"]]
 	methodology = _order_methodology(order_doc)
 	return {
 		"order": order_doc.name,

@@ -1,5 +1,5 @@
 """Install and uninstall of the order workspace (R8, R9, R16): what the Order roles may do with ERPNext's
-Tasks, and the sample methodology. Called from `install.py`;
+Tasks (and reading Customers), and the sample methodology. Called from `install.py`;
 idempotent, and `remove_workspace_setup` takes away what `setup_workspace` added."""
 
 import frappe
@@ -28,6 +28,8 @@ CUSTOM_PERMISSIONS: dict[tuple[str, str], dict[str, int]] = {
 		"print": 1,
 		"email": 1,
 	},
+	# meetings, information and agreements show the order's customer (a link fetched from the order)
+	("Customer", "Order User"): {"read": 1, "select": 1},
 }
 
 SAMPLE_METHODOLOGY = "Standard Order Delivery"

@@ -638,4 +638,6 @@ def test_uninstall_takes_away_the_task_permissions_install_gave():
 	finally:
 		workspace.setup_workspace()
 	assert order_roles_on_task() == {"Order Manager", "Order User"}
-	assert frappe.has_permission("Task", "create", user=make_user("Order User"))
+	user = make_user("Order User")
+	assert frappe.has_permission("Task", "create", user=user)
+	assert frappe.has_permission("Customer", "read", user=user)  # the customer shown on meetings etc.

@@ -116,7 +116,7 @@ const order_mgmt_workspace = {
 				<td>${link("Task", t.name, t.subject)}</td>
 				<td>${esc(__(t.status))}</td>
 				<td>${date(t.exp_start_date)} – ${date(t.exp_end_date)}</td>
-				<td>${esc((t.assigned_to || []).join(", "))}</td>
+				<td>${esc((t.assigned_names || []).join(", "))}</td>
 				<td class="text-right">${flt(t.progress)}%</td>
 			</tr>`
 		);
@@ -142,14 +142,8 @@ const order_mgmt_workspace = {
 				<td>${date(a.agreement_date)}</td>
 			</tr>`
 		);
-		const time = `<p class="text-muted">${__("Time booked: {0} hours, cost {1}", [
-			flt(data.total_hours, 2),
-			format_currency(data.timesheet_cost, data.currency),
-		])}</p>`;
-
 		frm.get_field("workspace_html").$wrapper.html(`
 			<div class="order-workspace">
-				${time}
 				${section(__("Tasks"), "Task", tasks, __("No tasks yet."))}
 				${section(__("Meetings"), "Order Meeting", meetings, __("No meetings yet."))}
 				${section(__("Information"), "Order Information", information, __("No information yet."))}
