@@ -7,7 +7,7 @@ orders), everything in the company currency:
   returns or credit notes (through the invoice lines' Sales Order);
 - **cost of goods**: the stock ledger's valuation of what the order's Delivery Notes took out of stock —
   `Stock Ledger Entry.stock_value_difference` of their lines, negated (returns give it back);
-- **time**: `Timesheet Detail.costing_amount` of submitted Timesheets on Tasks of the order
+- **time**: `Timesheet Detail.costing_amount` (× the Timesheet's exchange rate) of submitted Timesheets on Tasks of the order
   (`Task.customer_order`), hours with it;
 - **purchases**: lines of submitted Purchase Invoices booked to the order — on the order's Project, or made
   from a Purchase Order line raised for the order's Sales Order — for items that are *not* stock items
@@ -115,7 +115,8 @@ def get_profitability(orders) -> dict[str, frappe._dict]:
 	if names and frappe.db.has_column("Task", "customer_order"):
 		for order, h, cost in frappe.db.sql(
 			"""
-			select task.customer_order, sum(tsd.hours), sum(tsd.base_costing_amount)
+			select task.customer_order, sum(tsd.hours),
+				sum(tsd.costing_amount * ifnull(nullif(ts.exchange_rate, 0), 1))
 			from `tabTimesheet Detail` tsd
 			join `tabTimesheet` ts on ts.name = tsd.parent
 			join `tabTask` task on task.name = tsd.task
