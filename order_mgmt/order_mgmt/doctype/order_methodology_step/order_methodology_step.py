@@ -18,7 +18,7 @@ class OrderMethodologyStep(Document):
 		parent: DF.Data
 		parentfield: DF.Data
 		parenttype: DF.Data
-		part: DF.Data | None
+		part: DF.Autocomplete | None
 		role: DF.Literal["", "Order Manager", "Deputy"]
 		step_id: DF.Data
 		subject: DF.Data
