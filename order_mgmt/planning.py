@@ -11,7 +11,7 @@ import frappe
 from frappe import _
 from frappe.desk.form import assign_to
 from frappe.query_builder import Case, DocType
-from frappe.query_builder.functions import Sum
+from frappe.query_builder.functions import IfNull, NullIf, Sum
 from frappe.utils import cint, flt, get_datetime, getdate
 
 from order_mgmt.permissions import assert_can_plan, assert_may_move, can_plan
@@ -304,14 +304,19 @@ def refresh_order_time(orders) -> None:
 	orders = sorted({o for o in orders if o})
 	if not orders:
 		return
-	td, task, co = DocType("Timesheet Detail"), DocType("Task"), DocType("Customer Order")
+	td, ts, task = DocType("Timesheet Detail"), DocType("Timesheet"), DocType("Task")
+	co = DocType("Customer Order")
+	# the costing amount in the company currency, as order_mgmt.costing counts it for profitability
+	exchange_rate = IfNull(NullIf(ts.exchange_rate, 0), 1)
 	totals = {o: (0.0, 0.0) for o in orders}
 	for order, hours, cost in (
 		frappe.qb.from_(td)
+		.join(ts)
+		.on(ts.name == td.parent)
 		.join(task)
 		.on(td.task == task.name)
-		.select(task.customer_order, Sum(td.hours), Sum(td.costing_amount))
-		.where(task.customer_order.isin(orders) & (td.docstatus == 1) & (td.parenttype == "Timesheet"))
+		.select(task.customer_order, Sum(td.hours), Sum(td.costing_amount * exchange_rate))
+		.where(task.customer_order.isin(orders) & (ts.docstatus == 1) & (td.parenttype == "Timesheet"))
 		.groupby(task.customer_order)
 		.run()
 	):
@@ -338,6 +343,11 @@ def timesheet_changed(doc, method=None):
 		"Task", filters={"name": ("in", tasks), "customer_order": ("is", "set")}, pluck="customer_order"
 	)
 	refresh_order_time(orders)
+	if orders:
+		# the time cost is part of the order's total cost and profit: keep those in step
+		from order_mgmt.costing import update_profitability
+
+		update_profitability(orders)
 
 
 def task_changed(doc, method=None):
