@@ -1,0 +1,32 @@
+"""Bench commands of the app: `bench --site SITE order-mgmt-demo` loads the demo dataset (R16)."""
+
+import click
+from frappe.commands import get_site, pass_context
+
+
+@click.command("order-mgmt-demo")
+@click.option("--orders", type=int, default=None, help="About how many orders to make (default about 50).")
+@click.option("--seed", type=int, default=7, help="Random seed: the same seed makes the same kind of dataset.")
+@pass_context
+def order_mgmt_demo(context, orders=None, seed=7):
+	"""Fill the site with a realistic demo: customers, items with stock and BOMs, and orders in every
+	status with their reservations, work orders, purchase orders, deliveries, invoices, payments, tasks and
+	meetings."""
+	import frappe
+
+	from order_mgmt.demo import make_demo
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+		result = make_demo(orders=orders, seed=seed)
+		if result["failed"]:
+			click.secho(f"{len(result['failed'])} order(s) could not be made; see above.", fg="yellow")
+		click.secho(f"Demo ready on {site}: {len(result['orders'])} orders.", fg="green")
+	finally:
+		frappe.destroy()
+
+
+commands = [order_mgmt_demo]

@@ -1,0 +1,646 @@
+"""A realistic demo dataset (R16): `bench --site SITE order-mgmt-demo` (order_mgmt/commands.py).
+
+Masters first (made only when missing, so a second run adds orders, not duplicates): customers with
+addresses, suppliers, raw materials, finished goods with BOMs, trading goods and services with prices,
+stock, a tax template, order areas linked to the sample methodology, an order manager and a deputy.
+Then some 50 orders spread over every status the pipeline can reach, each one driven the way a user would:
+the app's whitelisted actions (confirm, reserve, deliver, invoice, record payment, work orders, purchase
+orders, tasks from the methodology, status moves) and ERPNext's own documents and mappers (BOMs, Stock
+Entries, Work Order material transfers, Timesheets). Nothing writes ERPNext's tables directly.
+
+Each order is committed on its own; one that fails is rolled back, reported and the rest go on.
+"""
+
+import random
+
+import frappe
+from frappe.utils import add_days, add_months, flt, getdate, nowdate
+
+from order_mgmt.rules import pipeline
+
+PREFIX = "Demo"
+MANAGER = "anna.manager@order-mgmt.demo"
+DEPUTY = "ben.deputy@order-mgmt.demo"
+
+CUSTOMERS = [
+	("Alpine Water Works", "Innsbruck", "Austria"),
+	("Baltic Food Processing", "Gdansk", "Poland"),
+	("Cedar Valley Farms", "Boise", "United States"),
+	("Danube Chemicals", "Bratislava", "Slovakia"),
+	("Elbe Brewery", "Dresden", "Germany"),
+	("Fjord Aquaculture", "Bergen", "Norway"),
+	("Granite Mining Co.", "Sudbury", "Canada"),
+	("Harbor Shipyards", "Rotterdam", "Netherlands"),
+]
+SUPPLIERS = ["Demo Steel Supply", "Demo Electric Motors", "Demo Instruments Trading"]
+
+#: code: (name, kind, selling price, valuation / buying rate, opening stock)
+ITEMS = {
+	"DEMO-STEEL": ("Steel Sheet 2 mm", "raw", 0, 40, 600),
+	"DEMO-MOTOR": ("Electric Motor 3 kW", "raw", 0, 180, 80),
+	"DEMO-SEAL": ("Seal Kit", "raw", 0, 12, 400),
+	"DEMO-PUMP": ("Centrifugal Pump P-100", "made", 1450, 0, 0),
+	"DEMO-MIXER": ("Industrial Mixer M-20", "made", 3900, 0, 0),
+	"DEMO-VALVE": ("Ball Valve DN50", "trade", 85, 38, 800),
+	"DEMO-GAUGE": ("Pressure Gauge 16 bar", "trade", 45, 19, 40),
+	"DEMO-FILTER": ("Water Filter F-7", "trade", 320, 150, 150),
+	"DEMO-INSTALL": ("Installation and Commissioning", "service", 650, 0, 0),
+	"DEMO-TRAINING": ("Operator Training (day)", "service", 480, 0, 0),
+}
+BOMS = {
+	"DEMO-PUMP": [("DEMO-STEEL", 3), ("DEMO-MOTOR", 1), ("DEMO-SEAL", 2)],
+	"DEMO-MIXER": [("DEMO-STEEL", 8), ("DEMO-MOTOR", 2), ("DEMO-SEAL", 4)],
+}
+
+#: how many orders end in each scenario (about 50 in all)
+PLAN = [
+	("quotation", 6),
+	("waiting_for_confirmation", 5),
+	("confirmed", 4),
+	("late", 3),
+	("purchasing", 3),
+	("waiting_for_production", 4),
+	("in_production", 3),
+	("ready_for_shipment", 5),
+	("part_shipped", 3),
+	("shipped", 5),
+	("delivered", 5),
+	("canceled", 3),
+	("archived", 2),
+]
+
+
+def make_demo(orders: int | None = None, seed: int = 7, verbose: bool = True, commit: bool | None = None) -> dict:
+	"""Fill the site with the demo. `orders` scales the plan (default about 50). Returns what was made.
+	Commits after each order unless `commit` is False (tests keep everything in their transaction)."""
+	log = print if verbose else (lambda *a, **k: None)
+	commit = not frappe.flags.in_test if commit is None else commit
+
+	def done():
+		if commit:
+			frappe.db.commit()
+
+	rng = random.Random(seed)
+	frappe.flags.mute_emails = True
+	ctx = setup_masters(log)
+	done()
+
+	plan = list(PLAN)
+	if orders:
+		scale = orders / sum(n for _k, n in PLAN)
+		plan = [(k, max(1, round(n * scale))) for k, n in PLAN]
+	# archived orders first: archiving works on the orders completed by then
+	plan.sort(key=lambda p: p[0] != "archived")
+	made, failed = [], []
+	for scenario, count in plan:
+		for _i in range(count):
+			frappe.db.savepoint("demo_order")
+			try:
+				name = SCENARIOS[scenario](ctx, rng)
+				done()
+				made.append(name)
+			except Exception as e:
+				frappe.db.rollback(save_point="demo_order")
+				if commit:
+					frappe.db.rollback()
+				failed.append((scenario, repr(e)[:300]))
+				log(f"  {scenario}: failed: {repr(e)[:300]}")
+		if scenario == "archived":
+			archive_demo_orders()
+			done()
+		log(f"{scenario}: {count} order(s)")
+
+	from order_mgmt import fulfilment
+	from order_mgmt.costing import update_profitability
+
+	fulfilment.recompute(made)
+	update_profitability(made)
+	done()
+	summary = frappe.get_all(
+		"Customer Order",
+		filters={"name": ("in", made or [""])},
+		fields=["status", "count(name) as orders"],
+		group_by="status",
+	)
+	by_status = {r.status: r.orders for r in summary}
+	log("Orders by status: " + ", ".join(f"{s}: {by_status.get(s, 0)}" for s in pipeline.STATUSES))
+	if failed:
+		log(f"{len(failed)} order(s) failed")
+	return {"orders": made, "by_status": by_status, "failed": failed}
+
+
+# --- masters ----------------------------------------------------------------------------------------
+
+
+def setup_masters(log) -> frappe._dict:
+	company = frappe.db.get_single_value("Global Defaults", "default_company") or frappe.get_all(
+		"Company", pluck="name", limit=1
+	)[0]
+	abbr = frappe.get_cached_value("Company", company, "abbr")
+	ctx = frappe._dict(
+		company=company,
+		currency=frappe.get_cached_value("Company", company, "default_currency"),
+		stores=_warehouse(company, "Stores", abbr),
+		wip=_warehouse(company, "Work In Progress", abbr),
+		fg=_warehouse(company, "Finished Goods", abbr),
+		today=getdate(nowdate()),
+	)
+	_stock_settings()
+	_manufacturing_settings(ctx)
+	ctx.manager, ctx.deputy = _user(MANAGER, "Anna", "Order Manager"), _user(DEPUTY, "Ben", "Order User")
+	ctx.customers = [_customer(name, city, country) for name, city, country in CUSTOMERS]
+	ctx.suppliers = [_supplier(name) for name in SUPPLIERS]
+	ctx.tax = _tax_template(ctx)
+	ctx.areas = _areas()
+	for code, (item_name, kind, price, rate, _stock) in ITEMS.items():
+		_item(code, item_name, kind, price, rate, ctx)
+	for code, parts in BOMS.items():
+		_bom(code, parts, ctx)
+	_opening_stock(ctx)
+	ctx.activity_type = _activity_type()
+	log(f"Masters ready in {company}: {len(ctx.customers)} customers, {len(ITEMS)} items, stock in {ctx.stores}")
+	return ctx
+
+
+def _warehouse(company, name, abbr):
+	full = f"{name} - {abbr}"
+	if frappe.db.exists("Warehouse", full):
+		return full
+	parent = frappe.db.get_value("Warehouse", {"company": company, "is_group": 1}, "name")
+	return (
+		frappe.get_doc(
+			{"doctype": "Warehouse", "warehouse_name": name, "company": company, "parent_warehouse": parent}
+		)
+		.insert()
+		.name
+	)
+
+
+def _stock_settings():
+	settings = frappe.get_single("Stock Settings")
+	if not (settings.enable_stock_reservation and settings.allow_partial_reservation):
+		settings.enable_stock_reservation = settings.allow_partial_reservation = 1
+		settings.save()
+
+
+def _manufacturing_settings(ctx):
+	settings = frappe.get_single("Manufacturing Settings")
+	if not (settings.default_wip_warehouse and settings.default_fg_warehouse):
+		settings.default_wip_warehouse = settings.default_wip_warehouse or ctx.wip
+		settings.default_fg_warehouse = settings.default_fg_warehouse or ctx.fg
+		settings.save()
+
+
+def _user(email, first_name, role):
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": first_name, "last_name": "Demo", "send_welcome_email": 0}
+		).insert(ignore_permissions=True)
+		user.add_roles(role, "Sales User", "Stock User", "Accounts User", "Projects User")
+	return email
+
+
+def _leaf(doctype):
+	return frappe.db.get_value(doctype, {"is_group": 0}, "name", order_by="creation")
+
+
+def _customer(name, city, country):
+	if not frappe.db.exists("Customer", name):
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": name,
+				"customer_group": _leaf("Customer Group"),
+				"territory": _leaf("Territory"),
+			}
+		).insert()
+		if frappe.db.exists("Country", country):
+			frappe.get_doc(
+				{
+					"doctype": "Address",
+					"address_title": name,
+					"address_type": "Billing",
+					"address_line1": f"{city} Industrial Park 12",
+					"city": city,
+					"country": country,
+					"is_primary_address": 1,
+					"links": [{"link_doctype": "Customer", "link_name": name}],
+				}
+			).insert()
+	return name
+
+
+def _supplier(name):
+	if not frappe.db.exists("Supplier", name):
+		frappe.get_doc(
+			{"doctype": "Supplier", "supplier_name": name, "supplier_group": _leaf("Supplier Group")}
+		).insert()
+	return name
+
+
+def _tax_template(ctx):
+	title = f"{PREFIX} VAT 10%"
+	name = frappe.db.get_value("Sales Taxes and Charges Template", {"title": title, "company": ctx.company})
+	if name:
+		return name
+	account = frappe.db.get_value(
+		"Account", {"company": ctx.company, "account_type": "Tax", "is_group": 0}, "name"
+	) or frappe.db.get_value("Account", {"company": ctx.company, "root_type": "Liability", "is_group": 0}, "name")
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Sales Taxes and Charges Template",
+				"title": title,
+				"company": ctx.company,
+				"taxes": [
+					{"charge_type": "On Net Total", "account_head": account, "description": "VAT 10%", "rate": 10}
+				],
+			}
+		)
+		.insert()
+		.name
+	)
+
+
+def _areas():
+	methodology = None
+	if frappe.db.exists("DocType", "Order Methodology"):
+		methodology = frappe.db.get_value("Order Methodology", {}, "name", order_by="creation")
+	areas = []
+	for name in ("Machinery Projects", "Spare Parts and Service"):
+		if not frappe.db.exists("Order Area", name):
+			frappe.get_doc(
+				{
+					"doctype": "Order Area",
+					"area_name": name,
+					"methodology": methodology if name == "Machinery Projects" else None,
+				}
+			).insert()
+		areas.append(name)
+	return areas
+
+
+def _item(code, item_name, kind, price, rate, ctx):
+	if not frappe.db.exists("Item", code):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": code,
+				"item_name": item_name,
+				"item_group": _leaf("Item Group"),
+				"stock_uom": "Nos",
+				"is_stock_item": 0 if kind == "service" else 1,
+				"is_sales_item": 0 if kind == "raw" else 1,
+				"is_purchase_item": 1 if kind in ("raw", "trade") else 0,
+				"include_item_in_manufacturing": 1,
+				"valuation_rate": rate or 0,
+				"item_defaults": [{"company": ctx.company, "default_warehouse": ctx.stores}],
+			}
+		).insert()
+	valid_from = add_months(ctx.today, -12)
+	if price and not frappe.db.exists("Item Price", {"item_code": code, "price_list": "Standard Selling"}):
+		frappe.get_doc(
+			{
+				"doctype": "Item Price",
+				"item_code": code,
+				"price_list": "Standard Selling",
+				"price_list_rate": price,
+				"valid_from": valid_from,
+			}
+		).insert()
+	if rate and not frappe.db.exists("Item Price", {"item_code": code, "price_list": "Standard Buying"}):
+		frappe.get_doc(
+			{
+				"doctype": "Item Price",
+				"item_code": code,
+				"price_list": "Standard Buying",
+				"price_list_rate": rate,
+				"valid_from": valid_from,
+			}
+		).insert()
+
+
+def _bom(code, parts, ctx):
+	if frappe.db.exists("BOM", {"item": code, "is_default": 1, "docstatus": 1}):
+		return
+	bom = frappe.get_doc(
+		{
+			"doctype": "BOM",
+			"item": code,
+			"company": ctx.company,
+			"quantity": 1,
+			"is_default": 1,
+			"is_active": 1,
+			"rm_cost_as_per": "Valuation Rate",
+			"items": [
+				{"item_code": part, "qty": qty, "source_warehouse": ctx.stores, "rate": ITEMS[part][3]}
+				for part, qty in parts
+			],
+		}
+	).insert()
+	bom.submit()
+
+
+def _opening_stock(ctx):
+	"""A Material Receipt of the opening stock, once (items that have no stock yet)."""
+	bins = dict(
+		frappe.get_all(
+			"Bin", filters={"warehouse": ctx.stores, "item_code": ("like", "DEMO-%")}, fields=["item_code", "actual_qty"], as_list=True
+		)
+	)
+	rows = [
+		{"item_code": code, "qty": stock, "basic_rate": rate, "t_warehouse": ctx.stores}
+		for code, (_n, _k, _p, rate, stock) in ITEMS.items()
+		if stock and not flt(bins.get(code))
+	]
+	if rows:
+		se = frappe.get_doc(
+			{"doctype": "Stock Entry", "stock_entry_type": "Material Receipt", "company": ctx.company, "items": rows}
+		).insert()
+		se.submit()
+
+
+def _activity_type():
+	name = f"{PREFIX} Engineering"
+	if not frappe.db.exists("Activity Type", name):
+		frappe.get_doc({"doctype": "Activity Type", "activity_type": name, "costing_rate": 45, "billing_rate": 90}).insert()
+	return name
+
+
+# --- orders -------------------------------------------------------------------------------------------
+
+
+def new_order(ctx, rng, lines, status=pipeline.QUOTATION, order_days_ago=None, delivery_in=None, area=None):
+	"""A draft order of a random customer; `lines` = [(item_code, qty)]."""
+	order_days_ago = rng.randint(0, 90) if order_days_ago is None else order_days_ago
+	order_date = add_days(ctx.today, -order_days_ago)
+	delivery_in = rng.randint(7, 60) if delivery_in is None else delivery_in
+	delivery_date = max(getdate(add_days(ctx.today, delivery_in)), getdate(order_date))
+	doc = frappe.get_doc(
+		{
+			"doctype": "Customer Order",
+			"customer": rng.choice(ctx.customers),
+			"company": ctx.company,
+			"order_date": order_date,
+			"delivery_date": delivery_date,
+			"period_from": order_date,
+			"period_to": add_days(delivery_date, 14),
+			"order_area": area or rng.choice(ctx.areas),
+			"order_manager": ctx.manager,
+			"deputy": ctx.deputy,
+			"status": status,
+			"set_warehouse": ctx.stores,
+			"taxes_and_charges": ctx.tax,
+			"items": [{"item_code": code, "qty": qty} for code, qty in lines],
+		}
+	).insert()
+	return doc.name
+
+
+def confirm(name):
+	from order_mgmt.api import customer_order
+
+	customer_order.confirm(name)
+
+
+def trade_lines(rng, n=None):
+	codes = rng.sample(["DEMO-VALVE", "DEMO-FILTER", "DEMO-VALVE", "DEMO-FILTER"], k=n or rng.randint(1, 2))
+	lines = {}
+	for code in codes:
+		lines[code] = lines.get(code, 0) + rng.randint(2, 8)
+	if rng.random() < 0.4:
+		lines["DEMO-INSTALL"] = 1
+	return list(lines.items())
+
+
+def plan_work(name, ctx, rng, meeting=True):
+	"""Tasks from the methodology (when the order's area has one), some time booked, a meeting."""
+	if frappe.db.exists("DocType", "Order Methodology") and frappe.db.get_value(
+		"Order Area", frappe.db.get_value("Customer Order", name, "order_area"), "methodology"
+	):
+		from order_mgmt.planning import add_tasks_from_methodology
+
+		add_tasks_from_methodology(name)
+	tasks = frappe.get_all("Task", filters={"customer_order": name}, pluck="name", limit=3) if frappe.db.has_column(
+		"Task", "customer_order"
+	) else []
+	if tasks:
+		ts = frappe.get_doc(
+			{
+				"doctype": "Timesheet",
+				"company": ctx.company,
+				"time_logs": [
+					{
+						"activity_type": ctx.activity_type,
+						"from_time": f"{add_days(ctx.today, -rng.randint(1, 10))} 0{8 + i}:00:00",
+						"hours": rng.choice([1, 2, 3, 4]),
+						"task": task,
+					}
+					for i, task in enumerate(tasks)
+				],
+			}
+		).insert()
+		ts.submit()
+	if meeting and frappe.db.exists("DocType", "Order Meeting"):
+		held = rng.random() < 0.6
+		when = add_days(ctx.today, -rng.randint(1, 20) if held else rng.randint(1, 20))
+		frappe.get_doc(
+			{
+				"doctype": "Order Meeting",
+				"subject": rng.choice(["Kick-off", "Technical clarification", "Progress review", "Acceptance"]),
+				"customer_order": name,
+				"meeting_from": f"{when} 10:00:00",
+				"meeting_to": f"{when} 11:00:00",
+				"status": "Held" if held else "Planned",
+				"internal_attendees": [{"user": ctx.manager}, {"user": ctx.deputy}],
+				"agenda": "<p>Scope, dates, open questions.</p>",
+				"minutes": "<p>Agreed on the delivery schedule.</p>" if held else "",
+			}
+		).insert()
+
+
+def s_quotation(ctx, rng):
+	return new_order(ctx, rng, trade_lines(rng), order_days_ago=rng.randint(0, 20), delivery_in=rng.randint(20, 120))
+
+
+def s_waiting_for_confirmation(ctx, rng):
+	lines = [("DEMO-PUMP", rng.randint(1, 3)), ("DEMO-INSTALL", 1)]
+	return new_order(
+		ctx,
+		rng,
+		lines,
+		status=pipeline.WAITING_FOR_CONFIRMATION,
+		order_days_ago=rng.randint(0, 20),
+		delivery_in=rng.randint(30, 120),
+	)
+
+
+def s_confirmed(ctx, rng):
+	"""Confirmed, services only or nothing reserved yet: it waits for the next step."""
+	name = new_order(ctx, rng, [("DEMO-TRAINING", rng.randint(1, 3)), ("DEMO-INSTALL", 1)], area=ctx.areas[0])
+	confirm(name)
+	plan_work(name, ctx, rng)
+	return name
+
+
+def s_late(ctx, rng):
+	"""Confirmed long ago for a delivery date that has passed; only part of it reserved."""
+	from order_mgmt.api import fulfilment
+
+	name = new_order(ctx, rng, [("DEMO-GAUGE", rng.randint(3, 6))], order_days_ago=rng.randint(30, 60), delivery_in=-rng.randint(2, 12))
+	confirm(name)
+	fulfilment.reserve(name, [{"line": frappe.db.get_value("Customer Order Item", {"parent": name}, "name"), "qty": 1}])
+	return name
+
+
+def s_purchasing(ctx, rng):
+	"""More filters than are in stock: the order is confirmed and a Purchase Order is raised for it."""
+	from order_mgmt.api import fulfilment
+
+	name = new_order(ctx, rng, [("DEMO-FILTER", rng.randint(200, 260))], delivery_in=rng.randint(20, 45))
+	confirm(name)
+	fulfilment.make_purchase_order(name, supplier=ctx.suppliers[2], submit=1)
+	return name
+
+
+def _work_orders(name, ctx, start=False):
+	from erpnext.manufacturing.doctype.work_order.work_order import make_stock_entry
+
+	from order_mgmt.api import fulfilment
+
+	made = fulfilment.make_work_orders(name)["work_orders"]
+	for wo_name in made:
+		wo = frappe.get_doc("Work Order", wo_name)
+		wo.wip_warehouse = wo.wip_warehouse or ctx.wip
+		wo.fg_warehouse = wo.fg_warehouse or ctx.fg
+		wo.source_warehouse = ctx.stores
+		for row in wo.required_items:
+			row.source_warehouse = row.source_warehouse or ctx.stores
+		wo.save()
+		wo.submit()
+		if start:
+			se = frappe.get_doc(make_stock_entry(wo_name, "Material Transfer for Manufacture", wo.qty))
+			se.insert()
+			se.submit()
+	return made
+
+
+def s_waiting_for_production(ctx, rng):
+	name = new_order(
+		ctx, rng, [(rng.choice(["DEMO-PUMP", "DEMO-MIXER"]), rng.randint(1, 3))], area=ctx.areas[0], delivery_in=rng.randint(20, 50)
+	)
+	confirm(name)
+	_work_orders(name, ctx)
+	plan_work(name, ctx, rng)
+	return name
+
+
+def s_in_production(ctx, rng):
+	name = new_order(ctx, rng, [("DEMO-PUMP", rng.randint(1, 2))], area=ctx.areas[0], delivery_in=rng.randint(10, 30))
+	confirm(name)
+	_work_orders(name, ctx, start=True)
+	plan_work(name, ctx, rng)
+	return name
+
+
+def _reserve(name):
+	from order_mgmt.api import fulfilment
+
+	fulfilment.reserve(name)
+
+
+def s_ready_for_shipment(ctx, rng):
+	name = new_order(ctx, rng, trade_lines(rng), delivery_in=rng.randint(1, 20))
+	confirm(name)
+	_reserve(name)
+	return name
+
+
+def s_part_shipped(ctx, rng):
+	"""Reserved, half delivered and invoiced, partly paid: still ready for shipment of the rest."""
+	from order_mgmt.api import fulfilment
+
+	name = new_order(ctx, rng, [("DEMO-VALVE", rng.choice([6, 8, 10]))], delivery_in=rng.randint(1, 15))
+	confirm(name)
+	_reserve(name)
+	line = frappe.get_all("Customer Order Item", filters={"parent": name}, fields=["name", "qty"])[0]
+	fulfilment.make_delivery_note(name, [{"line": line.name, "qty": line.qty / 2}], submit=1)
+	fulfilment.make_sales_invoice(name, percent=50, submit=1)
+	fulfilment.record_payment(name, amount=flt(frappe.db.get_value("Customer Order", name, "grand_total") / 4, 2))
+	return name
+
+
+def _ship(name, ctx, rng, invoice=True, pay=1.0):
+	from order_mgmt.api import fulfilment
+
+	_reserve(name)
+	fulfilment.make_delivery_note(name, submit=1)
+	if invoice:
+		fulfilment.make_sales_invoice(name, submit=1)
+		if pay:
+			total = flt(frappe.db.get_value("Customer Order", name, "rounded_total") or frappe.db.get_value("Customer Order", name, "grand_total"))
+			fulfilment.record_payment(name, amount=flt(total * pay, 2))
+
+
+def s_shipped(ctx, rng):
+	name = new_order(ctx, rng, trade_lines(rng), order_days_ago=rng.randint(10, 60), delivery_in=rng.randint(-5, 10))
+	confirm(name)
+	_ship(name, ctx, rng, invoice=rng.random() < 0.8, pay=rng.choice([0, 0.5, 1.0]))
+	return name
+
+
+def s_delivered(ctx, rng):
+	from order_mgmt.api import customer_order
+
+	name = new_order(ctx, rng, trade_lines(rng), order_days_ago=rng.randint(20, 90), delivery_in=rng.randint(-20, 0))
+	confirm(name)
+	plan_work(name, ctx, rng, meeting=rng.random() < 0.5)
+	_ship(name, ctx, rng, pay=rng.choice([0.5, 1.0, 1.0]))
+	customer_order.complete(name)
+	return name
+
+
+def s_canceled(ctx, rng):
+	from order_mgmt.api import customer_order
+
+	name = new_order(ctx, rng, trade_lines(rng), order_days_ago=rng.randint(5, 60))
+	confirm(name)
+	if rng.random() < 0.5:
+		_reserve(name)
+	customer_order.cancel(name)
+	return name
+
+
+def s_archived(ctx, rng):
+	"""Delivered and paid; archived by the app's archive job right after (see archive_demo_orders)."""
+	return s_delivered(ctx, rng)
+
+
+def archive_demo_orders():
+	"""The app's "archive old data" job, run as if its age limit had passed for the orders completed so
+	far (the demo's archived scenario runs first, so those are the ones)."""
+	from order_mgmt.tasks import archive_old_orders
+
+	settings = frappe.get_single("Order Management Settings")
+	if not settings.archive_enabled:
+		settings.archive_enabled = 1
+		settings.save()
+	frappe.clear_document_cache("Order Management Settings", "Order Management Settings")
+	archive_old_orders(today=add_days(nowdate(), (settings.archive_after_days or 0) + 1), commit=False)
+
+
+SCENARIOS = {
+	"quotation": s_quotation,
+	"waiting_for_confirmation": s_waiting_for_confirmation,
+	"confirmed": s_confirmed,
+	"late": s_late,
+	"purchasing": s_purchasing,
+	"waiting_for_production": s_waiting_for_production,
+	"in_production": s_in_production,
+	"ready_for_shipment": s_ready_for_shipment,
+	"part_shipped": s_part_shipped,
+	"shipped": s_shipped,
+	"delivered": s_delivered,
+	"canceled": s_canceled,
+	"archived": s_archived,
+}
