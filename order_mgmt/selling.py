@@ -121,9 +121,15 @@ def apply_prices(order, so=None):
 	for line, so_line in zip(order.items, so.items, strict=True):
 		for field in ITEM_RESULTS:
 			line.set(field, so_line.get(field))
-	order.set("taxes", [])
-	for tax in so.get("taxes"):
-		order.append("taxes", {field: tax.get(field) for field in TAX_RESULTS})
+	# tax lines are updated in place, so that saving an unchanged order changes nothing
+	taxes = so.get("taxes") or []
+	if len(order.get("taxes") or []) != len(taxes):
+		order.set("taxes", [])
+		for _tax in taxes:
+			order.append("taxes", {})
+	for row, tax in zip(order.taxes, taxes, strict=True):
+		for field in TAX_RESULTS:
+			row.set(field, tax.get(field))
 	return so
 
 
