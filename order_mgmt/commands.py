@@ -1,4 +1,5 @@
-"""Bench commands of the app: `bench --site SITE order-mgmt-demo` loads the demo dataset (R16)."""
+"""Bench commands of the app: `bench --site SITE order-mgmt-demo` loads the demo dataset (R16);
+`bench --site SITE order-mgmt-recompute` runs the nightly recompute of every open order now (R12)."""
 
 import click
 from frappe.commands import get_site, pass_context
@@ -6,7 +7,9 @@ from frappe.commands import get_site, pass_context
 
 @click.command("order-mgmt-demo")
 @click.option("--orders", type=int, default=None, help="About how many orders to make (default about 50).")
-@click.option("--seed", type=int, default=7, help="Random seed: the same seed makes the same kind of dataset.")
+@click.option(
+	"--seed", type=int, default=7, help="Random seed: the same seed makes the same kind of dataset."
+)
 @pass_context
 def order_mgmt_demo(context, orders=None, seed=7):
 	"""Fill the site with a realistic demo: customers, items with stock and BOMs, and orders in every
@@ -29,4 +32,31 @@ def order_mgmt_demo(context, orders=None, seed=7):
 		frappe.destroy()
 
 
-commands = [order_mgmt_demo]
+@click.command("order-mgmt-recompute")
+@click.option("--batch-size", type=int, default=None, help="Orders per batch (default: the settings', 500).")
+@pass_context
+def order_mgmt_recompute(context, batch_size=None):
+	"""Recompute the statuses of every open order now, as the nightly job does."""
+	import time
+
+	import frappe
+
+	from order_mgmt.tasks import recompute_open_orders
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+		started = time.monotonic()
+		result = recompute_open_orders(batch_size=batch_size, commit=True)
+		click.secho(
+			f"{result['orders']} open orders in {result['batches']} batch(es), {result['changed']} changed, "
+			f"{time.monotonic() - started:.1f} s.",
+			fg="green",
+		)
+	finally:
+		frappe.destroy()
+
+
+commands = [order_mgmt_demo, order_mgmt_recompute]

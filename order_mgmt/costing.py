@@ -7,13 +7,13 @@ orders), everything in the company currency:
   returns or credit notes (through the invoice lines' Sales Order);
 - **cost of goods**: the stock ledger's valuation of what the order's Delivery Notes took out of stock —
   `Stock Ledger Entry.stock_value_difference` of their lines, negated (returns give it back);
-- **time**: `Timesheet Detail.costing_amount` (× the Timesheet's exchange rate) of submitted Timesheets on Tasks of the order
+- **time**: `Timesheet Detail.costing_amount` (x the Timesheet's exchange rate) of submitted Timesheets on Tasks of the order
   (`Task.customer_order`), hours with it;
 - **purchases**: lines of submitted Purchase Invoices booked to the order — on the order's Project, or made
   from a Purchase Order line raised for the order's Sales Order — for items that are *not* stock items
   (services, subcontracting, freight). Stock items bought for the order go into stock first and reach the
   order as cost of goods when delivered; counting them here too would count them twice;
-- **other job costs**: debit − credit of submitted Journal Entry lines on expense accounts booked to the
+- **other job costs**: debit - credit of submitted Journal Entry lines on expense accounts booked to the
   order's Project.
 
 `update_profitability(order_names)` writes the results to the orders' profitability fields with batched
@@ -29,7 +29,15 @@ from frappe.utils import flt
 from order_mgmt.rules.profit import Costs, profitability
 
 #: fields of Customer Order this module writes
-FIELDS = ("revenue_amount", "cost_of_goods", "purchase_cost", "other_cost", "total_cost", "profit_amount", "profit_margin")
+FIELDS = (
+	"revenue_amount",
+	"cost_of_goods",
+	"purchase_cost",
+	"other_cost",
+	"total_cost",
+	"profit_amount",
+	"profit_margin",
+)
 
 
 def _in(values) -> tuple:
@@ -46,7 +54,12 @@ def get_profitability(orders) -> dict[str, frappe._dict]:
 		if o.get("project"):
 			by_project[o.project].append(o.name)
 	names = [o.name for o in orders]
-	revenue, goods, purchases, other = defaultdict(float), defaultdict(float), defaultdict(float), defaultdict(float)
+	revenue, goods, purchases, other = (
+		defaultdict(float),
+		defaultdict(float),
+		defaultdict(float),
+		defaultdict(float),
+	)
 	hours, time_cost = defaultdict(float), defaultdict(float)
 
 	if by_so:
@@ -198,8 +211,6 @@ def _write(changes: dict[str, dict]):
 def refresh_profitability(name: str) -> dict:
 	"""Recompute one order's profitability (the form's "Refresh profitability" button)."""
 	if not frappe.has_permission("Customer Order", "write", name):
-		frappe.throw(
-			_("Not permitted to refresh Customer Order {0}.").format(name), frappe.PermissionError
-		)
+		frappe.throw(_("Not permitted to refresh Customer Order {0}.").format(name), frappe.PermissionError)
 	update_profitability([name])
 	return frappe.db.get_value("Customer Order", name, list(FIELDS), as_dict=True)

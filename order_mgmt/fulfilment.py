@@ -45,13 +45,15 @@ def recompute_for_sales_orders(sales_orders) -> list[str]:
 	return names
 
 
-def recompute(order_names, today=None) -> dict[str, dict]:
+def recompute(order_names, today=None, short: set[str] | None = None) -> dict[str, dict]:
 	"""Recompute the statuses of submitted orders; returns {order: {field: new value}} of what changed.
-	`today` is the date the delay statuses are judged on (default: the site's today)."""
+	`today` is the date the delay statuses are judged on (default: the site's today). `short`: the Sales
+	Order lines that stock cannot cover, when the caller already ran the priority pass over all demand
+	(the nightly job runs it once for all batches)."""
 	order_names = list(set(order_names or ()))
 	if not order_names:
 		return {}
-	data = gather(order_names)
+	data = gather(order_names, short=short)
 	header_changes, line_changes = evaluate(data, getdate(today))
 	write("Customer Order", header_changes)
 	write("Customer Order Item", line_changes)
@@ -61,7 +63,7 @@ def recompute(order_names, today=None) -> dict[str, dict]:
 # --- gather: a fixed number of queries ----------------------------------------------------------------
 
 
-def gather(order_names: list[str]) -> frappe._dict:
+def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dict:
 	co = frappe.qb.DocType("Customer Order")
 	orders = (
 		frappe.qb.from_(co)
@@ -165,7 +167,8 @@ def gather(order_names: list[str]) -> frappe._dict:
 		)
 
 	line_sources = gather_sources(sales_orders)
-	short = gather_shortages(lines, so_lines, reserved, line_sources)
+	if short is None:
+		short = gather_shortages(lines, so_lines, reserved, line_sources)
 	return frappe._dict(
 		orders=orders,
 		lines=lines,
@@ -310,9 +313,26 @@ def gather_shortages(lines, so_lines, reserved, line_sources) -> set[str]:
 			needy.append(line.item_code)
 	if not needy:
 		return set()
-	items = list(set(needy))
+	return shortages(list(set(needy)))
+
+
+def shortages(items: list[str] | None = None) -> set[str]:
+	"""The priority pass (rules.sources.short_lines) over all open Sales Order demand for these items (all
+	items when None): two queries."""
 	so = frappe.qb.DocType("Sales Order")
 	soi = frappe.qb.DocType("Sales Order Item")
+	b = frappe.qb.DocType("Bin")
+	open_demand = (
+		(so.docstatus == 1)
+		& so.status.notin(["Closed", "Completed", "On Hold"])
+		& (soi.qty > soi.delivered_qty)
+	)
+	if items is None:
+		# every stock item with open demand: the lines of items that have a Bin (only stock items do)
+		stocked = frappe.qb.from_(b).select(b.item_code).distinct()
+		item_filter, bin_filter = soi.item_code.isin(stocked), b.name.isnotnull()
+	else:
+		item_filter, bin_filter = soi.item_code.isin(items), b.item_code.isin(items)
 	demands = [
 		sources.Demand(
 			key=r.name,
@@ -340,15 +360,9 @@ def gather_shortages(lines, so_lines, reserved, line_sources) -> set[str]:
 				soi.delivery_date,
 				so.creation,
 			)
-			.where(
-				soi.item_code.isin(items)
-				& (so.docstatus == 1)
-				& so.status.notin(["Closed", "Completed", "On Hold"])
-				& (soi.qty > soi.delivered_qty)
-			)
+			.where(item_filter & open_demand)
 		).run(as_dict=True)
 	]
-	b = frappe.qb.DocType("Bin")
 	supply = {
 		(r.item_code, r.warehouse): flt(r.actual_qty)
 		+ flt(r.ordered_qty)
@@ -357,7 +371,7 @@ def gather_shortages(lines, so_lines, reserved, line_sources) -> set[str]:
 		for r in (
 			frappe.qb.from_(b)
 			.select(b.item_code, b.warehouse, b.actual_qty, b.ordered_qty, b.planned_qty, b.reserved_stock)
-			.where(b.item_code.isin(items))
+			.where(bin_filter)
 		).run(as_dict=True)
 	}
 	return sources.short_lines(demands, supply)

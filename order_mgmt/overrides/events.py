@@ -3,7 +3,7 @@
 
 import frappe
 
-from order_mgmt import fulfilment, selling, stock_guard
+from order_mgmt import costing, fulfilment, selling, stock_guard
 
 
 def sales_order_changed(doc, method=None):
@@ -20,7 +20,9 @@ def sales_order_updated_after_submit(doc, method=None):
 
 
 def delivery_note_changed(doc, method=None):
-	fulfilment.recompute_for_sales_orders(d.against_sales_order for d in doc.items)
+	"""Delivered quantities, and the cost of goods of the order's profitability (R10)."""
+	orders = fulfilment.recompute_for_sales_orders(d.against_sales_order for d in doc.items)
+	costing.update_profitability(orders)
 
 
 def delivery_note_before_submit(doc, method=None):
@@ -28,7 +30,9 @@ def delivery_note_before_submit(doc, method=None):
 
 
 def sales_invoice_changed(doc, method=None):
-	fulfilment.recompute_for_sales_orders(d.sales_order for d in doc.items)
+	"""Invoice and payment status, and the revenue of the order's profitability (R10)."""
+	orders = fulfilment.recompute_for_sales_orders(d.sales_order for d in doc.items)
+	costing.update_profitability(orders)
 
 
 def payment_entry_changed(doc, method=None):

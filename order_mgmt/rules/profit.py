@@ -1,7 +1,7 @@
 """Profitability of an order (R10). Pure Python, no Frappe import.
 
 Revenue is what is invoiced (net, without taxes); costs are the cost of goods delivered, time, purchases
-and other job costs booked to the order. Profit = revenue − total cost; margin = profit / revenue in %."""
+and other job costs booked to the order. Profit = revenue - total cost; margin = profit / revenue in %."""
 
 from __future__ import annotations
 

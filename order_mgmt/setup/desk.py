@@ -50,7 +50,9 @@ def make_kanban_board():
 		board.reference_doctype = "Customer Order"
 		board.field_name = "status"
 		for status in missing:
-			board.append("columns", {"column_name": status, "status": "Active", "indicator": INDICATORS[status]})
+			board.append(
+				"columns", {"column_name": status, "status": "Active", "indicator": INDICATORS[status]}
+			)
 			board.columns[-1].order = "[]"
 	else:
 		board = frappe.get_doc(
@@ -63,7 +65,8 @@ def make_kanban_board():
 				"show_labels": 1,
 				"fields": frappe.as_json(CARD_FIELDS),
 				"columns": [
-					{"column_name": s, "status": "Active", "indicator": INDICATORS[s]} for s in pipeline.STATUSES
+					{"column_name": s, "status": "Active", "indicator": INDICATORS[s]}
+					for s in pipeline.STATUSES
 				],
 			}
 		)

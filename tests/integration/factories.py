@@ -8,9 +8,10 @@ from frappe.utils import add_days, nowdate
 
 
 def company() -> str:
-	return frappe.db.get_single_value("Global Defaults", "default_company") or frappe.get_all(
-		"Company", pluck="name", limit=1
-	)[0]
+	return (
+		frappe.db.get_single_value("Global Defaults", "default_company")
+		or frappe.get_all("Company", pluck="name", limit=1)[0]
+	)
 
 
 def warehouse() -> str:
@@ -52,7 +53,12 @@ def make_item(price: float | None = None, stock_item: bool = True, **kw) -> str:
 	).insert()
 	if price is not None:
 		frappe.get_doc(
-			{"doctype": "Item Price", "item_code": code, "price_list": "Standard Selling", "price_list_rate": price}
+			{
+				"doctype": "Item Price",
+				"item_code": code,
+				"price_list": "Standard Selling",
+				"price_list_rate": price,
+			}
 		).insert()
 	return code
 
@@ -79,7 +85,9 @@ def make_pricing_rule(item_code: str, discount: float) -> str:
 def make_tax_template(rate: float) -> str:
 	account = frappe.db.get_value(
 		"Account", {"company": company(), "account_type": "Tax", "is_group": 0}, "name"
-	) or frappe.db.get_value("Account", {"company": company(), "root_type": "Liability", "is_group": 0}, "name")
+	) or frappe.db.get_value(
+		"Account", {"company": company(), "root_type": "Liability", "is_group": 0}, "name"
+	)
 	return (
 		frappe.get_doc(
 			{

@@ -354,7 +354,13 @@ def test_update_items_on_the_sales_order_flows_back():
 		json.dumps(
 			[
 				{"docname": so_line, "item_code": first, "qty": 5, "rate": 9, "conversion_factor": 1},
-				{"item_code": second, "qty": 3, "rate": 4, "conversion_factor": 1, "delivery_date": str(order.delivery_date)},
+				{
+					"item_code": second,
+					"qty": 3,
+					"rate": 4,
+					"conversion_factor": 1,
+					"delivery_date": str(order.delivery_date),
+				},
 			]
 		),
 		order.sales_order,

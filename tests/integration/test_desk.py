@@ -51,7 +51,13 @@ def test_an_allowed_move_on_the_board_changes_the_status():
 
 @pytest.mark.parametrize(
 	"target",
-	[pipeline.DELIVERED, pipeline.SHIPPED, pipeline.READY_FOR_SHIPMENT, pipeline.ARCHIVED, pipeline.CONFIRMED],
+	[
+		pipeline.DELIVERED,
+		pipeline.SHIPPED,
+		pipeline.READY_FOR_SHIPMENT,
+		pipeline.ARCHIVED,
+		pipeline.CONFIRMED,
+	],
 )
 def test_a_disallowed_move_on_the_board_is_refused_and_the_status_stays(target):
 	order = make_order()

@@ -6,7 +6,9 @@ import pytest
 from frappe.utils import add_days, add_months, flt, getdate, nowdate
 
 from order_mgmt.costing import get_profitability, update_profitability
-from order_mgmt.order_mgmt.doctype.order_management_settings.order_management_settings import get_probabilities
+from order_mgmt.order_mgmt.doctype.order_management_settings.order_management_settings import (
+	get_probabilities,
+)
 from tests.integration.erp_docs import confirmed_order, deliver, invoice, pay
 from tests.integration.factories import (
 	add_stock,
@@ -26,7 +28,9 @@ def run(report: str, **filters):
 	rows = [r for r in result["result"] if isinstance(r, dict) and not r.get("is_total_row")]
 	# frappe appends the total row as a list when the report has add_total_row
 	total = result["result"][-1] if result.get("add_total_row") and result["result"] else None
-	return frappe._dict(rows=rows, total=total, chart=result.get("chart"), summary=result.get("report_summary"))
+	return frappe._dict(
+		rows=rows, total=total, chart=result.get("chart"), summary=result.get("report_summary")
+	)
 
 
 def month(date) -> str:
@@ -61,9 +65,12 @@ def data():
 	add_stock(d.bolt, 20, rate=20)
 	tax = make_tax_template(10)
 	next_month = add_months(d.today, 1)
-	# drafts: a quotation (2 × 100) and one waiting for confirmation (4 × 50), delivery next month
+	# drafts: a quotation (2 x 100) and one waiting for confirmation (4 x 50), delivery next month
 	d.quotation = make_order(
-		customer=d.customer, items=[{"item_code": d.gizmo, "qty": 2}], delivery_date=next_month, taxes_and_charges=tax
+		customer=d.customer,
+		items=[{"item_code": d.gizmo, "qty": 2}],
+		delivery_date=next_month,
+		taxes_and_charges=tax,
 	)
 	d.waiting = make_order(
 		customer=d.customer,
@@ -96,7 +103,9 @@ def data():
 		delivery_date=add_days(d.today, -5),
 	)
 	# canceled: never counted
-	d.canceled = confirmed_order([{"item_code": d.bolt, "qty": 1}], customer=d.customer, taxes_and_charges=tax)
+	d.canceled = confirmed_order(
+		[{"item_code": d.bolt, "qty": 1}], customer=d.customer, taxes_and_charges=tax
+	)
 	d.canceled.cancel()
 	for key in ("quotation", "waiting", "partial", "done", "late", "canceled"):
 		d[key] = frappe.get_doc("Customer Order", d[key].name)
@@ -105,7 +114,9 @@ def data():
 
 def test_pipeline_forecast_weights_open_orders_by_the_settings_probabilities(data, probabilities):
 	result = run("Order Pipeline and Forecast", customer=data.customer)
-	got = {(r["period"], r["status"]): (r["orders"], r["open_value"], r["weighted_value"]) for r in result.rows}
+	got = {
+		(r["period"], r["status"]): (r["orders"], r["open_value"], r["weighted_value"]) for r in result.rows
+	}
 
 	expected = {}
 	for order in (data.quotation, data.waiting, data.partial, data.done, data.late):
@@ -116,7 +127,7 @@ def test_pipeline_forecast_weights_open_orders_by_the_settings_probabilities(dat
 		p = probabilities[order.status]
 		expected[key] = (n + 1, flt(value + order.net_total, 2), flt(weighted + order.net_total * p / 100, 2))
 	assert got == expected
-	# by hand: the quotation 200 × 20 % and the waiting order 200 × 60 % next month
+	# by hand: the quotation 200 x 20 % and the waiting order 200 x 60 % next month
 	assert got[(month(add_months(data.today, 1)), "Quotation")] == (1, 200, 40)
 	assert got[(month(add_months(data.today, 1)), "Waiting for Confirmation")] == (1, 200, 120)
 	# the confirmed orders (200 + 50 + 300 net) count in full; the canceled one not at all
@@ -128,9 +139,12 @@ def test_pipeline_forecast_weights_open_orders_by_the_settings_probabilities(dat
 
 
 def test_ordered_items_lists_every_line_with_delivered_and_pending(data):
-	result = run("Ordered Items", customer=data.customer, from_date=add_days(data.today, -30), to_date=data.today)
+	result = run(
+		"Ordered Items", customer=data.customer, from_date=add_days(data.today, -30), to_date=data.today
+	)
 	got = {
-		(r["customer_order"], r["item_code"]): (r["qty"], r["delivered_qty"], r["pending_qty"]) for r in result.rows
+		(r["customer_order"], r["item_code"]): (r["qty"], r["delivered_qty"], r["pending_qty"])
+		for r in result.rows
 	}
 	assert got == {
 		(data.quotation.name, data.gizmo): (2, 0, 2),
@@ -143,7 +157,9 @@ def test_ordered_items_lists_every_line_with_delivered_and_pending(data):
 	line = next(r for r in result.rows if r["customer_order"] == data.late.name)
 	assert line["delivery_date"] == getdate(add_days(data.today, -5))
 	assert {"product_status", "sources", "expected_date", "reserved_qty"} <= set(line)
-	only_bolts = run("Ordered Items", customer=data.customer, item_code=data.bolt, from_date=add_days(data.today, -30))
+	only_bolts = run(
+		"Ordered Items", customer=data.customer, item_code=data.bolt, from_date=add_days(data.today, -30)
+	)
 	assert {r["item_code"] for r in only_bolts.rows} == {data.bolt}
 
 
@@ -172,7 +188,12 @@ def test_delayed_orders_lists_late_lines_not_the_ones_on_time(data):
 def test_invoicing_and_payments_per_order_and_per_customer(data):
 	result = run("Order Invoicing and Payments", customer=data.customer, from_date=add_days(data.today, -30))
 	got = {
-		r["customer_order"]: (r["order_total"], r["invoiced_amount"], r["paid_amount"], r["outstanding_amount"])
+		r["customer_order"]: (
+			r["order_total"],
+			r["invoiced_amount"],
+			r["paid_amount"],
+			r["outstanding_amount"],
+		)
 		for r in result.rows
 	}
 	# partial: 200 + 10 % = 220 ordered; the gizmo invoiced 100 + 10 = 110, 50 paid, 60 owed
@@ -187,14 +208,20 @@ def test_invoicing_and_payments_per_order_and_per_customer(data):
 	assert status[data.late.name] == ("Not invoiced", "Not paid")
 
 	per_customer = run(
-		"Order Invoicing and Payments", customer=data.customer, group_by="Customer", from_date=add_days(data.today, -30)
+		"Order Invoicing and Payments",
+		customer=data.customer,
+		group_by="Customer",
+		from_date=add_days(data.today, -30),
 	)
 	assert [
 		(r["customer"], r["orders"], r["invoiced_amount"], r["paid_amount"], r["outstanding_amount"])
 		for r in per_customer.rows
 	] == [(data.customer, 3, 165, 105, 60)]
 	debtors = run(
-		"Order Invoicing and Payments", customer=data.customer, only_outstanding=1, from_date=add_days(data.today, -30)
+		"Order Invoicing and Payments",
+		customer=data.customer,
+		only_outstanding=1,
+		from_date=add_days(data.today, -30),
 	)
 	assert [r["customer_order"] for r in debtors.rows] == [data.partial.name]
 
@@ -241,12 +268,24 @@ def test_reports_show_only_the_orders_a_user_may_read(data):
 
 
 def make_project() -> str:
-	return frappe.get_doc({"doctype": "Project", "project_name": f"_T Project {frappe.generate_hash(length=6)}", "company": company()}).insert().name
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Project",
+				"project_name": f"_T Project {frappe.generate_hash(length=6)}",
+				"company": company(),
+			}
+		)
+		.insert()
+		.name
+	)
 
 
 def book_time(order_name: str, hours: float, costing_rate: float):
 	"""A submitted Timesheet on a Task of the order."""
-	task = frappe.get_doc({"doctype": "Task", "subject": "_T assembly", "customer_order": order_name}).insert()
+	task = frappe.get_doc(
+		{"doctype": "Task", "subject": "_T assembly", "customer_order": order_name}
+	).insert()
 	ts = frappe.get_doc(
 		{
 			"doctype": "Timesheet",
@@ -278,7 +317,11 @@ def buy_service(project: str, amount: float):
 	"""A submitted Purchase Invoice for a service (non-stock item) booked to the project."""
 	item = make_item(stock_item=False, is_purchase_item=1)
 	supplier = frappe.get_doc(
-		{"doctype": "Supplier", "supplier_name": f"_T Supplier {frappe.generate_hash(length=6)}", "supplier_group": frappe.db.get_value("Supplier Group", {"is_group": 0})}
+		{
+			"doctype": "Supplier",
+			"supplier_name": f"_T Supplier {frappe.generate_hash(length=6)}",
+			"supplier_group": frappe.db.get_value("Supplier Group", {"is_group": 0}),
+		}
 	).insert()
 	pi = frappe.get_doc(
 		{
@@ -294,8 +337,12 @@ def buy_service(project: str, amount: float):
 
 def book_other_cost(project: str, amount: float):
 	"""A submitted Journal Entry: an expense booked to the project, paid in cash."""
-	expense = frappe.db.get_value("Account", {"company": company(), "root_type": "Expense", "is_group": 0, "account_type": ""}, "name")
-	cash = frappe.db.get_value("Account", {"company": company(), "account_type": "Cash", "is_group": 0}, "name")
+	expense = frappe.db.get_value(
+		"Account", {"company": company(), "root_type": "Expense", "is_group": 0, "account_type": ""}, "name"
+	)
+	cash = frappe.db.get_value(
+		"Account", {"company": company(), "account_type": "Cash", "is_group": 0}, "name"
+	)
 	je = frappe.get_doc(
 		{
 			"doctype": "Journal Entry",
@@ -337,7 +384,12 @@ def test_profitability_of_one_order_by_hand(data):
 
 	# the fully invoiced bolt order: 50 revenue, 20 cost of goods → 30 profit, 60 %
 	done = next(r for r in result.rows if r["customer_order"] == data.done.name)
-	assert (done["revenue_amount"], done["cost_of_goods"], done["profit_amount"], done["profit_margin"]) == (50, 20, 30, 60)
+	assert (done["revenue_amount"], done["cost_of_goods"], done["profit_amount"], done["profit_margin"]) == (
+		50,
+		20,
+		30,
+		60,
+	)
 	# drafts and canceled orders are not in the report
 	assert {r["customer_order"] for r in result.rows} == {data.partial.name, data.done.name, data.late.name}
 	summary = {s["label"]: s["value"] for s in result.summary}
@@ -345,22 +397,31 @@ def test_profitability_of_one_order_by_hand(data):
 	assert summary["Margin"] == flt(-25 / 150 * 100, 2)
 
 
-def test_update_profitability_writes_the_fields_in_one_batch(data):
-	changes = update_profitability([data.partial.name, data.done.name, data.late.name])
-	assert set(changes) == {data.partial.name, data.done.name}
-	stored = frappe.db.get_value(
-		"Customer Order", data.done.name, ["revenue_amount", "cost_of_goods", "total_cost", "profit_amount", "profit_margin"]
-	)
+def test_deliveries_and_invoices_keep_the_orders_profitability_up_to_date(data):
+	fields = ["revenue_amount", "cost_of_goods", "total_cost", "profit_amount", "profit_margin"]
+	# the fixture's delivery notes and invoices already wrote the figures on the order
+	stored = frappe.db.get_value("Customer Order", data.done.name, fields)
 	assert tuple(flt(v) for v in stored) == (50, 20, 20, 30, 60)
-	# nothing changed since: nothing written
-	assert update_profitability([data.partial.name, data.done.name]) == {}
-	# a return of the delivery gives the cost of goods back
+	# nothing changed since: recomputing writes nothing
+	assert update_profitability([data.partial.name, data.done.name, data.late.name]) == {}
+	# a return of the delivery gives the cost of goods back, on the order at once
 	from erpnext.stock.doctype.delivery_note.delivery_note import make_sales_return
 
 	ret = make_sales_return(data.dn_done.name)
 	ret.insert()
 	ret.submit()
+	assert flt(frappe.db.get_value("Customer Order", data.done.name, "cost_of_goods")) == 0
+	assert flt(frappe.db.get_value("Customer Order", data.done.name, "profit_amount")) == 50
 	assert get_profitability([data.done.as_dict()])[data.done.name].cost_of_goods == 0
+
+
+def test_update_profitability_writes_only_what_changed_in_one_batch(data):
+	frappe.db.set_value("Customer Order", data.done.name, "revenue_amount", 0, update_modified=False)
+	frappe.db.set_value("Customer Order", data.partial.name, "profit_margin", 0, update_modified=False)
+	changes = update_profitability([data.partial.name, data.done.name, data.late.name])
+	# partial: 100 invoiced net, 50 cost of goods → 50 %
+	assert changes == {data.done.name: {"revenue_amount": 50}, data.partial.name: {"profit_margin": 50}}
+	assert flt(frappe.db.get_value("Customer Order", data.done.name, "revenue_amount")) == 50
 
 
 def test_refresh_profitability_checks_permission(data):

@@ -27,7 +27,11 @@ def order_filters(filters, date_field: str = "order_date") -> list:
 		out.append(["Customer Order", date_field, ">=", getdate(filters.from_date)])
 	if filters.get("to_date"):
 		out.append(["Customer Order", date_field, "<=", getdate(filters.to_date)])
-	if filters.get("from_date") and filters.get("to_date") and getdate(filters.from_date) > getdate(filters.to_date):
+	if (
+		filters.get("from_date")
+		and filters.get("to_date")
+		and getdate(filters.from_date) > getdate(filters.to_date)
+	):
 		frappe.throw(_("From Date must be before To Date."), title=_("Invalid Dates"))
 	return out
 

@@ -21,9 +21,27 @@ def execute(filters=None):
 
 def get_columns():
 	return [
-		{"label": _("Customer Order"), "fieldname": "customer_order", "fieldtype": "Link", "options": "Customer Order", "width": 140},
-		{"label": _("Customer"), "fieldname": "customer", "fieldtype": "Link", "options": "Customer", "width": 150},
-		{"label": _("Order Manager"), "fieldname": "order_manager", "fieldtype": "Link", "options": "User", "width": 140},
+		{
+			"label": _("Customer Order"),
+			"fieldname": "customer_order",
+			"fieldtype": "Link",
+			"options": "Customer Order",
+			"width": 140,
+		},
+		{
+			"label": _("Customer"),
+			"fieldname": "customer",
+			"fieldtype": "Link",
+			"options": "Customer",
+			"width": 150,
+		},
+		{
+			"label": _("Order Manager"),
+			"fieldname": "order_manager",
+			"fieldtype": "Link",
+			"options": "User",
+			"width": 140,
+		},
 		{"label": _("Order Status"), "fieldname": "status", "fieldtype": "Data", "width": 130},
 		{"label": _("Item"), "fieldname": "item_code", "fieldtype": "Link", "options": "Item", "width": 130},
 		{"label": _("Qty"), "fieldname": "qty", "fieldtype": "Float", "width": 70},
@@ -43,7 +61,10 @@ def get_data(filters) -> list[dict]:
 	orders = get_orders(
 		frappe._dict({k: v for k, v in filters.items() if k not in ("as_of_date",)}),
 		["customer", "status", "currency", "order_manager", "delivery_date"],
-		extra_filters=[["Customer Order", "docstatus", "=", 1], ["Customer Order", "status", "in", unfinished]],
+		extra_filters=[
+			["Customer Order", "docstatus", "=", 1],
+			["Customer Order", "status", "in", unfinished],
+		],
 	)
 	managers = {o.name: o.order_manager for o in orders}
 	rows = []
@@ -67,7 +88,12 @@ def get_data(filters) -> list[dict]:
 
 def get_summary(rows):
 	return [
-		{"label": _("Delayed Orders"), "value": len({r.customer_order for r in rows}), "datatype": "Int", "indicator": "Red"},
+		{
+			"label": _("Delayed Orders"),
+			"value": len({r.customer_order for r in rows}),
+			"datatype": "Int",
+			"indicator": "Red",
+		},
 		{"label": _("Delayed Lines"), "value": len(rows), "datatype": "Int"},
 		{
 			"label": _("Past Delivery Date"),

@@ -36,8 +36,20 @@ def execute(filters=None):
 def get_columns():
 	cur = {"fieldtype": "Currency", "width": 120}
 	return [
-		{"label": _("Customer Order"), "fieldname": "customer_order", "fieldtype": "Link", "options": "Customer Order", "width": 140},
-		{"label": _("Customer"), "fieldname": "customer", "fieldtype": "Link", "options": "Customer", "width": 160},
+		{
+			"label": _("Customer Order"),
+			"fieldname": "customer_order",
+			"fieldtype": "Link",
+			"options": "Customer Order",
+			"width": 140,
+		},
+		{
+			"label": _("Customer"),
+			"fieldname": "customer",
+			"fieldtype": "Link",
+			"options": "Customer",
+			"width": 160,
+		},
 		{"label": _("Order Date"), "fieldname": "order_date", "fieldtype": "Date", "width": 100},
 		{"label": _("Status"), "fieldname": "status", "fieldtype": "Data", "width": 140},
 		{"label": _("Order Total"), "fieldname": "order_total", **cur},
@@ -52,7 +64,13 @@ def get_columns():
 def get_customer_columns():
 	cur = {"fieldtype": "Currency", "width": 130}
 	return [
-		{"label": _("Customer"), "fieldname": "customer", "fieldtype": "Link", "options": "Customer", "width": 200},
+		{
+			"label": _("Customer"),
+			"fieldname": "customer",
+			"fieldtype": "Link",
+			"options": "Customer",
+			"width": 200,
+		},
 		{"label": _("Orders"), "fieldname": "orders", "fieldtype": "Int", "width": 80},
 		{"label": _("Order Total"), "fieldname": "order_total", **cur},
 		{"label": _("Invoiced"), "fieldname": "invoiced_amount", **cur},
@@ -64,7 +82,16 @@ def get_customer_columns():
 def get_data(filters) -> list[dict]:
 	orders = get_orders(
 		filters,
-		["customer", "order_date", "status", "sales_order", "grand_total", "rounded_total", "net_total", "conversion_rate"],
+		[
+			"customer",
+			"order_date",
+			"status",
+			"sales_order",
+			"grand_total",
+			"rounded_total",
+			"net_total",
+			"conversion_rate",
+		],
 		extra_filters=[["Customer Order", "docstatus", "=", 1]],
 	)
 	figures = get_billing([o.sales_order for o in orders])
@@ -171,7 +198,14 @@ def by_customer(rows) -> list[dict]:
 	for r in rows:
 		g = groups.setdefault(
 			r["customer"],
-			{"customer": r["customer"], "orders": 0, "order_total": 0.0, "invoiced_amount": 0.0, "paid_amount": 0.0, "outstanding_amount": 0.0},
+			{
+				"customer": r["customer"],
+				"orders": 0,
+				"order_total": 0.0,
+				"invoiced_amount": 0.0,
+				"paid_amount": 0.0,
+				"outstanding_amount": 0.0,
+			},
 		)
 		g["orders"] += 1
 		for f in ("order_total", "invoiced_amount", "paid_amount", "outstanding_amount"):
@@ -180,7 +214,9 @@ def by_customer(rows) -> list[dict]:
 
 
 def get_chart(rows, filters):
-	debtors = sorted((r for r in rows if r["outstanding_amount"] > EPS), key=lambda r: -r["outstanding_amount"])[:20]
+	debtors = sorted(
+		(r for r in rows if r["outstanding_amount"] > EPS), key=lambda r: -r["outstanding_amount"]
+	)[:20]
 	if not debtors:
 		return None
 	label = "customer" if filters.get("group_by") == "Customer" else "customer_order"
@@ -197,9 +233,19 @@ def get_chart(rows, filters):
 def get_summary(rows):
 	total = lambda f: flt(sum(r[f] for r in rows), 2)  # noqa: E731
 	return [
-		{"label": _("Invoiced"), "value": total("invoiced_amount"), "datatype": "Currency", "indicator": "Blue"},
+		{
+			"label": _("Invoiced"),
+			"value": total("invoiced_amount"),
+			"datatype": "Currency",
+			"indicator": "Blue",
+		},
 		{"label": _("Paid"), "value": total("paid_amount"), "datatype": "Currency", "indicator": "Green"},
-		{"label": _("Outstanding"), "value": total("outstanding_amount"), "datatype": "Currency", "indicator": "Red"},
+		{
+			"label": _("Outstanding"),
+			"value": total("outstanding_amount"),
+			"datatype": "Currency",
+			"indicator": "Red",
+		},
 	]
 
 
@@ -211,7 +257,11 @@ def get_unpaid_amount(filters=None) -> dict:
 	if isinstance(filters, list):
 		filters = {}
 	rows = get_data(frappe._dict({k: v for k, v in filters.items() if k in ("company", "customer")}))
-	currency = frappe.get_cached_value("Company", filters.get("company"), "default_currency") if filters.get("company") else None
+	currency = (
+		frappe.get_cached_value("Company", filters.get("company"), "default_currency")
+		if filters.get("company")
+		else None
+	)
 	return {
 		"value": flt(sum(r["outstanding_amount"] for r in rows), 2),
 		"fieldtype": "Currency",

@@ -2,7 +2,7 @@
 status's win probability (Order Management Settings).
 
 Open = every status before Delivered (drafts included), not Canceled or Archived. The value is the order's
-net total in company currency (net total × conversion rate); the weighted value is that × probability.
+net total in company currency (net total x conversion rate); the weighted value is that x probability.
 Orders fall in the month of their promised delivery date (or order date, as chosen)."""
 
 from collections import defaultdict
@@ -11,7 +11,9 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate
 
-from order_mgmt.order_mgmt.doctype.order_management_settings.order_management_settings import get_probabilities
+from order_mgmt.order_mgmt.doctype.order_management_settings.order_management_settings import (
+	get_probabilities,
+)
 from order_mgmt.order_mgmt.report.common import OPEN_PIPELINE_STATUSES, get_orders
 from order_mgmt.rules import pipeline
 

@@ -20,8 +20,20 @@ def execute(filters=None):
 def get_columns():
 	cur = {"fieldtype": "Currency", "width": 120}
 	return [
-		{"label": _("Customer Order"), "fieldname": "customer_order", "fieldtype": "Link", "options": "Customer Order", "width": 140},
-		{"label": _("Customer"), "fieldname": "customer", "fieldtype": "Link", "options": "Customer", "width": 160},
+		{
+			"label": _("Customer Order"),
+			"fieldname": "customer_order",
+			"fieldtype": "Link",
+			"options": "Customer Order",
+			"width": 140,
+		},
+		{
+			"label": _("Customer"),
+			"fieldname": "customer",
+			"fieldtype": "Link",
+			"options": "Customer",
+			"width": 160,
+		},
 		{"label": _("Order Date"), "fieldname": "order_date", "fieldtype": "Date", "width": 100},
 		{"label": _("Status"), "fieldname": "status", "fieldtype": "Data", "width": 140},
 		{"label": _("Revenue"), "fieldname": "revenue_amount", **cur},

@@ -18,13 +18,31 @@ def execute(filters=None):
 
 def get_columns():
 	return [
-		{"label": _("Customer Order"), "fieldname": "customer_order", "fieldtype": "Link", "options": "Customer Order", "width": 140},
-		{"label": _("Customer"), "fieldname": "customer", "fieldtype": "Link", "options": "Customer", "width": 150},
+		{
+			"label": _("Customer Order"),
+			"fieldname": "customer_order",
+			"fieldtype": "Link",
+			"options": "Customer Order",
+			"width": 140,
+		},
+		{
+			"label": _("Customer"),
+			"fieldname": "customer",
+			"fieldtype": "Link",
+			"options": "Customer",
+			"width": 150,
+		},
 		{"label": _("Order Status"), "fieldname": "status", "fieldtype": "Data", "width": 130},
 		{"label": _("Item"), "fieldname": "item_code", "fieldtype": "Link", "options": "Item", "width": 130},
 		{"label": _("Item Name"), "fieldname": "item_name", "fieldtype": "Data", "width": 150},
 		{"label": _("Qty"), "fieldname": "qty", "fieldtype": "Float", "width": 70},
-		{"label": _("Amount"), "fieldname": "amount", "fieldtype": "Currency", "options": "currency", "width": 110},
+		{
+			"label": _("Amount"),
+			"fieldname": "amount",
+			"fieldtype": "Currency",
+			"options": "currency",
+			"width": 110,
+		},
 		{"label": _("Delivery Date"), "fieldname": "delivery_date", "fieldtype": "Date", "width": 100},
 		{"label": _("Product Status"), "fieldname": "product_status", "fieldtype": "Data", "width": 130},
 		{"label": _("Reserved"), "fieldname": "reserved_qty", "fieldtype": "Float", "width": 80},
@@ -32,7 +50,13 @@ def get_columns():
 		{"label": _("Pending"), "fieldname": "pending_qty", "fieldtype": "Float", "width": 80},
 		{"label": _("Expected"), "fieldname": "expected_date", "fieldtype": "Date", "width": 100},
 		{"label": _("Sources"), "fieldname": "sources", "fieldtype": "Small Text", "width": 220},
-		{"label": _("Currency"), "fieldname": "currency", "fieldtype": "Link", "options": "Currency", "hidden": 1},
+		{
+			"label": _("Currency"),
+			"fieldname": "currency",
+			"fieldtype": "Link",
+			"options": "Currency",
+			"hidden": 1,
+		},
 	]
 
 

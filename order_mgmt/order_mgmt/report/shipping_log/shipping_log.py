@@ -17,14 +17,38 @@ def execute(filters=None):
 def get_columns():
 	return [
 		{"label": _("Date"), "fieldname": "posting_date", "fieldtype": "Date", "width": 100},
-		{"label": _("Delivery Note"), "fieldname": "delivery_note", "fieldtype": "Link", "options": "Delivery Note", "width": 160},
-		{"label": _("Customer Order"), "fieldname": "customer_order", "fieldtype": "Link", "options": "Customer Order", "width": 140},
-		{"label": _("Customer"), "fieldname": "customer", "fieldtype": "Link", "options": "Customer", "width": 160},
+		{
+			"label": _("Delivery Note"),
+			"fieldname": "delivery_note",
+			"fieldtype": "Link",
+			"options": "Delivery Note",
+			"width": 160,
+		},
+		{
+			"label": _("Customer Order"),
+			"fieldname": "customer_order",
+			"fieldtype": "Link",
+			"options": "Customer Order",
+			"width": 140,
+		},
+		{
+			"label": _("Customer"),
+			"fieldname": "customer",
+			"fieldtype": "Link",
+			"options": "Customer",
+			"width": 160,
+		},
 		{"label": _("Item"), "fieldname": "item_code", "fieldtype": "Link", "options": "Item", "width": 140},
 		{"label": _("Item Name"), "fieldname": "item_name", "fieldtype": "Data", "width": 160},
 		{"label": _("Qty"), "fieldname": "qty", "fieldtype": "Float", "width": 80},
 		{"label": _("UOM"), "fieldname": "uom", "fieldtype": "Link", "options": "UOM", "width": 70},
-		{"label": _("Warehouse"), "fieldname": "warehouse", "fieldtype": "Link", "options": "Warehouse", "width": 130},
+		{
+			"label": _("Warehouse"),
+			"fieldname": "warehouse",
+			"fieldtype": "Link",
+			"options": "Warehouse",
+			"width": 130,
+		},
 		{"label": _("Amount"), "fieldname": "amount", "fieldtype": "Currency", "width": 110},
 		{"label": _("Return"), "fieldname": "is_return", "fieldtype": "Check", "width": 70},
 	]
@@ -77,7 +101,10 @@ def get_chart(rows):
 		by_day[key] = by_day.get(key, 0) + r.qty
 	days = sorted(by_day)[-60:]
 	return {
-		"data": {"labels": days, "datasets": [{"name": _("Quantity shipped"), "values": [by_day[d] for d in days]}]},
+		"data": {
+			"labels": days,
+			"datasets": [{"name": _("Quantity shipped"), "values": [by_day[d] for d in days]}],
+		},
 		"type": "bar",
 	}
 
