@@ -185,7 +185,13 @@ def update_profitability(order_names) -> dict[str, dict]:
 	changes = {}
 	for o in orders:
 		new = figures[o.name]
-		diff = {f: flt(new[f], 2) for f in FIELDS if flt(o.get(f), 2) != flt(new[f], 2)}
+		diff = {}
+		for f in FIELDS:
+			value = flt(new[f], 2)
+			old = o.get(f)
+			# stored with two decimals: a difference below a cent's half is the same figure
+			if abs((float(old) if old else 0.0) - value) > 0.004:
+				diff[f] = value
 		if diff:
 			changes[o.name] = diff
 	_write(changes)

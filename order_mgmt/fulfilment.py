@@ -6,11 +6,14 @@ batched UPDATEs. Every document event and the scheduled job end here.
 """
 
 from collections import defaultdict
+from datetime import date
+from decimal import Decimal
 
 import frappe
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Coalesce, NullIf, Sum
 from frappe.utils import flt, getdate, now_datetime
+from pypika.terms import Function
 
 from order_mgmt.rules import billing, pipeline, product, sources
 
@@ -83,21 +86,27 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 
 	coi = frappe.qb.DocType("Customer Order Item")
 	item = frappe.qb.DocType("Item")
+	soi = frappe.qb.DocType("Sales Order Item")
+	# each line with its item's stock flag and what its Sales Order line delivered, in one query; the
+	# conversion factor is the Sales Order line's (the order's line's before confirmation)
+	cf = Coalesce(NullIf(soi.conversion_factor, 0), NullIf(coi.conversion_factor, 0), 1)
 	lines = (
 		(
 			frappe.qb.from_(coi)
 			.left_join(item)
 			.on(item.name == coi.item_code)
+			.left_join(soi)
+			.on(soi.name == coi.so_detail)
 			.select(
 				coi.name,
 				coi.parent,
 				coi.so_detail,
-				coi.qty,
-				coi.stock_qty,
-				coi.conversion_factor,
+				Coalesce(NullIf(coi.stock_qty, 0), coi.qty * cf).as_("stock_qty"),
+				cf.as_("cf"),
 				coi.item_code,
 				coi.delivery_date,
 				item.is_stock_item,
+				soi.delivered_qty.as_("so_delivered_qty"),
 				*[coi[f] for f in LINE_FIELDS],
 			)
 			.where(coi.parent.isin(names) & (coi.parenttype == "Customer Order"))
@@ -107,17 +116,8 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 		else []
 	)
 
-	so_lines, reserved, invoices, advances = {}, {}, [], {}
+	reserved, invoices, advances = {}, [], {}
 	if sales_orders:
-		soi = frappe.qb.DocType("Sales Order Item")
-		so_lines = {
-			r.name: r
-			for r in (
-				frappe.qb.from_(soi)
-				.select(soi.name, soi.delivered_qty, soi.conversion_factor)
-				.where(soi.parent.isin(sales_orders))
-			).run(as_dict=True)
-		}
 		sre = frappe.qb.DocType("Stock Reservation Entry")
 		reserved = dict(
 			(
@@ -168,11 +168,10 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 
 	line_sources = gather_sources(sales_orders)
 	if short is None:
-		short = gather_shortages(lines, so_lines, reserved, line_sources)
+		short = gather_shortages(lines, reserved, line_sources)
 	return frappe._dict(
 		orders=orders,
 		lines=lines,
-		so_lines=so_lines,
 		reserved=reserved,
 		invoices=invoices,
 		advances=advances,
@@ -296,17 +295,15 @@ def gather_sources(sales_orders) -> dict[str, list]:
 	return out
 
 
-def gather_shortages(lines, so_lines, reserved, line_sources) -> set[str]:
+def gather_shortages(lines, reserved, line_sources) -> set[str]:
 	"""Sales Order lines that stock plus planned receipts cannot cover after higher-priority demand: one
-	pass over all open demand for the items involved (two queries), only when a line needs it."""
+	pass over all open demand for the items involved, only when a line needs it."""
 	needy = []
 	for line in lines:
 		if not line.is_stock_item or not line.so_detail:
 			continue
-		so_line = so_lines.get(line.so_detail) or frappe._dict()
-		cf = flt(so_line.conversion_factor or line.conversion_factor) or 1.0
-		pending = (flt(line.stock_qty) or flt(line.qty) * cf) - flt(so_line.delivered_qty) * cf
-		booked = flt(reserved.get(line.so_detail)) + sum(
+		pending = _num(line.stock_qty) - _num(line.so_delivered_qty) * _num(line.cf)
+		booked = _num(reserved.get(line.so_detail)) + sum(
 			s.open_qty for s in line_sources.get(line.so_detail, ())
 		)
 		if booked < pending - 1e-9:
@@ -316,9 +313,15 @@ def gather_shortages(lines, so_lines, reserved, line_sources) -> set[str]:
 	return shortages(list(set(needy)))
 
 
+def _num(value) -> float:
+	"""A database number as float (None and empty are 0): frappe.utils.flt without its parsing, for the
+	hot loops."""
+	return float(value) if value else 0.0
+
+
 def shortages(items: list[str] | None = None) -> set[str]:
 	"""The priority pass (rules.sources.short_lines) over all open Sales Order demand for these items (all
-	items when None): two queries."""
+	stock items when None): at most three queries."""
 	so = frappe.qb.DocType("Sales Order")
 	soi = frappe.qb.DocType("Sales Order Item")
 	b = frappe.qb.DocType("Bin")
@@ -329,10 +332,45 @@ def shortages(items: list[str] | None = None) -> set[str]:
 	)
 	if items is None:
 		# every stock item with open demand: the lines of items that have a Bin (only stock items do)
-		stocked = frappe.qb.from_(b).select(b.item_code).distinct()
-		item_filter, bin_filter = soi.item_code.isin(stocked), b.name.isnotnull()
+		item_filter = soi.item_code.isin(frappe.qb.from_(b).select(b.item_code).distinct())
+		bin_filter = b.name.isnotnull()
 	else:
 		item_filter, bin_filter = soi.item_code.isin(items), b.item_code.isin(items)
+	supply = {
+		(r.item_code, r.warehouse): flt(r.actual_qty)
+		+ flt(r.ordered_qty)
+		+ flt(r.planned_qty)
+		- flt(r.reserved_stock)
+		for r in (
+			frappe.qb.from_(b)
+			.select(b.item_code, b.warehouse, b.actual_qty, b.ordered_qty, b.planned_qty, b.reserved_stock)
+			.where(bin_filter)
+		).run(as_dict=True)
+	}
+	# A line can only be short where the open need of its item in its warehouse is more than the free
+	# supply there: the database adds up the need per item and warehouse (each line's need as in
+	# rules.sources.short_lines: pending minus reserved), and only those items' lines take the pass.
+	cf = Coalesce(NullIf(soi.conversion_factor, 0), 1)
+	need = Greatest(
+		soi.stock_qty - soi.delivered_qty * cf - Greatest(soi.stock_reserved_qty - soi.delivered_qty * cf, 0),
+		0,
+	)
+	tight_items = sorted(
+		{
+			item_code
+			for item_code, warehouse, total in (
+				frappe.qb.from_(soi)
+				.join(so)
+				.on(so.name == soi.parent)
+				.select(soi.item_code, soi.warehouse, Sum(need))
+				.where(item_filter & open_demand)
+				.groupby(soi.item_code, soi.warehouse)
+			).run()
+			if flt(total) > supply.get((item_code, warehouse), 0.0) + 1e-9
+		}
+	)
+	if not tight_items:
+		return set()
 	demands = [
 		sources.Demand(
 			key=r.name,
@@ -360,21 +398,15 @@ def shortages(items: list[str] | None = None) -> set[str]:
 				soi.delivery_date,
 				so.creation,
 			)
-			.where(item_filter & open_demand)
+			.where(soi.item_code.isin(tight_items) & open_demand)
 		).run(as_dict=True)
 	]
-	supply = {
-		(r.item_code, r.warehouse): flt(r.actual_qty)
-		+ flt(r.ordered_qty)
-		+ flt(r.planned_qty)
-		- flt(r.reserved_stock)
-		for r in (
-			frappe.qb.from_(b)
-			.select(b.item_code, b.warehouse, b.actual_qty, b.ordered_qty, b.planned_qty, b.reserved_stock)
-			.where(bin_filter)
-		).run(as_dict=True)
-	}
 	return sources.short_lines(demands, supply)
+
+
+class Greatest(Function):
+	def __init__(self, *args):
+		super().__init__("GREATEST", *args)
 
 
 # --- evaluate: pure rules over the gathered rows ------------------------------------------------------
@@ -393,6 +425,7 @@ def evaluate(data, today) -> tuple[dict, dict]:
 	for inv in data.invoices:
 		invoices_by_so[inv.sales_order].append(inv)
 
+	reserved, all_sources, short = data.reserved, data.sources, data.short
 	header_changes, line_changes = {}, {}
 	for order in data.orders:
 		ordered = delivered = reserved_total = incoming = 0.0
@@ -400,20 +433,22 @@ def evaluate(data, today) -> tuple[dict, dict]:
 		statuses = []
 		work_orders = []
 		for line in lines_by_order[order.name]:
-			so_line = data.so_lines.get(line.so_detail) or frappe._dict()
-			cf = flt(so_line.conversion_factor or line.conversion_factor) or 1.0
-			delivered_qty = flt(so_line.delivered_qty)
-			reserved_qty = flt(data.reserved.get(line.so_detail))
-			stock_qty = flt(line.stock_qty) or flt(line.qty) * cf
-			line_sources = tuple(data.sources.get(line.so_detail, ()))
+			cf = _num(line.cf) or 1.0
+			delivered_qty = _num(line.so_delivered_qty)
+			reserved_qty = _num(reserved.get(line.so_detail))
+			stock_qty = _num(line.stock_qty)
+			line_sources = tuple(all_sources.get(line.so_detail, ()))
+			delivery_date = line.delivery_date
 			facts = sources.Line(
 				ordered=stock_qty,
 				delivered=delivered_qty * cf,
 				reserved=reserved_qty,
 				sources=line_sources,
-				delivery_date=getdate(line.delivery_date) if line.delivery_date else None,
+				delivery_date=delivery_date
+				if type(delivery_date) is date or not delivery_date
+				else getdate(delivery_date),
 				is_stock_item=bool(line.is_stock_item),
-				short=line.so_detail in data.short,
+				short=line.so_detail in short,
 			)
 			status = sources.line_status(facts, today)
 			statuses.append(status)
@@ -505,19 +540,24 @@ def _share(invoice) -> float:
 
 
 def _diff(changes: dict, row, values: dict):
-	changed = {}
+	"""Record the fields whose new value differs from the stored one (numbers to 1e-6, dates by day)."""
+	changed = None
 	for field, value in values.items():
 		old = row.get(field)
-		if hasattr(value, "isoformat") or hasattr(old, "isoformat"):
-			if (str(old) if old else "") != (str(value) if value else ""):
-				changed[field] = value
-		elif isinstance(value, float) or isinstance(old, float):
-			if abs(flt(old) - flt(value)) > 1e-6:
-				changed[field] = value
-		elif (old or "") != (value or ""):
+		kind = type(value)
+		if kind is float or kind is int or type(old) in _NUMBERS:
+			same = abs((float(old) if old else 0.0) - (float(value) if value else 0.0)) <= 1e-6
+		elif kind is date or type(old) is date:
+			same = (str(old) if old else "") == (str(value) if value else "")
+		else:
+			same = (old or "") == (value or "")
+		if not same:
+			if changed is None:
+				changed = changes[row.name] = {}
 			changed[field] = value
-	if changed:
-		changes[row.name] = changed
+
+
+_NUMBERS = (float, int, Decimal)
 
 
 # --- write: batched, only what changed ----------------------------------------------------------------

@@ -63,12 +63,77 @@ TAX_RESULTS = (
 )
 
 
+#: a tax line as the user or the template gives it (the amounts of "Actual" charges are inputs too)
+TAX_INPUTS = (
+	"charge_type",
+	"row_id",
+	"account_head",
+	"description",
+	"included_in_print_rate",
+	"cost_center",
+	"rate",
+	"tax_amount",
+)
+
+
 def _none_if_empty(value):
 	return value or None
 
 
-def build_sales_order(order):
-	"""An unsaved Sales Order carrying the order's customer, items, prices and taxes, priced by ERPNext."""
+#: what the prices depend on: the header and each line
+PRICING_HEADER = (
+	"customer",
+	"company",
+	"order_date",
+	"delivery_date",
+	"currency",
+	"selling_price_list",
+	"taxes_and_charges",
+	"set_warehouse",
+	"apply_discount_on",
+	"additional_discount_percentage",
+	"discount_amount",
+	"project",
+)
+PRICING_LINE = (
+	"name",
+	"item_code",
+	"qty",
+	"uom",
+	"warehouse",
+	"delivery_date",
+	"price_list_rate",
+	"discount_percentage",
+	"rate",
+)
+
+
+def pricing_inputs(order) -> tuple:
+	"""Everything ERPNext's pricing of the order depends on, to tell whether it must price again."""
+	return (
+		tuple(str(order.get(f) or "") for f in PRICING_HEADER),
+		tuple(tuple(str(d.get(f) or "") for f in PRICING_LINE) for d in order.items),
+	)
+
+
+def link_lines(order):
+	"""Store each line's `so_detail` in one UPDATE."""
+	from frappe.query_builder import Case
+
+	rows = {d.name: d.so_detail for d in order.items if d.name and d.so_detail}
+	if not rows:
+		return
+	coi = frappe.qb.DocType("Customer Order Item")
+	case = Case()
+	for name, so_detail in rows.items():
+		case = case.when(coi.name == name, so_detail)
+	frappe.qb.update(coi).set(coi.so_detail, case).where(coi.name.isin(list(rows))).run()
+
+
+def build_sales_order(order, price: bool = True):
+	"""An unsaved Sales Order carrying the order's customer, items, prices and taxes, priced by ERPNext.
+	With `price` False it carries the order's prices and tax lines as they are, for `insert()` to price
+	(ERPNext's validate sets missing values and calculates taxes and totals)."""
 	so = frappe.new_doc("Sales Order")
 	# an internal calculation on behalf of an order the caller may edit: the caller's rights on the order
 	# were checked; ERPNext's party lookup would otherwise ask for rights on Customer as well
@@ -106,6 +171,10 @@ def build_sales_order(order):
 				"rate": _none_if_empty(line.rate),
 			},
 		)
+	if not price:
+		for tax in order.get("taxes") or []:
+			so.append("taxes", {f: tax.get(f) for f in TAX_INPUTS})
+		return so
 	so.set_missing_values(for_validate=True)
 	# the template's tax lines (the company's default template when none is chosen), as a new Sales Order
 	so.set_taxes()
@@ -142,8 +211,11 @@ def make_sales_order(order):
 			),
 			title=_("Already Confirmed"),
 		)
-	so = build_sales_order(order)
-	# the same figures as the order shows, or the confirmation is refused
+	# the order's prices and tax lines; ERPNext's own validation prices the Sales Order on insert
+	so = build_sales_order(order, price=False)
+	# the Sales Order is the consequence of confirming the order: the right to confirm it was checked
+	so.insert()
+	# the same figures as the order shows, or the confirmation is refused (and nothing is kept)
 	if flt(so.grand_total, 2) != flt(order.grand_total, 2):
 		frappe.throw(
 			_(
@@ -151,8 +223,6 @@ def make_sales_order(order):
 			).format(order.grand_total, so.grand_total),
 			title=_("Prices Changed"),
 		)
-	# the Sales Order is the consequence of confirming the order: the right to confirm it was checked
-	so.insert()
 	so.submit()
 	return so
 

@@ -192,6 +192,21 @@ def test_not_enough_counts_higher_priority_orders():
 	assert line(early.name)[1].product_status == "Not enough"
 
 
+def test_the_nightly_job_finds_the_same_short_lines_as_the_documents_events():
+	item = make_item(price=10)
+	add_stock(item, 6)
+	early = confirmed(item, 5, days=3)
+	late = confirmed(item, 5, days=20)
+	plenty = confirmed(make_item(price=10), 2, days=5)  # nothing in stock, nothing else wants it
+	fulfilment.recompute([early.name, late.name, plenty.name])
+	by_events = {o.name: line(o.name)[1].product_status for o in (early, late, plenty)}
+	assert by_events == {early.name: "Not booked", late.name: "Not enough", plenty.name: "Not enough"}
+	frappe.db.set_value("Customer Order Item", {"parent": ("in", list(by_events))}, "product_status", "")
+	# one priority pass over all open demand for every batch, here of one order each
+	tasks.recompute_open_orders(batch_size=1)
+	assert {name: line(name)[1].product_status for name in by_events} == by_events
+
+
 def test_sources_cannot_be_made_for_an_unconfirmed_order():
 	order = make_order(items=[{"item_code": make_item(price=5), "qty": 1}])
 	with refused(match="Only a confirmed order"):

@@ -109,8 +109,19 @@ class CustomerOrder(Document):
 		self.validate_items()
 		self.validate_status_change()
 		self.reset_prices_of_changed_lines()
-		selling.apply_prices(self)
+		if not self.confirming_unchanged():
+			selling.apply_prices(self)
 		self.set_probability()
+
+	def confirming_unchanged(self) -> bool:
+		"""Confirming the order as it was saved: the prices are those of the save (as ERPNext's Sales Order
+		keeps its prices on submit); the Sales Order made from it is priced by ERPNext once more."""
+		previous = self.get_doc_before_save()
+		return bool(
+			self._action == "submit"
+			and previous
+			and selling.pricing_inputs(previous) == selling.pricing_inputs(self)
+		)
 
 	def before_submit(self):
 		if not self.items:
@@ -133,9 +144,10 @@ class CustomerOrder(Document):
 	def on_submit(self):
 		so = selling.make_sales_order(self)
 		self.db_set("sales_order", so.name)
-		# link each line to its Sales Order line (same order of lines)
+		# link each line to its Sales Order line (same order of lines): one UPDATE
 		for line, so_line in zip(self.items, so.items, strict=True):
-			line.db_set("so_detail", so_line.name, update_modified=False)
+			line.so_detail = so_line.name
+		selling.link_lines(self)
 		from order_mgmt import fulfilment
 
 		fulfilment.recompute([self.name])
