@@ -26,6 +26,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
+from order_mgmt.fulfilment import in_list
 from order_mgmt.rules.profit import Costs, profitability
 
 #: fields of Customer Order this module writes
@@ -179,7 +180,7 @@ def update_profitability(order_names) -> dict[str, dict]:
 	orders = (
 		frappe.qb.from_(co)
 		.select(co.name, co.sales_order, co.project, *[co[f] for f in FIELDS])
-		.where(co.name.isin(order_names))
+		.where(in_list(co.name, order_names))
 	).run(as_dict=True)
 	figures = get_profitability(orders)
 	changes = {}
