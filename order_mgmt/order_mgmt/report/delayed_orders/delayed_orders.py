@@ -68,7 +68,10 @@ def get_data(filters) -> list[dict]:
 	)
 	managers = {o.name: o.order_manager for o in orders}
 	rows = []
-	for line in get_lines(orders, frappe._dict(item_code=filters.get("item_code"))):
+	candidates = get_lines(
+		orders, frappe._dict(item_code=filters.get("item_code"), late_or_at_risk=(as_of, sorted(AT_RISK)))
+	)
+	for line in candidates:
 		overdue = bool(line.delivery_date and getdate(line.delivery_date) < as_of and line.pending_qty > 1e-9)
 		at_risk = line.product_status in AT_RISK and line.pending_qty > 1e-9
 		if not (overdue or at_risk):

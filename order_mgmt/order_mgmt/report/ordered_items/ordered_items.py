@@ -72,6 +72,11 @@ def get_lines(orders, filters) -> list[dict]:
 	if filters.get("product_status"):
 		conditions += " and coi.product_status = %(product_status)s"
 		values["product_status"] = filters.product_status
+	if filters.get("late_or_at_risk"):
+		# (Delayed Orders) only lines whose delivery date passed or whose status says they are at risk
+		late_before, at_risk = filters.late_or_at_risk
+		conditions += " and (coi.delivery_date < %(late_before)s or coi.product_status in %(at_risk)s)"
+		values.update(late_before=late_before, at_risk=tuple(at_risk))
 	lines = frappe.db.sql(
 		f"""
 		select coi.parent as customer_order, coi.idx, coi.item_code, coi.item_name, coi.qty, coi.stock_qty,
