@@ -348,17 +348,35 @@ def shortages(items: list[str] | None = None) -> set[str]:
 		bin_filter = b.name.isnotnull()
 	else:
 		item_filter, bin_filter = soi.item_code.isin(items), b.item_code.isin(items)
+	bins = (
+		frappe.qb.from_(b)
+		.select(
+			b.item_code,
+			b.warehouse,
+			b.actual_qty,
+			b.ordered_qty,
+			b.planned_qty,
+			b.reserved_stock,
+			b.reserved_qty,
+		)
+		.where(bin_filter)
+	).run(as_dict=True)
 	supply = {
 		(r.item_code, r.warehouse): flt(r.actual_qty)
 		+ flt(r.ordered_qty)
 		+ flt(r.planned_qty)
 		- flt(r.reserved_stock)
-		for r in (
-			frappe.qb.from_(b)
-			.select(b.item_code, b.warehouse, b.actual_qty, b.ordered_qty, b.planned_qty, b.reserved_stock)
-			.where(bin_filter)
-		).run(as_dict=True)
+		for r in bins
 	}
+	# First the Bins: ERPNext keeps in `reserved_qty` what all open Sales Orders still want of the item in
+	# the warehouse (a superset of the demand below, so at least its total need). Where that does not
+	# exceed the free supply, no line can be short, and the Sales Order lines need not be read at all.
+	candidates = sorted(
+		{r.item_code for r in bins if flt(r.reserved_qty) > supply[(r.item_code, r.warehouse)] + 1e-9}
+	)
+	if not candidates:
+		return set()
+	item_filter = soi.item_code.isin(candidates)
 	# A line can only be short where the open need of its item in its warehouse is more than the free
 	# supply there: the database adds up the need per item and warehouse (each line's need as in
 	# rules.sources.short_lines: pending minus reserved), and only those items' lines take the pass.
@@ -579,8 +597,8 @@ _NUMBERS = (float, int, Decimal)
 
 def write(doctype: str, changes: dict[str, dict], batch_size: int = 1000):
 	"""The changed values in one UPDATE per batch of rows that changed the same fields: the table joined
-	to the new values (a derived table), with `modified` (so that a form opened before the change refuses
-	to overwrite it) and, on the order, `statuses_updated`. An UPDATE … CASE per field would compare every
+	to the new values (a derived table); on the order also `modified` (so that a form opened before the
+	change refuses to overwrite it) and `statuses_updated`. An UPDATE … CASE per field would compare every
 	row with every branch: quadratic in the batch."""
 	if not changes:
 		return
@@ -588,7 +606,8 @@ def write(doctype: str, changes: dict[str, dict], batch_size: int = 1000):
 	groups = defaultdict(list)
 	for name, diff in changes.items():
 		groups[tuple(sorted(diff))].append(name)
-	stamp = ", t.`statuses_updated` = %s" if doctype == "Customer Order" else ""
+	# the order's `modified` guards its form against overwriting; its lines' rows carry no such guard
+	stamp = ", t.`modified` = %s, t.`statuses_updated` = %s" if doctype == "Customer Order" else ""
 	for fields, names in groups.items():
 		first = "select %s as `name`, " + ", ".join(f"%s as `{f}`" for f in fields)
 		other = "select " + ", ".join(["%s"] * (len(fields) + 1))
@@ -597,11 +616,10 @@ def write(doctype: str, changes: dict[str, dict], batch_size: int = 1000):
 			batch = names[start : start + batch_size]
 			rows = " union all ".join([first, *[other] * (len(batch) - 1)])
 			values = [v for n in batch for v in (n, *(changes[n][f] for f in fields))]
-			values.append(now)
 			if stamp:
-				values.append(now)
+				values += [now, now]
 			frappe.db.sql(
-				f"update `tab{doctype}` t join ({rows}) v on t.name = v.name set {sets}, t.`modified` = %s{stamp}",
+				f"update `tab{doctype}` t join ({rows}) v on t.name = v.name set {sets}{stamp}",
 				values,
 			)
 	if doctype == "Customer Order":

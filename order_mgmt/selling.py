@@ -6,6 +6,9 @@ copied back. Confirming the order inserts and submits that same Sales Order, so 
 figures to the cent.
 """
 
+import datetime
+from decimal import Decimal
+
 import frappe
 from frappe import _
 from frappe.utils import flt
@@ -109,10 +112,19 @@ PRICING_LINE = (
 
 
 def pricing_inputs(order) -> tuple:
-	"""Everything ERPNext's pricing of the order depends on, to tell whether it must price again."""
+	"""Everything ERPNext's pricing of the order depends on, to tell whether it must price again (values
+	as a form sends them and as the database returns them compare equal: 2 and 2.0, a date and its text)."""
+
+	def norm(value):
+		if isinstance(value, int | float | Decimal):
+			return round(float(value), 9)
+		if isinstance(value, datetime.date):
+			return value.isoformat()
+		return value or ""
+
 	return (
-		tuple(str(order.get(f) or "") for f in PRICING_HEADER),
-		tuple(tuple(str(d.get(f) or "") for f in PRICING_LINE) for d in order.items),
+		tuple(norm(order.get(f)) for f in PRICING_HEADER),
+		tuple(tuple(norm(d.get(f)) for f in PRICING_LINE) for d in order.items),
 	)
 
 
@@ -223,7 +235,9 @@ def make_sales_order(order):
 			).format(order.grand_total, so.grand_total),
 			title=_("Prices Changed"),
 		)
+	so.flags.confirming_order = True
 	so.submit()
+	so.flags.confirming_order = False
 	return so
 
 

@@ -7,8 +7,9 @@ from order_mgmt import costing, fulfilment, selling, stock_guard
 
 
 def sales_order_changed(doc, method=None):
-	"""Sales Order on_change (ERPNext's status updates)."""
-	if doc.get("customer_order") and doc.docstatus == 1:
+	"""Sales Order on_change (ERPNext's status updates). Not while the order itself is being confirmed: it
+	recomputes once its lines are linked to the new Sales Order's."""
+	if doc.get("customer_order") and doc.docstatus == 1 and not doc.flags.get("confirming_order"):
 		fulfilment.recompute_for_sales_orders([doc.name])
 
 

@@ -107,6 +107,18 @@ def test_confirm_creates_the_submitted_sales_order_with_the_same_figures():
 	assert summary["sales_order"] == so.name
 
 
+def test_confirm_keeps_the_prices_the_order_was_saved_with():
+	"""As an ERPNext Sales Order keeps its prices on submit: a price list changed after the save does not
+	change the confirmed order or its Sales Order; saving the draft again would."""
+	item = make_item(price=40)
+	order = make_order(items=[{"item_code": item, "qty": 2}])
+	frappe.db.set_value("Item Price", {"item_code": item}, "price_list_rate", 55)
+	api.confirm(order.name)
+	order.reload()
+	so = frappe.get_doc("Sales Order", order.sales_order)
+	assert (order.items[0].rate, so.items[0].rate, flt(so.grand_total)) == (40, 40, flt(order.grand_total))
+
+
 def test_confirming_twice_makes_no_second_sales_order():
 	order = make_order()
 	api.confirm(order.name)
