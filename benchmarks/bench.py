@@ -624,7 +624,7 @@ def table(r: dict) -> str:
 	rows = [("Measure", "Result", "Target", "")]
 
 	def add(label, value, target, ok):
-		rows.append((label, value, target, "✓" if ok else "✗"))
+		rows.append((label, value, target, ("✓" if ok else "✗") if target else ""))
 
 	rec = r.get("recompute", {})
 	for key in (

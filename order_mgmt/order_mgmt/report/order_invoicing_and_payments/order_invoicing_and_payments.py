@@ -11,6 +11,7 @@ Read from ERPNext's documents, in company currency:
   Sales Order that no invoice has used yet.
 """
 
+import functools
 from collections import defaultdict
 
 import frappe
@@ -80,6 +81,7 @@ def get_customer_columns():
 
 
 def get_data(filters) -> list[dict]:
+	_label.cache_clear()  # the user's language may differ from the last request's
 	orders = get_orders(
 		filters,
 		[
@@ -177,20 +179,26 @@ def get_billing(sales_orders) -> dict[str, frappe._dict]:
 	return out
 
 
+@functools.cache
+def _label(text: str) -> str:
+	"""A translated label, looked up once per request rather than once per row."""
+	return _(text)
+
+
 def invoice_status(invoiced_net: float, order_net: float) -> str:
 	if invoiced_net <= EPS:
-		return _("Not invoiced")
+		return _label("Not invoiced")
 	if invoiced_net >= order_net - EPS:
-		return _("Invoiced")
-	return _("Part invoiced ({0}%)").format(flt(100 * invoiced_net / order_net, 1) if order_net else 0)
+		return _label("Invoiced")
+	return _label("Part invoiced ({0}%)").format(round(100 * invoiced_net / order_net, 1) if order_net else 0)
 
 
 def payment_status(paid: float, invoiced: float) -> str:
 	if paid <= EPS:
-		return _("Not paid")
+		return _label("Not paid")
 	if invoiced > EPS and paid >= invoiced - EPS:
-		return _("Paid")
-	return _("Part paid ({0}%)").format(flt(100 * paid / invoiced, 1) if invoiced > EPS else 0)
+		return _label("Paid")
+	return _label("Part paid ({0}%)").format(round(100 * paid / invoiced, 1) if invoiced > EPS else 0)
 
 
 def by_customer(rows) -> list[dict]:

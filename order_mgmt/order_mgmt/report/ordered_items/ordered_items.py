@@ -61,7 +61,7 @@ def get_columns():
 
 
 def get_lines(orders, filters) -> list[dict]:
-	"""The lines of these orders with ERPNext's reserved and delivered quantities (two queries)."""
+	"""The lines of these orders with ERPNext's reserved and delivered quantities (one query)."""
 	if not orders:
 		return []
 	by_name = {o.name: o for o in orders}
@@ -81,7 +81,10 @@ def get_lines(orders, filters) -> list[dict]:
 		f"""
 		select coi.parent as customer_order, coi.idx, coi.item_code, coi.item_name, coi.qty, coi.stock_qty,
 			coi.amount, coi.delivery_date, coi.product_status, coi.expected_date, coi.sources, coi.so_detail,
-			soi.delivered_qty as so_delivered_qty, soi.conversion_factor as so_conversion_factor
+			soi.delivered_qty as so_delivered_qty, soi.conversion_factor as so_conversion_factor,
+			(select sum(sre.reserved_qty - sre.delivered_qty) from `tabStock Reservation Entry` sre
+				where sre.voucher_detail_no = coi.so_detail and sre.docstatus = 1
+				and sre.voucher_type = 'Sales Order') as reserved
 		from `tabCustomer Order Item` coi
 		left join `tabSales Order Item` soi on soi.name = coi.so_detail and soi.docstatus = 1
 		where coi.parenttype = 'Customer Order' and coi.parent in %(orders)s {conditions}
@@ -89,25 +92,15 @@ def get_lines(orders, filters) -> list[dict]:
 		values,
 		as_dict=True,
 	)
-	reserved = dict(
-		frappe.db.sql(
-			"""
-			select voucher_detail_no, sum(reserved_qty - delivered_qty)
-			from `tabStock Reservation Entry`
-			where docstatus = 1 and voucher_type = 'Sales Order' and voucher_detail_no in %(lines)s
-			group by voucher_detail_no""",
-			{"lines": in_values(line.so_detail for line in lines)},
-		)
-	)
 	for line in lines:
 		order = by_name[line.customer_order]
 		line.customer = order.customer
 		line.status = order.status
 		line.currency = order.currency
-		line.qty = flt(line.qty)
-		line.delivered_qty = flt(line.so_delivered_qty)
-		line.reserved_qty = flt(reserved.get(line.so_detail))
-		line.pending_qty = max(0.0, flt(line.qty - line.delivered_qty, 6))
+		line.qty = float(line.qty or 0)
+		line.delivered_qty = float(line.so_delivered_qty or 0)
+		line.reserved_qty = float(line.pop("reserved") or 0)
+		line.pending_qty = max(0.0, round(line.qty - line.delivered_qty, 6))
 	return lines
 
 
