@@ -23,7 +23,7 @@ import time
 import frappe
 from frappe.utils import add_days, flt, getdate, nowdate
 
-from order_mgmt import demo
+from order_mgmt import demo, fulfilment
 from order_mgmt.rules import pipeline
 
 #: order kinds with their share of the dataset (percent) — a realistic mix, open orders dominating
@@ -87,36 +87,9 @@ def make_prototypes(state_file: str, seed: int = 11) -> dict[str, list[str]]:
 
 
 def _bench_stock(ctx):
-	"""One Material Receipt (ERPNext's Stock Entry) of plenty of every stock item."""
+	"""Plenty of every stock item (the demo's Material Receipt)."""
 	codes = [c for c, (_n, kind, *_r) in demo.ITEMS.items() if kind in ("raw", "trade")]
-	bins = dict(
-		frappe.get_all(
-			"Bin",
-			filters={"warehouse": ctx.stores, "item_code": ("in", codes)},
-			fields=["item_code", "actual_qty"],
-			as_list=True,
-		)
-	)
-	rows = [
-		{
-			"item_code": code,
-			"qty": BENCH_STOCK,
-			"t_warehouse": ctx.stores,
-			"basic_rate": demo.ITEMS[code][3] or 1,
-		}
-		for code in codes
-		if flt(bins.get(code)) < BENCH_STOCK / 2
-	]
-	if rows:
-		se = frappe.get_doc(
-			{
-				"doctype": "Stock Entry",
-				"stock_entry_type": "Material Receipt",
-				"company": ctx.company,
-				"items": rows,
-			}
-		).insert()
-		se.submit()
+	demo.receive_stock(ctx, dict.fromkeys(codes, BENCH_STOCK), below=BENCH_STOCK / 2)
 
 
 def _lines(rng, codes):
@@ -421,20 +394,10 @@ def copy_all(prototypes: dict[str, list[str]], orders: int) -> dict:
 
 # --- 4. the check: copies recompute to what the normal flows made ---------------------------------------
 
-COMPARED_HEADER = (
-	"status",
-	"product_status",
-	"per_reserved",
-	"per_delivered",
-	"invoice_status",
-	"per_invoiced",
-	"invoiced_amount",
-	"payment_status",
-	"per_paid",
-	"paid_amount",
-	"outstanding_amount",
-)
-COMPARED_LINE = ("product_status", "reserved_qty", "delivered_qty", "expected_date", "sources")
+#: what a copy must compute as its prototype did: every status, quantity and amount the app writes
+#: (the probability follows the status)
+COMPARED_HEADER = tuple(f for f in fulfilment.HEADER_FIELDS if f != "probability")
+COMPARED_LINE = fulfilment.LINE_FIELDS
 
 
 def _snapshot(order: str) -> dict:
@@ -458,8 +421,6 @@ def _normalise(value, suffix=""):
 def check_sample(prototypes: dict[str, list[str]], per_prototype: int = 2) -> dict:
 	"""Recompute a sample of copies through the normal path (without writing) and compare what it computes
 	with the prototype the normal flows made."""
-	from order_mgmt import fulfilment
-
 	checked = matched = 0
 	mismatches = []
 	for names in prototypes.values():

@@ -371,19 +371,25 @@ def _bom(code, parts, ctx):
 
 
 def _opening_stock(ctx):
-	"""A Material Receipt of the opening stock, once (items that have no stock yet)."""
+	"""The opening stock, once (items that have no stock yet)."""
+	receive_stock(ctx, {code: stock for code, (_n, _k, _p, _r, stock) in ITEMS.items() if stock}, below=0)
+
+
+def receive_stock(ctx, quantities: dict[str, float], below: float):
+	"""One Material Receipt (ERPNext's Stock Entry) of `quantities` of the demo items whose stock in the
+	stores is at most `below`, at their valuation rate."""
 	bins = dict(
 		frappe.get_all(
 			"Bin",
-			filters={"warehouse": ctx.stores, "item_code": ("like", "DEMO-%")},
+			filters={"warehouse": ctx.stores, "item_code": ("in", list(quantities))},
 			fields=["item_code", "actual_qty"],
 			as_list=True,
 		)
 	)
 	rows = [
-		{"item_code": code, "qty": stock, "basic_rate": rate, "t_warehouse": ctx.stores}
-		for code, (_n, _k, _p, rate, stock) in ITEMS.items()
-		if stock and not flt(bins.get(code))
+		{"item_code": code, "qty": qty, "basic_rate": ITEMS[code][3] or 1, "t_warehouse": ctx.stores}
+		for code, qty in quantities.items()
+		if flt(bins.get(code)) <= below
 	]
 	if rows:
 		se = frappe.get_doc(

@@ -13,6 +13,26 @@ from order_mgmt.rules import pipeline
 OPEN_PIPELINE_STATUSES = [s for s in pipeline.STATUSES if s not in pipeline.FINAL_STATUSES]
 
 
+def order_columns(customer_width: int = 150) -> list[dict]:
+	"""The first two columns of every per-order report: the order and its customer."""
+	return [
+		{
+			"label": _("Customer Order"),
+			"fieldname": "customer_order",
+			"fieldtype": "Link",
+			"options": "Customer Order",
+			"width": 140,
+		},
+		{
+			"label": _("Customer"),
+			"fieldname": "customer",
+			"fieldtype": "Link",
+			"options": "Customer",
+			"width": customer_width,
+		},
+	]
+
+
 def order_filters(filters, date_field: str = "order_date") -> list:
 	"""get_list filters of the order part of a report's filters."""
 	filters = frappe._dict(filters or {})

@@ -6,7 +6,7 @@ import frappe
 from frappe import _
 from frappe.utils import date_diff, getdate, nowdate
 
-from order_mgmt.order_mgmt.report.common import get_orders
+from order_mgmt.order_mgmt.report.common import get_orders, order_columns
 from order_mgmt.order_mgmt.report.ordered_items.ordered_items import get_lines
 from order_mgmt.rules import pipeline
 
@@ -21,20 +21,7 @@ def execute(filters=None):
 
 def get_columns():
 	return [
-		{
-			"label": _("Customer Order"),
-			"fieldname": "customer_order",
-			"fieldtype": "Link",
-			"options": "Customer Order",
-			"width": 140,
-		},
-		{
-			"label": _("Customer"),
-			"fieldname": "customer",
-			"fieldtype": "Link",
-			"options": "Customer",
-			"width": 150,
-		},
+		*order_columns(150),
 		{
 			"label": _("Order Manager"),
 			"fieldname": "order_manager",

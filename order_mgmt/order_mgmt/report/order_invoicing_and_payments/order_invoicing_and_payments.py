@@ -18,7 +18,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
-from order_mgmt.order_mgmt.report.common import get_orders, in_values
+from order_mgmt.order_mgmt.report.common import get_orders, in_values, order_columns
 
 EPS = 0.005
 
@@ -37,20 +37,7 @@ def execute(filters=None):
 def get_columns():
 	cur = {"fieldtype": "Currency", "width": 120}
 	return [
-		{
-			"label": _("Customer Order"),
-			"fieldname": "customer_order",
-			"fieldtype": "Link",
-			"options": "Customer Order",
-			"width": 140,
-		},
-		{
-			"label": _("Customer"),
-			"fieldname": "customer",
-			"fieldtype": "Link",
-			"options": "Customer",
-			"width": 160,
-		},
+		*order_columns(160),
 		{"label": _("Order Date"), "fieldname": "order_date", "fieldtype": "Date", "width": 100},
 		{"label": _("Status"), "fieldname": "status", "fieldtype": "Data", "width": 140},
 		{"label": _("Order Total"), "fieldname": "order_total", **cur},

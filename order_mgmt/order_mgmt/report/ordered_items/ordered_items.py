@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
-from order_mgmt.order_mgmt.report.common import get_orders, in_values
+from order_mgmt.order_mgmt.report.common import get_orders, in_values, order_columns
 
 
 def execute(filters=None):
@@ -18,20 +18,7 @@ def execute(filters=None):
 
 def get_columns():
 	return [
-		{
-			"label": _("Customer Order"),
-			"fieldname": "customer_order",
-			"fieldtype": "Link",
-			"options": "Customer Order",
-			"width": 140,
-		},
-		{
-			"label": _("Customer"),
-			"fieldname": "customer",
-			"fieldtype": "Link",
-			"options": "Customer",
-			"width": 150,
-		},
+		*order_columns(150),
 		{"label": _("Order Status"), "fieldname": "status", "fieldtype": "Data", "width": 130},
 		{"label": _("Item"), "fieldname": "item_code", "fieldtype": "Link", "options": "Item", "width": 130},
 		{"label": _("Item Name"), "fieldname": "item_name", "fieldtype": "Data", "width": 150},

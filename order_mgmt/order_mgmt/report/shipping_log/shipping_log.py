@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate
 
-from order_mgmt.order_mgmt.report.common import get_orders, in_values
+from order_mgmt.order_mgmt.report.common import get_orders, in_values, order_columns
 
 
 def execute(filters=None):
@@ -24,20 +24,7 @@ def get_columns():
 			"options": "Delivery Note",
 			"width": 160,
 		},
-		{
-			"label": _("Customer Order"),
-			"fieldname": "customer_order",
-			"fieldtype": "Link",
-			"options": "Customer Order",
-			"width": 140,
-		},
-		{
-			"label": _("Customer"),
-			"fieldname": "customer",
-			"fieldtype": "Link",
-			"options": "Customer",
-			"width": 160,
-		},
+		*order_columns(160),
 		{"label": _("Item"), "fieldname": "item_code", "fieldtype": "Link", "options": "Item", "width": 140},
 		{"label": _("Item Name"), "fieldname": "item_name", "fieldtype": "Data", "width": 160},
 		{"label": _("Qty"), "fieldname": "qty", "fieldtype": "Float", "width": 80},
