@@ -182,3 +182,20 @@ def make_bom(item_code: str, raw_material: str, qty: float = 1) -> str:
 	).insert()
 	bom.submit()
 	return bom.name
+
+
+@contextmanager
+def counted_queries():
+	"""The queries run inside, counted the way Frappe's own FrappeTestCase.assertQueryCount counts them."""
+	queries = []
+	orig_sql = frappe.db.__class__.sql
+
+	def sql(db, *args, **kwargs):
+		queries.append(args[0])
+		return orig_sql(db, *args, **kwargs)
+
+	frappe.db.__class__.sql = sql
+	try:
+		yield queries
+	finally:
+		frappe.db.__class__.sql = orig_sql

@@ -1,7 +1,5 @@
 """The order follows its ERPNext documents: reservation, shipment, invoice status and payment status."""
 
-from contextlib import contextmanager
-
 import frappe
 import pytest
 from frappe.utils import flt
@@ -9,7 +7,7 @@ from frappe.utils import flt
 from order_mgmt import fulfilment
 from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import fulfilment as api
-from tests.integration.factories import add_stock, make_item, make_order, make_user, refused
+from tests.integration.factories import add_stock, counted_queries, make_item, make_order, make_user, refused
 
 
 def confirmed_order(item, qty, **kw):
@@ -327,23 +325,6 @@ def test_permissions_of_the_actions():
 		api.get_availability(order.name)
 	with refused(frappe.PermissionError):
 		api.customer_debt(order.customer)
-
-
-@contextmanager
-def counted_queries():
-	"""The queries run inside, counted the way Frappe's own FrappeTestCase.assertQueryCount counts them."""
-	queries = []
-	orig_sql = frappe.db.__class__.sql
-
-	def sql(db, *args, **kwargs):
-		queries.append(args[0])
-		return orig_sql(db, *args, **kwargs)
-
-	frappe.db.__class__.sql = sql
-	try:
-		yield queries
-	finally:
-		frappe.db.__class__.sql = orig_sql
 
 
 def test_recompute_runs_a_constant_number_of_queries():

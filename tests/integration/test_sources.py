@@ -1,8 +1,6 @@
 """Sources (work orders, purchase orders, material requests) move the line, source and order statuses;
 "today" is passed to the recompute to cover the date edges; the nightly job and archiving."""
 
-from contextlib import contextmanager
-
 import frappe
 from frappe.utils import add_days, getdate, nowdate
 
@@ -11,6 +9,7 @@ from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import fulfilment as api
 from tests.integration.factories import (
 	add_stock,
+	counted_queries,
 	make_bom,
 	make_item,
 	make_order,
@@ -215,22 +214,6 @@ def test_sources_cannot_be_made_for_an_unconfirmed_order():
 		api.make_material_request(order.name)
 	with refused(match="Only a confirmed order"):
 		api.make_work_orders(order.name)
-
-
-@contextmanager
-def counted_queries():
-	queries = []
-	orig_sql = frappe.db.__class__.sql
-
-	def sql(db, *args, **kwargs):
-		queries.append(args[0])
-		return orig_sql(db, *args, **kwargs)
-
-	frappe.db.__class__.sql = sql
-	try:
-		yield queries
-	finally:
-		frappe.db.__class__.sql = orig_sql
 
 
 def test_nightly_recompute_uses_the_same_queries_for_many_orders():

@@ -9,7 +9,7 @@ import pytest
 from frappe.utils import add_days, getdate, now_datetime
 
 from order_mgmt import planning
-from tests.integration.factories import company, make_customer, make_order, make_user
+from tests.integration.factories import company, counted_queries, make_customer, make_order, make_user
 
 
 @contextmanager
@@ -579,23 +579,6 @@ def test_closing_the_order_leaves_its_tasks_open(team):
 	assert set(frappe.get_all("Task", filters={"customer_order": team.order.name}, pluck="status")) == {
 		"Open"
 	}
-
-
-@contextmanager
-def counted_queries():
-	"""The queries run inside, counted the way Frappe's FrappeTestCase.assertQueryCount counts them."""
-	queries = []
-	orig_sql = frappe.db.__class__.sql
-
-	def sql(db, *args, **kwargs):
-		queries.append(args[0])
-		return orig_sql(db, *args, **kwargs)
-
-	frappe.db.__class__.sql = sql
-	try:
-		yield queries
-	finally:
-		frappe.db.__class__.sql = orig_sql
 
 
 def test_time_is_rolled_up_with_a_constant_number_of_queries():
