@@ -170,6 +170,28 @@ def _share(target, orders, amount):
 		target[name] += flt(amount) / len(orders)
 
 
+def orders_of_job_costs(projects, po_details) -> list[str]:
+	"""The orders that costs booked to these projects or Purchase Order lines belong to (two queries at
+	most), as `get_profitability` counts them."""
+	projects = [p for p in set(projects or ()) if p]
+	po_details = [d for d in set(po_details or ()) if d]
+	co = frappe.qb.DocType("Customer Order")
+	names = set()
+	if projects:
+		names.update(frappe.qb.from_(co).select(co.name).where(co.project.isin(projects)).run(pluck=True))
+	if po_details:
+		poi = frappe.qb.DocType("Purchase Order Item")
+		names.update(
+			frappe.qb.from_(poi)
+			.join(co)
+			.on(co.sales_order == poi.sales_order)
+			.select(co.name)
+			.where(poi.name.isin(po_details))
+			.run(pluck=True)
+		)
+	return sorted(names)
+
+
 def update_profitability(order_names) -> dict[str, dict]:
 	"""Recompute and store the profitability fields of these orders (submitted or not); returns
 	{order: {field: value}} of what changed. A fixed number of queries, batched UPDATEs."""

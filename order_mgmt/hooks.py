@@ -64,6 +64,15 @@ doc_events = {
 		"on_submit": f"{_events}.stock_entry_changed",
 		"on_cancel": f"{_events}.stock_entry_changed",
 	},
+	# job costs booked to an order (R10): its profitability follows at once
+	"Purchase Invoice": {
+		"on_submit": f"{_events}.job_costs_changed",
+		"on_cancel": f"{_events}.job_costs_changed",
+	},
+	"Journal Entry": {
+		"on_submit": f"{_events}.job_costs_changed",
+		"on_cancel": f"{_events}.job_costs_changed",
+	},
 }
 
 # Scheduled jobs (R12): the recompute runs when the settings' cron is due (default 1 a.m.)

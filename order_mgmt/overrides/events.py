@@ -97,3 +97,11 @@ def stock_entry_changed(doc, method=None):
 			)
 		)
 	fulfilment.recompute_for_sales_orders(sales_orders)
+
+
+def job_costs_changed(doc, method=None):
+	"""Purchase Invoice or Journal Entry: the orders it books costs to — through their project, or a
+	Purchase Order line raised for their Sales Order — get their profitability refreshed (R10)."""
+	rows = doc.get("items") or doc.get("accounts") or []
+	projects = {r.get("project") for r in rows} | {doc.get("project")}
+	costing.update_profitability(costing.orders_of_job_costs(projects, [r.get("po_detail") for r in rows]))

@@ -381,6 +381,10 @@ def test_profitability_of_one_order_by_hand(data):
 	result = run("Order Profitability", customer=data.customer, from_date=add_days(data.today, -30))
 	row = next(r for r in result.rows if r["customer_order"] == order.name)
 	assert {k: row[k] for k in expected} == expected
+	# the order shows the same figures at once: the timesheet, the purchase invoice and the journal entry
+	# each refreshed them
+	stored = frappe.db.get_value("Customer Order", order.name, list(expected), as_dict=True)
+	assert {k: flt(v) for k, v in stored.items()} == expected
 
 	# the fully invoiced bolt order: 50 revenue, 20 cost of goods → 30 profit, 60 %
 	done = next(r for r in result.rows if r["customer_order"] == data.done.name)
