@@ -26,7 +26,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
-from order_mgmt.fulfilment import in_list
+from order_mgmt.fulfilment import in_list, write
 from order_mgmt.rules.profit import Costs, profitability
 
 #: fields of Customer Order this module writes
@@ -217,23 +217,8 @@ def update_profitability(order_names) -> dict[str, dict]:
 				diff[f] = value
 		if diff:
 			changes[o.name] = diff
-	_write(changes)
+	write("Customer Order", changes, touch=False)
 	return changes
-
-
-def _write(changes: dict[str, dict]):
-	"""One UPDATE per field with a CASE over the orders that changed."""
-	if not changes:
-		return
-	fields = sorted({f for diff in changes.values() for f in diff})
-	for field in fields:
-		rows = {name: diff[field] for name, diff in changes.items() if field in diff}
-		cases = " ".join(["when %s then %s"] * len(rows))
-		values = [v for name, value in rows.items() for v in (name, value)]
-		frappe.db.sql(
-			f"update `tabCustomer Order` set `{field}` = case name {cases} end where name in %s",
-			(*values, tuple(rows)),
-		)
 
 
 @frappe.whitelist(methods=["POST"])

@@ -595,10 +595,11 @@ _NUMBERS = (float, int, Decimal)
 # --- write: batched, only what changed ----------------------------------------------------------------
 
 
-def write(doctype: str, changes: dict[str, dict], batch_size: int = 1000):
+def write(doctype: str, changes: dict[str, dict], batch_size: int = 1000, touch: bool = True):
 	"""The changed values in one UPDATE per batch of rows that changed the same fields: the table joined
 	to the new values (a derived table); on the order also `modified` (so that a form opened before the
-	change refuses to overwrite it) and `statuses_updated`. An UPDATE … CASE per field would compare every
+	change refuses to overwrite it) and `statuses_updated`, unless `touch` is False (figures that are not
+	statuses, such as the profitability). An UPDATE … CASE per field would compare every
 	row with every branch: quadratic in the batch."""
 	if not changes:
 		return
@@ -607,7 +608,8 @@ def write(doctype: str, changes: dict[str, dict], batch_size: int = 1000):
 	for name, diff in changes.items():
 		groups[tuple(sorted(diff))].append(name)
 	# the order's `modified` guards its form against overwriting; its lines' rows carry no such guard
-	stamp = ", t.`modified` = %s, t.`statuses_updated` = %s" if doctype == "Customer Order" else ""
+	touch = touch and doctype == "Customer Order"
+	stamp = ", t.`modified` = %s, t.`statuses_updated` = %s" if touch else ""
 	for fields, names in groups.items():
 		first = "select %s as `name`, " + ", ".join(f"%s as `{f}`" for f in fields)
 		other = "select " + ", ".join(["%s"] * (len(fields) + 1))
@@ -622,7 +624,7 @@ def write(doctype: str, changes: dict[str, dict], batch_size: int = 1000):
 				f"update `tab{doctype}` t join ({rows}) v on t.name = v.name set {sets}{stamp}",
 				values,
 			)
-	if doctype == "Customer Order":
+	if touch:
 		# open forms of the first orders reload (a batch of thousands would flood the browsers)
 		for name in list(changes)[:20]:
 			frappe.publish_realtime(

@@ -222,11 +222,12 @@ def reserve(name: str, items=None) -> dict:
 	)
 
 	so = frappe.get_doc("Sales Order", order.sales_order)
-	for _d, so_line, _q in to_create:
-		if not so_line.reserve_stock:
-			# the line's own ERPNext switch (allow-on-submit), off when reservation was disabled at submit
-			frappe.db.set_value("Sales Order Item", so_line.name, "reserve_stock", 1, update_modified=False)
-	so.reload()
+	# the lines' own ERPNext switch (allow-on-submit), off when reservation was disabled at submit: one UPDATE
+	switched_off = [so_line.name for _d, so_line, _q in to_create if not so_line.reserve_stock]
+	if switched_off:
+		soi = frappe.qb.DocType("Sales Order Item")
+		frappe.qb.update(soi).set(soi.reserve_stock, 1).where(soi.name.isin(switched_off)).run()
+		so.reload()
 	create_stock_reservation_entries_for_so_items(
 		so,
 		items_details=[

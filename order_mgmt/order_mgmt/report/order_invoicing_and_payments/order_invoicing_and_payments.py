@@ -19,6 +19,7 @@ from frappe import _
 from frappe.utils import flt
 
 from order_mgmt.order_mgmt.report.common import get_orders, in_values, order_columns
+from order_mgmt.rules import billing
 
 EPS = 0.005
 
@@ -100,7 +101,7 @@ def get_data(filters) -> list[dict]:
 			"invoiced_amount": invoiced,
 			"invoice_status": invoice_status(f.invoiced_net, flt(o.net_total) * rate),
 			"paid_amount": paid,
-			"payment_status": payment_status(paid, invoiced),
+			"payment_status": payment_status(paid, invoiced, order_total),
 			"outstanding_amount": outstanding,
 		}
 		if filters.get("only_outstanding") and outstanding <= EPS:
@@ -173,19 +174,20 @@ def _label(text: str) -> str:
 
 
 def invoice_status(invoiced_net: float, order_net: float) -> str:
-	if invoiced_net <= EPS:
-		return _label("Not invoiced")
-	if invoiced_net >= order_net - EPS:
-		return _label("Invoiced")
-	return _label("Part invoiced ({0}%)").format(round(100 * invoiced_net / order_net, 1) if order_net else 0)
+	"""The order's invoice status by the app's rule (rules.billing), as a translated label."""
+	status, _percent = billing.invoice_status(order_net, invoiced_net)
+	if status == billing.PART_INVOICED:
+		return _label("Part invoiced ({0}%)").format(round(100 * invoiced_net / order_net, 1))
+	return _label(status)
 
 
-def payment_status(paid: float, invoiced: float) -> str:
-	if paid <= EPS:
-		return _label("Not paid")
-	if invoiced > EPS and paid >= invoiced - EPS:
-		return _label("Paid")
-	return _label("Part paid ({0}%)").format(round(100 * paid / invoiced, 1) if invoiced > EPS else 0)
+def payment_status(paid: float, invoiced: float, order_total: float) -> str:
+	"""The order's payment status by the app's rule (rules.billing), as a translated label."""
+	status, _percent = billing.payment_status(invoiced, paid, order_total)
+	if status == billing.PART_PAID:
+		base = invoiced if invoiced > EPS else order_total
+		return _label("Part paid ({0}%)").format(round(100 * paid / base, 1) if base > EPS else 0)
+	return _label(status)
 
 
 def by_customer(rows) -> list[dict]:
