@@ -14,7 +14,7 @@ from frappe.query_builder import Case, DocType
 from frappe.query_builder.functions import IfNull, NullIf, Sum
 from frappe.utils import cint, flt, get_datetime, getdate
 
-from order_mgmt.permissions import assert_can_plan, assert_may_move, can_plan
+from order_mgmt.permissions import assert_can_plan, assert_may_move, can_plan, get_order
 from order_mgmt.rules import methodology as rules
 from order_mgmt.rules.methodology import MethodologyError
 
@@ -128,11 +128,7 @@ def validate_methodology(doc):
 
 
 def _get_order(order: str, ptype: str = "read"):
-	if not order or not frappe.db.exists("Customer Order", order):
-		frappe.throw(_("Customer Order {0} does not exist.").format(order), frappe.DoesNotExistError)
-	doc = frappe.get_doc("Customer Order", order)
-	doc.check_permission(ptype)
-	return doc
+	return get_order(order, ptype)
 
 
 def _order_methodology(order_doc, methodology: str | None = None) -> str | None:
@@ -181,6 +177,10 @@ def parse_parts(optional_parts: str | list | None) -> list[str]:
 			optional_parts = optional_parts.split(",")
 	if isinstance(optional_parts, str):
 		optional_parts = [optional_parts]
+	if optional_parts is not None and not isinstance(optional_parts, list | tuple):
+		frappe.throw(
+			_('Optional parts must be a list of part names, e.g. ["Installation"].'), title=_("Invalid Input")
+		)
 	return [str(p).strip() for p in (optional_parts or []) if p and str(p).strip()]
 
 

@@ -6,39 +6,105 @@ deadlock) and reads the quantities with that lock, so the second of two simultan
 first one reserved or delivered.
 """
 
+from contextlib import contextmanager
+
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Sum
 from frappe.utils import flt
 
 from order_mgmt.rules import availability
 
 
-def start_fresh_transaction():
-	"""A whitelisted action starts a new transaction before it locks anything, so that the reads after its
-	locks see what other users committed meanwhile (MariaDB's REPEATABLE READ would otherwise keep the
-	snapshot of the request's first read, and ERPNext's own reads would be stale). Tests that hold their
-	records in one open transaction keep it."""
-	if not frappe.flags.in_test:
-		frappe.db.commit()
+def fresh_snapshot() -> None:
+	"""Let an action's reads see what other users committed, without committing anything.
+
+	MariaDB's REPEATABLE READ keeps the snapshot of a transaction's first plain read, which in a request
+	comes before the action (authentication, the order). When the transaction has written nothing yet,
+	rolling it back loses nothing and the reads after the locks (ERPNext's own among them) start a new
+	snapshot. Inside a caller that has written (a server script, another action, a test), nothing is
+	rolled back: the decisions rest on locking reads, ERPNext's result is read back, and the Bins are
+	re-summed under the lock (`resync_reserved_stock`)."""
+	if not frappe.db.transaction_writes:
+		frappe.db.rollback()
+
+
+def _bin_rows(pairs):
+	b = frappe.qb.DocType("Bin")
+	cond = None
+	for item, wh in pairs:
+		c = (b.item_code == item) & (b.warehouse == wh)
+		cond = c if cond is None else cond | c
+	return (
+		frappe.qb.from_(b)
+		.select(b.name, b.item_code, b.warehouse, b.actual_qty, b.reserved_stock)
+		.where(cond)
+		.orderby(b.name)
+		.for_update()
+	).run(as_dict=True)
 
 
 def lock_bins(pairs) -> dict[tuple[str, str], frappe._dict]:
-	"""Lock the Bins of these (item_code, warehouse) pairs and return their current quantities."""
+	"""Lock the Bins of these (item_code, warehouse) pairs and return their current quantities (a locking
+	read: what is committed now, whatever the transaction's snapshot)."""
 	from erpnext.stock.utils import get_or_make_bin
 
 	pairs = sorted({(i, w) for i, w in pairs if i and w})
 	if not pairs:
 		return {}
-	bin_names = [get_or_make_bin(item, wh) for item, wh in pairs]
-	b = frappe.qb.DocType("Bin")
-	rows = (
-		frappe.qb.from_(b)
-		.select(b.name, b.item_code, b.warehouse, b.actual_qty, b.reserved_stock)
-		.where(b.name.isin(bin_names))
-		.orderby(b.name)
-		.for_update()
-	).run(as_dict=True)
-	return {(r.item_code, r.warehouse): r for r in rows}
+	rows = {(r.item_code, r.warehouse): r for r in _bin_rows(pairs)}
+	missing = [p for p in pairs if p not in rows]
+	if missing:
+		for item, wh in missing:
+			get_or_make_bin(item, wh)
+		rows.update({(r.item_code, r.warehouse): r for r in _bin_rows(missing)})
+	return rows
+
+
+@contextmanager
+def bins_resynced_at_end():
+	"""The caller re-sums the Bins once at the end: the reservation events inside skip their own."""
+	before = frappe.flags.get("order_mgmt_bins_resynced_at_end")
+	frappe.flags.order_mgmt_bins_resynced_at_end = True
+	try:
+		yield
+	finally:
+		frappe.flags.order_mgmt_bins_resynced_at_end = before
+
+
+def resync_after_event(pairs) -> None:
+	"""A reservation entry or a delivery changed Reserved Stock: re-sum its Bins (unless an action of the
+	app does it once at its end)."""
+	if not frappe.flags.get("order_mgmt_bins_resynced_at_end"):
+		resync_reserved_stock(pairs)
+
+
+def resync_reserved_stock(pairs) -> None:
+	"""Make each Bin's Reserved Stock equal the sum of its submitted reservation entries, read under the
+	Bin lock. ERPNext re-sums it with a plain read after every reservation change, which in a long
+	transaction sees an old snapshot and loses other users' entries."""
+	bins = lock_bins(pairs)
+	if not bins:
+		return
+	sre = frappe.qb.DocType("Stock Reservation Entry")
+	cond = None
+	for item, wh in bins:
+		c = (sre.item_code == item) & (sre.warehouse == wh)
+		cond = c if cond is None else cond | c
+	sums = {
+		(r[0], r[1]): flt(r[2])
+		for r in (
+			frappe.qb.from_(sre)
+			.select(sre.item_code, sre.warehouse, Sum(sre.reserved_qty - sre.delivered_qty))
+			.where(cond & (sre.docstatus == 1) & sre.status.notin(["Delivered", "Cancelled"]))
+			.groupby(sre.item_code, sre.warehouse)
+			.for_update()
+		).run()
+	}
+	for key, b in bins.items():
+		right = sums.get(key, 0.0)
+		if abs(flt(b.reserved_stock) - right) > 1e-9:
+			frappe.db.set_value("Bin", b.name, "reserved_stock", right, update_modified=False)
 
 
 def reserved_for_lines(so_details) -> dict[str, float]:

@@ -4,15 +4,8 @@
 import frappe
 from frappe import _
 
+from order_mgmt.permissions import get_order as _get_order
 from order_mgmt.rules import pipeline
-
-
-def _get_order(name: str, ptype: str):
-	if not frappe.db.exists("Customer Order", name):
-		frappe.throw(_("Customer Order {0} does not exist.").format(name), frappe.DoesNotExistError)
-	order = frappe.get_doc("Customer Order", name)
-	order.check_permission(ptype)
-	return order
 
 
 @frappe.whitelist(methods=["POST"])
@@ -45,6 +38,13 @@ def cancel(name: str) -> dict:
 def set_status(name: str, status: str) -> dict:
 	"""Move the order to another status by hand (only moves the pipeline table allows)."""
 	order = _get_order(name, "write")
+	if status not in pipeline.STATUSES:
+		frappe.throw(
+			_("Unknown status {0}: choose one of {1}.").format(
+				frappe.bold(frappe.utils.escape_html(status)), ", ".join(_(s) for s in pipeline.STATUSES)
+			),
+			title=_("Invalid Status"),
+		)
 	order.set_status(status)
 	return status_summary(name)
 

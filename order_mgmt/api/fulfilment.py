@@ -6,12 +6,14 @@ mappers on the order's Sales Order; the order's statuses follow through the docu
 """
 
 import json
+import math
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+from frappe.utils import escape_html, flt
 
 from order_mgmt import fulfilment, stock_guard
+from order_mgmt.permissions import assert_may_create, get_order
 from order_mgmt.rules import availability, pipeline
 
 #: statuses in which goods may be reserved, delivered, invoiced and paid
@@ -19,10 +21,7 @@ ACTIVE = pipeline.OPEN_STATUSES | {pipeline.DELIVERED}
 
 
 def _order(name: str, ptype: str = "write", action: str = ""):
-	if not name or not frappe.db.exists("Customer Order", name):
-		frappe.throw(_("Customer Order {0} does not exist.").format(name), frappe.DoesNotExistError)
-	order = frappe.get_doc("Customer Order", name)
-	order.check_permission(ptype)
+	order = get_order(name, ptype)
 	if action:
 		if order.docstatus != 1 or order.status not in ACTIVE:
 			frappe.throw(
@@ -41,18 +40,60 @@ def _order(name: str, ptype: str = "write", action: str = ""):
 	return order
 
 
+def _invalid(message: str):
+	frappe.throw(message, title=_("Invalid Input"))
+
+
+def _load_json(value):
+	if isinstance(value, str):
+		try:
+			return json.loads(value)
+		except ValueError:
+			_invalid(_('The lines could not be read: send a JSON list such as [{"line": "…", "qty": 2}].'))
+	return value
+
+
+def _quantity(value, key) -> float:
+	"""A quantity from a client: a finite number greater than 0."""
+	if isinstance(value, bool) or not isinstance(value, int | float | str):
+		_invalid(_("Line {0}: the quantity must be a number.").format(escape_html(str(key))))
+	try:
+		qty = float(value)
+	except ValueError:
+		qty = float("nan")
+	if not math.isfinite(qty) or qty <= 0:
+		_invalid(
+			_("Line {0}: the quantity must be a number greater than 0, not {1}.").format(
+				escape_html(str(key)), escape_html(str(value))
+			)
+		)
+	return qty
+
+
 def _parse(items) -> dict[str, float] | None:
 	"""{customer order line or sales order line: qty} from a list of dicts, a dict, or JSON."""
 	if items in (None, "", "null"):
 		return None
-	if isinstance(items, str):
-		items = json.loads(items)
-	if isinstance(items, dict):
-		return {k: flt(v) for k, v in items.items()}
+	items = _load_json(items)
+	if items is None:
+		return None
 	out = {}
-	for row in items:
-		key = row.get("so_detail") or row.get("line") or row.get("name")
-		out[key] = out.get(key, 0.0) + flt(row.get("qty"))
+	if isinstance(items, dict):
+		pairs = list(items.items())
+	elif isinstance(items, list):
+		pairs = []
+		for row in items:
+			if not isinstance(row, dict):
+				_invalid(
+					_('Each line must be an object with a line and a qty, e.g. {"line": "…", "qty": 2}.')
+				)
+			pairs.append((row.get("so_detail") or row.get("line") or row.get("name"), row.get("qty")))
+	else:
+		_invalid(_('The lines must be a list of {"line": …, "qty": …} objects.'))
+	for key, qty in pairs:
+		if not isinstance(key, str) or not key:
+			_invalid(_("Each line must name a line of the order (its line or so_detail)."))
+		out[key] = out.get(key, 0.0) + _quantity(qty, key)
 	return out
 
 
@@ -74,7 +115,8 @@ def _chosen_lines(order, items):
 	unknown = [k for k in wanted if k not in lines]
 	if unknown:
 		frappe.throw(
-			_("Order {0} has no line {1}.").format(order.name, ", ".join(unknown)), title=_("Unknown Line")
+			_("Order {0} has no line {1}.").format(order.name, escape_html(", ".join(unknown))),
+			title=_("Unknown Line"),
 		)
 	return [(lines[k], q) for k, q in wanted.items()], wanted
 
@@ -150,11 +192,12 @@ def stock_reserved(order) -> dict[str, float]:
 
 
 @frappe.whitelist(methods=["POST"])
-def reserve(name: str, items=None) -> dict:
+def reserve(name: str, items: str | list | dict | None = None) -> dict:
 	"""Reserve stock for the order: all lines, as much as is free, or `items` = [{line|so_detail, qty}]
-	(qty in the line's stock unit; an explicit qty above what is free is refused)."""
-	stock_guard.start_fresh_transaction()
+	(qty in the line's stock unit; an explicit qty above what is free is refused). Answers what ERPNext
+	actually reserved, read back."""
 	order = _order(name, "write", "reserve")
+	assert_may_create("Stock Reservation Entry", submit=True)
 	chosen, wanted = _chosen_lines(order, items)
 	chosen = [(d, q) for d, q in chosen if d.so_detail]
 	is_stock = set(
@@ -165,6 +208,7 @@ def reserve(name: str, items=None) -> dict:
 		)
 	)
 	chosen = [(d, q) for d, q in chosen if d.item_code in is_stock]
+	stock_guard.fresh_snapshot()
 	bins = stock_guard.lock_bins((d.item_code, d.warehouse) for d, _q in chosen)
 	own = stock_guard.reserved_for_lines(d.so_detail for d, _q in chosen)
 	so_lines = {
@@ -228,39 +272,69 @@ def reserve(name: str, items=None) -> dict:
 		soi = frappe.qb.DocType("Sales Order Item")
 		frappe.qb.update(soi).set(soi.reserve_stock, 1).where(soi.name.isin(switched_off)).run()
 		so.reload()
-	create_stock_reservation_entries_for_so_items(
-		so,
-		items_details=[
-			{
-				"sales_order_item": so_line.name,
-				"warehouse": so_line.warehouse,
-				"qty_to_reserve": qty,
-				"conversion_factor": 1,  # quantities here are in stock units
-			}
-			for _d, so_line, qty in to_create
-		],
-		notify=False,
-	)
+	with stock_guard.bins_resynced_at_end():
+		create_stock_reservation_entries_for_so_items(
+			so,
+			items_details=[
+				{
+					"sales_order_item": so_line.name,
+					"warehouse": so_line.warehouse,
+					"qty_to_reserve": qty,
+					"conversion_factor": 1,  # quantities here are in stock units
+				}
+				for _d, so_line, qty in to_create
+			],
+			notify=False,
+		)
+	# what ERPNext made (it may reserve less than asked when its own reads see less free stock), read back
+	# under the lock; and the Bins equal to their entries
+	after = stock_guard.reserved_for_lines(d.so_detail for d, _q in chosen)
+	made = {}
+	for d, _so_line, _qty in to_create:
+		qty = flt(after.get(d.so_detail, 0.0) - own.get(d.so_detail, 0.0), 9)
+		if qty > 1e-9:
+			made[d.name] = qty
+	stock_guard.resync_reserved_stock((d.item_code, so_line.warehouse) for d, so_line, _q in to_create)
+	if not made:
+		frappe.throw(
+			_("Nothing could be reserved for order {0}: no stock is free for its lines right now.").format(
+				order.name
+			),
+			title=_("Nothing to Reserve"),
+		)
 	fulfilment.recompute([order.name])
-	return {"reserved": {d.name: qty for d, _s, qty in to_create}, "lines": get_availability(order.name)}
+	return {"reserved": made, "lines": get_availability(order.name)}
 
 
 @frappe.whitelist(methods=["POST"])
-def release(name: str, items=None) -> dict:
+def release(name: str, items: str | list | None = None) -> dict:
 	"""Release the order's reservations: all, or those of `items` = [line or so_detail, …]."""
 	order = _order(name, "write")
+	assert_may_create("Stock Reservation Entry")
 	if order.docstatus != 1 or not order.sales_order:
 		frappe.throw(
 			_("Order {0} has no reservations: it is not confirmed.").format(name), title=_("Nothing Reserved")
 		)
 	lines = _so_detail_map(order)
-	if items not in (None, "", "null"):
-		keys = json.loads(items) if isinstance(items, str) else items
-		keys = [k if isinstance(k, str) else (k.get("so_detail") or k.get("line")) for k in keys]
+	keys = _load_json(items) if items not in (None, "", "null") else None
+	if keys is not None:
+		if not isinstance(keys, list):
+			_invalid(_("The lines to release must be a list of line names."))
+		keys = [
+			k
+			if isinstance(k, str)
+			else (k.get("so_detail") or k.get("line"))
+			if isinstance(k, dict)
+			else None
+			for k in keys
+		]
+		if not all(isinstance(k, str) and k for k in keys):
+			_invalid(_("Each line to release must be a line name of the order."))
 		unknown = [k for k in keys if k not in lines]
 		if unknown:
 			frappe.throw(
-				_("Order {0} has no line {1}.").format(name, ", ".join(unknown)), title=_("Unknown Line")
+				_("Order {0} has no line {1}.").format(name, escape_html(", ".join(unknown))),
+				title=_("Unknown Line"),
 			)
 		so_details = {lines[k].so_detail for k in keys}
 	else:
@@ -286,7 +360,18 @@ def release(name: str, items=None) -> dict:
 		cancel_stock_reservation_entries,
 	)
 
-	cancel_stock_reservation_entries(sre_list=sre_names, notify=False)
+	pairs = frappe.get_all(
+		"Stock Reservation Entry",
+		filters={"name": ("in", sre_names)},
+		fields=["item_code", "warehouse"],
+		distinct=True,
+		as_list=True,
+	)
+	stock_guard.fresh_snapshot()
+	stock_guard.lock_bins(pairs)
+	with stock_guard.bins_resynced_at_end():
+		cancel_stock_reservation_entries(sre_list=sre_names, notify=False)
+	stock_guard.resync_reserved_stock(pairs)
 	fulfilment.recompute([order.name])
 	return {"released": len(sre_names), "lines": get_availability(order.name)}
 
@@ -295,13 +380,12 @@ def release(name: str, items=None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def make_delivery_note(name: str, items=None, submit: int | bool = 0) -> dict:
+def make_delivery_note(name: str, items: str | list | dict | None = None, submit: int | bool = 0) -> dict:
 	"""A Delivery Note for the order through ERPNext's mapper: what is still to deliver, or `items` =
 	[{line|so_detail, qty}] (qty in the line's unit). With `submit`, it is submitted at once (the stock
 	is locked first: goods reserved for other orders are never taken)."""
-	if submit:
-		stock_guard.start_fresh_transaction()
 	order = _order(name, "write", "deliver")
+	assert_may_create("Delivery Note", submit=bool(submit))
 	from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note as map_dn
 
 	chosen, wanted = _chosen_lines(order, items)
@@ -328,10 +412,11 @@ def make_delivery_note(name: str, items=None, submit: int | bool = 0) -> dict:
 		frappe.throw(
 			_("Everything of order {0} is delivered already.").format(name), title=_("Nothing to Deliver")
 		)
+	if submit:
+		stock_guard.fresh_snapshot()
 	dn.insert()
 	if submit:
-		stock_guard.check_delivery(dn)
-		dn.submit()
+		dn.submit()  # before_submit locks the Bins and checks (order_mgmt.overrides.events)
 	return {"delivery_note": dn.name, "docstatus": dn.docstatus}
 
 

@@ -22,6 +22,9 @@ def sales_order_updated_after_submit(doc, method=None):
 
 def delivery_note_changed(doc, method=None):
 	"""Delivered quantities, and the cost of goods of the order's profitability (R10)."""
+	stock_guard.resync_after_event(
+		(d.item_code, d.warehouse) for d in doc.items if d.get("against_sales_order") and d.warehouse
+	)
 	orders = fulfilment.recompute_for_sales_orders(d.against_sales_order for d in doc.items)
 	costing.update_profitability(orders)
 
@@ -50,6 +53,7 @@ def payment_entry_changed(doc, method=None):
 
 
 def stock_reservation_changed(doc, method=None):
+	stock_guard.resync_after_event([(doc.item_code, doc.warehouse)])
 	if doc.voucher_type == "Sales Order":
 		fulfilment.recompute_for_sales_orders([doc.voucher_no])
 
