@@ -192,6 +192,7 @@ def stock_reserved(order) -> dict[str, float]:
 
 
 @frappe.whitelist(methods=["POST"])
+@stock_guard.stock_action
 def reserve(name: str, items: str | list | dict | None = None) -> dict:
 	"""Reserve stock for the order: all lines, as much as is free, or `items` = [{line|so_detail, qty}]
 	(qty in the line's stock unit; an explicit qty above what is free is refused). Answers what ERPNext
@@ -307,6 +308,7 @@ def reserve(name: str, items: str | list | dict | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@stock_guard.stock_action
 def release(name: str, items: str | list | None = None) -> dict:
 	"""Release the order's reservations: all, or those of `items` = [line or so_detail, …]."""
 	order = _order(name, "write")
@@ -380,6 +382,7 @@ def release(name: str, items: str | list | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@stock_guard.stock_action
 def make_delivery_note(name: str, items: str | list | dict | None = None, submit: int | bool = 0) -> dict:
 	"""A Delivery Note for the order through ERPNext's mapper: what is still to deliver, or `items` =
 	[{line|so_detail, qty}] (qty in the line's unit). With `submit`, it is submitted at once (the stock
@@ -456,10 +459,13 @@ def get_shipping_log(name: str) -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
-def make_sales_invoice(name: str, items=None, percent: float | None = None, submit: int | bool = 0) -> dict:
+def make_sales_invoice(
+	name: str, items: str | list | dict | None = None, percent: float | None = None, submit: int | bool = 0
+) -> dict:
 	"""A Sales Invoice for the order through ERPNext's mapper: what is still to bill, `percent` of each
 	line's quantity, or `items` = [{line|so_detail, qty}]."""
 	order = _order(name, "write", "invoice")
+	assert_may_create("Sales Invoice", submit=bool(submit))
 	from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice as map_si
 
 	si = map_si(order.sales_order)
@@ -497,6 +503,9 @@ def record_payment(
 	"""Record a payment through ERPNext's Payment Entry: against the order's unpaid invoices, oldest first,
 	or as an advance against its Sales Order when nothing is invoiced. `amount` defaults to the debt."""
 	order = _order(name, "write", "record a payment for")
+	assert_may_create("Payment Entry", submit=True)
+	if amount not in (None, "") and not math.isfinite(flt(amount)):
+		_invalid(_("The amount must be a number."))
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 
 	si = frappe.qb.DocType("Sales Invoice")
@@ -610,11 +619,11 @@ def get_sources(name: str) -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
-def make_work_orders(name: str, items=None) -> dict:
+def make_work_orders(name: str, items: str | list | dict | None = None) -> dict:
 	"""Draft Work Orders for the order's lines that have a default BOM and no work order yet (ERPNext's
 	own `make_work_orders`), linked to the Sales Order lines."""
 	order = _order(name, "write", "plan production for")
-	frappe.has_permission("Work Order", "create", throw=True)
+	assert_may_create("Work Order")
 	from erpnext.selling.doctype.sales_order.sales_order import get_work_order_items
 	from erpnext.selling.doctype.sales_order.sales_order import make_work_orders as erpnext_make_work_orders
 
@@ -645,12 +654,19 @@ def make_work_orders(name: str, items=None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def make_purchase_order(name: str, supplier: str, items=None, submit: int | bool = 0) -> dict:
+def make_purchase_order(
+	name: str, supplier: str, items: str | list | dict | None = None, submit: int | bool = 0
+) -> dict:
 	"""A Purchase Order for the order's lines (ERPNext's mapper), linked to the Sales Order lines."""
 	order = _order(name, "write", "purchase for")
-	frappe.has_permission("Purchase Order", "create", throw=True)
+	assert_may_create("Purchase Order", submit=bool(submit))
 	if not supplier or not frappe.db.exists("Supplier", supplier):
 		frappe.throw(_("Choose an existing supplier."), title=_("Supplier Missing"))
+	if frappe.db.get_value("Supplier", supplier, "disabled"):
+		frappe.throw(
+			_("Supplier {0} is disabled: choose an active supplier.").format(frappe.bold(supplier)),
+			title=_("Disabled Supplier"),
+		)
 	from erpnext.selling.doctype.sales_order.sales_order import make_purchase_order as map_po
 
 	chosen, wanted = _chosen_lines(order, items)
@@ -663,6 +679,14 @@ def make_purchase_order(name: str, supplier: str, items=None, submit: int | bool
 	po.set("items", [row for row in po.items if row.sales_order_item in keep])
 	for row in po.items:
 		if wanted is not None and keep.get(row.sales_order_item):
+			line = next(d for d, _q in chosen if d.so_detail == row.sales_order_item)
+			if keep[row.sales_order_item] > flt(line.qty) + 1e-9:
+				frappe.throw(
+					_("Row {0}: {1} is more than the {2} ordered; order at most {2}.").format(
+						line.idx, flt(keep[row.sales_order_item]), flt(line.qty)
+					),
+					title=_("Invalid Quantity"),
+				)
 			row.qty = keep[row.sales_order_item]
 	po.supplier = supplier
 	po.run_method("set_missing_values")
@@ -679,7 +703,7 @@ def make_material_request(name: str, material_request_type: str = "Purchase", su
 	"""A Material Request (Purchase, Manufacture or Material Transfer) for what the order still needs
 	(ERPNext's mapper), linked to the Sales Order lines."""
 	order = _order(name, "write", "request material for")
-	frappe.has_permission("Material Request", "create", throw=True)
+	assert_may_create("Material Request", submit=bool(submit))
 	if material_request_type not in ("Purchase", "Manufacture", "Material Transfer"):
 		frappe.throw(
 			_("Unknown material request type {0}.").format(material_request_type), title=_("Invalid Type")
