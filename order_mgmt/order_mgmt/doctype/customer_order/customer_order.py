@@ -260,7 +260,14 @@ class CustomerOrder(Document):
 			)
 
 	def validate_customer(self):
-		if frappe.db.get_value("Customer", self.customer, "disabled"):
+		customer_name, disabled = frappe.db.get_value(
+			"Customer", self.customer, ["customer_name", "disabled"]
+		) or (
+			None,
+			0,
+		)
+		self.customer_name = customer_name  # the customer's, never a client's (permission level 1)
+		if disabled:
 			frappe.throw(
 				_("Customer {0} is disabled: choose an active customer.").format(frappe.bold(self.customer)),
 				title=_("Disabled Customer"),
