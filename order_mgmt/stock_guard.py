@@ -101,8 +101,11 @@ def _bin_rows(pairs):
 
 
 def lock_bins(pairs) -> dict[tuple[str, str], frappe._dict]:
-	"""Lock the Bins of these (item_code, warehouse) pairs and return their current quantities (a locking
-	read: what is committed now, whatever the transaction's snapshot)."""
+	"""Lock the Bins of these (item_code, warehouse) pairs and return their current quantities, read with
+	the lock (what is committed now, whatever the transaction's snapshot). Reserved Stock is taken from the
+	submitted reservation entries themselves, and the Bin is set to it where it lost count: ERPNext
+	re-sums it with a plain read, and writes whole Bins it read without a lock (a Sales Order's submit),
+	both of which can see an old snapshot."""
 	from erpnext.stock.utils import get_or_make_bin
 
 	pairs = sorted({(i, w) for i, w in pairs if i and w})
@@ -114,7 +117,35 @@ def lock_bins(pairs) -> dict[tuple[str, str], frappe._dict]:
 		for item, wh in missing:
 			get_or_make_bin(item, wh)
 		rows.update({(r.item_code, r.warehouse): r for r in _bin_rows(missing)})
+	entries = _reserved_by_entries(list(rows))
+	for key, b in rows.items():
+		right = entries.get(key, 0.0)
+		if abs(flt(b.reserved_stock) - right) > 1e-9:
+			frappe.db.set_value("Bin", b.name, "reserved_stock", right, update_modified=False)
+			b.reserved_stock = right
 	return rows
+
+
+def _reserved_by_entries(pairs) -> dict[tuple[str, str], float]:
+	"""Reserved and not yet delivered per (item, warehouse), summed from the submitted reservation entries
+	with a locking read (ERPNext's own definition of a Bin's Reserved Stock)."""
+	if not pairs:
+		return {}
+	sre = frappe.qb.DocType("Stock Reservation Entry")
+	cond = None
+	for item, wh in pairs:
+		c = (sre.item_code == item) & (sre.warehouse == wh)
+		cond = c if cond is None else cond | c
+	return {
+		(r[0], r[1]): flt(r[2])
+		for r in (
+			frappe.qb.from_(sre)
+			.select(sre.item_code, sre.warehouse, Sum(sre.reserved_qty - sre.delivered_qty))
+			.where(cond & (sre.docstatus == 1) & sre.status.notin(["Delivered", "Cancelled"]))
+			.groupby(sre.item_code, sre.warehouse)
+			.for_update()
+		).run()
+	}
 
 
 @contextmanager
@@ -135,32 +166,23 @@ def resync_after_event(pairs) -> None:
 		resync_reserved_stock(pairs)
 
 
+def stock_pairs(pairs) -> list[tuple[str, str]]:
+	"""The (item, warehouse) pairs of stock items among these (one query)."""
+	pairs = {(i, w) for i, w in pairs if i and w}
+	if not pairs:
+		return []
+	stock = set(
+		frappe.get_all(
+			"Item", filters={"name": ("in", list({i for i, _w in pairs})), "is_stock_item": 1}, pluck="name"
+		)
+	)
+	return sorted(p for p in pairs if p[0] in stock)
+
+
 def resync_reserved_stock(pairs) -> None:
-	"""Make each Bin's Reserved Stock equal the sum of its submitted reservation entries, read under the
-	Bin lock. ERPNext re-sums it with a plain read after every reservation change, which in a long
-	transaction sees an old snapshot and loses other users' entries."""
-	bins = lock_bins(pairs)
-	if not bins:
-		return
-	sre = frappe.qb.DocType("Stock Reservation Entry")
-	cond = None
-	for item, wh in bins:
-		c = (sre.item_code == item) & (sre.warehouse == wh)
-		cond = c if cond is None else cond | c
-	sums = {
-		(r[0], r[1]): flt(r[2])
-		for r in (
-			frappe.qb.from_(sre)
-			.select(sre.item_code, sre.warehouse, Sum(sre.reserved_qty - sre.delivered_qty))
-			.where(cond & (sre.docstatus == 1) & sre.status.notin(["Delivered", "Cancelled"]))
-			.groupby(sre.item_code, sre.warehouse)
-			.for_update()
-		).run()
-	}
-	for key, b in bins.items():
-		right = sums.get(key, 0.0)
-		if abs(flt(b.reserved_stock) - right) > 1e-9:
-			frappe.db.set_value("Bin", b.name, "reserved_stock", right, update_modified=False)
+	"""Make each Bin's Reserved Stock equal the sum of its submitted reservation entries, under the Bin
+	lock (after ERPNext wrote it)."""
+	lock_bins(pairs)
 
 
 def reserved_for_lines(so_details) -> dict[str, float]:

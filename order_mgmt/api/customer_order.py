@@ -4,11 +4,23 @@
 import frappe
 from frappe import _
 
+from order_mgmt import stock_guard
 from order_mgmt.permissions import get_order as _get_order
 from order_mgmt.rules import pipeline
 
 
+def _lock_stock_of(order) -> None:
+	"""Before the Sales Order is submitted or cancelled: ERPNext rewrites whole Bins of its items (ordered
+	and reserved quantities) from a plain read; with the Bins locked first, on a fresh snapshot when the
+	action is the request itself, that read is current."""
+	stock_guard.fresh_snapshot()
+	stock_guard.lock_bins(
+		stock_guard.stock_pairs((d.item_code, d.warehouse or order.set_warehouse) for d in order.items)
+	)
+
+
 @frappe.whitelist(methods=["POST"])
+@stock_guard.stock_action
 def confirm(name: str) -> dict:
 	"""Confirm (submit) the order: creates and submits its ERPNext Sales Order."""
 	order = _get_order(name, "submit")
@@ -17,11 +29,13 @@ def confirm(name: str) -> dict:
 			_("Customer Order {0} is already {1}.").format(name, _(order.status)),
 			title=_("Already Confirmed"),
 		)
+	_lock_stock_of(order)
 	order.submit()
 	return status_summary(name)
 
 
 @frappe.whitelist(methods=["POST"])
+@stock_guard.stock_action
 def cancel(name: str) -> dict:
 	"""Cancel the order: its reservations are released and its Sales Order cancelled."""
 	order = _get_order(name, "cancel")
@@ -30,6 +44,7 @@ def cancel(name: str) -> dict:
 			_("Only a confirmed order can be canceled; {0} is {1}.").format(name, _(order.status)),
 			title=_("Cannot Cancel"),
 		)
+	_lock_stock_of(order)
 	order.cancel()
 	return status_summary(name)
 

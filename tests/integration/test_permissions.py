@@ -372,3 +372,44 @@ def test_malformed_lines_are_refused_and_nothing_changes(items):
 	with refused(frappe.ValidationError):
 		api.reserve(order.name, items=items)
 	assert not frappe.db.exists("Stock Reservation Entry", {"item_code": item, "docstatus": 1})
+
+
+# --- upgrades ------------------------------------------------------------------------------------------------
+
+
+def test_migrate_does_not_grant_again_a_right_an_administrator_took_away():
+	from frappe.permissions import update_permission_property
+
+	from order_mgmt.setup import install
+
+	filters = {"parent": "Task", "role": "Order User", "permlevel": 0, "if_owner": 0}
+	try:
+		update_permission_property("Task", "Order User", 0, "delete", 0, validate=False)
+		install.after_migrate()
+		assert frappe.db.get_value("Custom DocPerm", filters, "delete") == 0
+	finally:
+		frappe.db.rollback()
+		frappe.clear_cache(doctype="Task")
+	assert frappe.db.get_value("Custom DocPerm", filters, "delete") == 1
+
+
+def test_the_upgrade_patch_takes_back_shared_rights_the_rule_denies(people):
+	from order_mgmt.patches.v0_2.remove_denied_shares import execute
+
+	order = make_order(order_manager=people.manager)
+	earlier = frappe.get_doc(
+		{
+			"doctype": "DocShare",
+			"share_doctype": "Customer Order",
+			"share_name": order.name,
+			"user": people.other,
+			"read": 1,
+			"write": 1,
+		}
+	)
+	earlier.name = frappe.generate_hash(length=10)
+	earlier.db_insert()  # as made before the rule existed (no validation)
+	allowed = frappe.share.add("Customer Order", order.name, people.deputy, read=1)
+	execute()
+	assert frappe.db.get_value("DocShare", earlier.name, ["read", "write"]) == (1, 0)
+	assert frappe.db.get_value("DocShare", allowed.name, "read") == 1
