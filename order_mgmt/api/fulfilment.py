@@ -416,7 +416,10 @@ def make_delivery_note(name: str, items: str | list | dict | None = None, submit
 			_("Everything of order {0} is delivered already.").format(name), title=_("Nothing to Deliver")
 		)
 	if submit:
+		# the Bins locked before ERPNext's first read of them, on a fresh snapshot when this is the request
+		pairs = stock_guard.stock_pairs((r.item_code, r.warehouse) for r in dn.items)
 		stock_guard.fresh_snapshot()
+		stock_guard.lock_bins(pairs)
 	dn.insert()
 	if submit:
 		dn.submit()  # before_submit locks the Bins and checks (order_mgmt.overrides.events)
