@@ -223,7 +223,7 @@ def update_profitability(order_names) -> dict[str, dict]:
 
 
 @frappe.whitelist(methods=["POST"])
-def refresh_profitability(name: str) -> dict:
+def refresh_profitability(name: str | None = None) -> dict:
 	"""Recompute one order's profitability (the form's "Refresh profitability" button)."""
 	get_order(name, "write")
 	update_profitability([name])

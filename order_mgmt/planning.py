@@ -150,7 +150,7 @@ def assert_order_open_for_planning(order_doc):
 
 
 @frappe.whitelist()
-def get_methodology_parts(order: str, methodology: str | None = None) -> dict:
+def get_methodology_parts(order: str | None = None, methodology: str | None = None) -> dict:
 	"""What the "Add tasks from methodology" dialog offers: the methodology and its optional parts."""
 	order_doc = _get_order(order)
 	name = _order_methodology(order_doc, methodology)
@@ -186,7 +186,7 @@ def parse_parts(optional_parts: str | list | None) -> list[str]:
 
 @frappe.whitelist(methods=["POST"])
 def add_tasks_from_methodology(
-	order: str, optional_parts: str | list | None = None, methodology: str | None = None
+	order: str | None = None, optional_parts: str | list | None = None, methodology: str | None = None
 ) -> dict:
 	"""Create the order's tasks from its area's methodology (or `methodology`): the mandatory parts and the
 	optional parts chosen, dated from the order's implementation period, with their dependencies and
@@ -369,7 +369,7 @@ def _list(doctype: str, order: str, fields: list[str], order_by: str) -> list[di
 
 
 @frappe.whitelist()
-def get_workspace(order: str) -> dict:
+def get_workspace(order: str | None = None) -> dict:
 	"""Everything of the order's workspace the user may see: tasks, meetings, information with their files,
 	agreements and decisions, time booked, and whether the user may plan the order."""
 	order_doc = _get_order(order, "read")

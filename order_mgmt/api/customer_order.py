@@ -20,7 +20,7 @@ def _lock_stock_of(order) -> None:
 
 @frappe.whitelist(methods=["POST"])
 @stock_guard.stock_action
-def confirm(name: str) -> dict:
+def confirm(name: str | None = None) -> dict:
 	"""Confirm (submit) the order: creates and submits its ERPNext Sales Order."""
 	order = _get_order(name, "submit")
 	if order.docstatus != 0:
@@ -35,7 +35,7 @@ def confirm(name: str) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 @stock_guard.stock_action
-def cancel(name: str) -> dict:
+def cancel(name: str | None = None) -> dict:
 	"""Cancel the order: its reservations are released and its Sales Order cancelled."""
 	order = _get_order(name, "cancel")
 	if order.docstatus != 1:
@@ -49,7 +49,7 @@ def cancel(name: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def set_status(name: str, status: str) -> dict:
+def set_status(name: str | None = None, status: str | None = None) -> dict:
 	"""Move the order to another status by hand (only moves the pipeline table allows)."""
 	order = _get_order(name, "write")
 	if status not in pipeline.STATUSES:
@@ -64,13 +64,13 @@ def set_status(name: str, status: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def complete(name: str) -> dict:
+def complete(name: str | None = None) -> dict:
 	"""Mark a shipped order as Delivered (done). Its tasks stay open."""
 	return set_status(name, pipeline.DELIVERED)
 
 
 @frappe.whitelist()
-def status_summary(name: str) -> dict:
+def status_summary(name: str | None = None) -> dict:
 	"""The order's statuses and links, as the form's header and integrations show them."""
 	order = _get_order(name, "read")
 	return {

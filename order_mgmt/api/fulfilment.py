@@ -125,7 +125,7 @@ def _chosen_lines(order, items):
 
 
 @frappe.whitelist()
-def get_availability(name: str) -> list[dict]:
+def get_availability(name: str | None = None) -> list[dict]:
 	"""Per line: in stock, reserved for this order, reserved for other orders, available to sell (all in
 	stock units; 'reserved' means held by Stock Reservation Entries, ERPNext's Bin.reserved_stock)."""
 	order = _order(name, "read")
@@ -193,7 +193,7 @@ def stock_reserved(order) -> dict[str, float]:
 
 @frappe.whitelist(methods=["POST"])
 @stock_guard.stock_action
-def reserve(name: str, items: str | list | dict | None = None) -> dict:
+def reserve(name: str | None = None, items: str | list | dict | None = None) -> dict:
 	"""Reserve stock for the order: all lines, as much as is free, or `items` = [{line|so_detail, qty}]
 	(qty in the line's stock unit; an explicit qty above what is free is refused). Answers what ERPNext
 	actually reserved, read back."""
@@ -309,7 +309,7 @@ def reserve(name: str, items: str | list | dict | None = None) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 @stock_guard.stock_action
-def release(name: str, items: str | list | None = None) -> dict:
+def release(name: str | None = None, items: str | list | None = None) -> dict:
 	"""Release the order's reservations: all, or those of `items` = [line or so_detail, …]."""
 	order = _order(name, "write")
 	assert_may_create("Stock Reservation Entry")
@@ -383,7 +383,9 @@ def release(name: str, items: str | list | None = None) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 @stock_guard.stock_action
-def make_delivery_note(name: str, items: str | list | dict | None = None, submit: int | bool = 0) -> dict:
+def make_delivery_note(
+	name: str | None = None, items: str | list | dict | None = None, submit: int | bool = 0
+) -> dict:
 	"""A Delivery Note for the order through ERPNext's mapper: what is still to deliver, or `items` =
 	[{line|so_detail, qty}] (qty in the line's unit). With `submit`, it is submitted at once (the stock
 	is locked first: goods reserved for other orders are never taken)."""
@@ -393,6 +395,7 @@ def make_delivery_note(name: str, items: str | list | dict | None = None, submit
 
 	chosen, wanted = _chosen_lines(order, items)
 	dn = map_dn(order.sales_order, kwargs={})
+	still = {r.so_detail: flt(r.qty) for r in dn.items}  # what is still to deliver per line
 	if wanted is not None:
 		qty_by_so_detail = {d.so_detail: q for d, q in chosen}
 		for row in dn.items:
@@ -400,6 +403,13 @@ def make_delivery_note(name: str, items: str | list | dict | None = None, submit
 		dn.set("items", [row for row in dn.items if flt(row.qty) > 0])
 		pending = {r.so_detail: flt(r.qty) for r in dn.items}
 		for d, q in chosen:
+			if d.so_detail in still and flt(q) > still[d.so_detail] + 1e-9:
+				frappe.throw(
+					_("Row {0}: {1} of {2} is more than the {3} still to deliver.").format(
+						d.idx, flt(q), frappe.bold(d.item_code), still[d.so_detail]
+					),
+					title=_("Invalid Quantity"),
+				)
 			if flt(q) <= 0:
 				frappe.throw(
 					_("Row {0}: the quantity to deliver must be greater than 0.").format(d.idx),
@@ -427,7 +437,7 @@ def make_delivery_note(name: str, items: str | list | dict | None = None, submit
 
 
 @frappe.whitelist()
-def get_shipping_log(name: str) -> list[dict]:
+def get_shipping_log(name: str | None = None) -> list[dict]:
 	"""Every delivery of the order (submitted and cancelled Delivery Notes), newest first."""
 	order = _order(name, "read")
 	if not order.sales_order:
@@ -463,7 +473,10 @@ def get_shipping_log(name: str) -> list[dict]:
 
 @frappe.whitelist(methods=["POST"])
 def make_sales_invoice(
-	name: str, items: str | list | dict | None = None, percent: float | None = None, submit: int | bool = 0
+	name: str | None = None,
+	items: str | list | dict | None = None,
+	percent: float | None = None,
+	submit: int | bool = 0,
 ) -> dict:
 	"""A Sales Invoice for the order through ERPNext's mapper: what is still to bill, `percent` of each
 	line's quantity, or `items` = [{line|so_detail, qty}]."""
@@ -482,6 +495,15 @@ def make_sales_invoice(
 	elif items not in (None, "", "null"):
 		chosen, _w = _chosen_lines(order, items)
 		qty_by_so_detail = {d.so_detail: q for d, q in chosen}
+		to_bill = {row.so_detail: flt(row.qty) for row in si.items}
+		for d, q in chosen:
+			if flt(q) > to_bill.get(d.so_detail, 0) + 1e-9:
+				frappe.throw(
+					_("Row {0}: {1} of {2} is more than the {3} still to invoice.").format(
+						d.idx, flt(q), frappe.bold(d.item_code), to_bill.get(d.so_detail, 0)
+					),
+					title=_("Invalid Quantity"),
+				)
 		for row in si.items:
 			row.qty = qty_by_so_detail.get(row.so_detail, 0)
 	si.set("items", [row for row in si.items if flt(row.qty) > 0])
@@ -498,7 +520,7 @@ def make_sales_invoice(
 
 @frappe.whitelist(methods=["POST"])
 def record_payment(
-	name: str,
+	name: str | None = None,
 	amount: float | None = None,
 	mode_of_payment: str | None = None,
 	reference_no: str | None = None,
@@ -570,8 +592,10 @@ def _billing_summary(name):
 
 
 @frappe.whitelist()
-def customer_debt(customer: str) -> dict:
+def customer_debt(customer: str | None = None) -> dict:
 	"""A customer's open orders with what each still owes, and the total."""
+	if not customer:
+		frappe.throw(_("Name the customer whose debt you want to see."), title=_("Customer Missing"))
 	if not frappe.has_permission("Customer Order", "read"):
 		frappe.throw(_("Not permitted to read Customer Orders."), frappe.PermissionError)
 	orders = frappe.get_list(
@@ -605,7 +629,7 @@ def customer_debt(customer: str) -> dict:
 
 
 @frappe.whitelist()
-def get_sources(name: str) -> list[dict]:
+def get_sources(name: str | None = None) -> list[dict]:
 	"""Per line: where its goods come from, each source with its status (as stored by the last recompute)."""
 	order = _order(name, "read")
 	return [
@@ -622,7 +646,7 @@ def get_sources(name: str) -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
-def make_work_orders(name: str, items: str | list | dict | None = None) -> dict:
+def make_work_orders(name: str | None = None, items: str | list | dict | None = None) -> dict:
 	"""Draft Work Orders for the order's lines that have a default BOM and no work order yet (ERPNext's
 	own `make_work_orders`), linked to the Sales Order lines."""
 	order = _order(name, "write", "plan production for")
@@ -658,7 +682,10 @@ def make_work_orders(name: str, items: str | list | dict | None = None) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 def make_purchase_order(
-	name: str, supplier: str, items: str | list | dict | None = None, submit: int | bool = 0
+	name: str | None = None,
+	supplier: str | None = None,
+	items: str | list | dict | None = None,
+	submit: int | bool = 0,
 ) -> dict:
 	"""A Purchase Order for the order's lines (ERPNext's mapper), linked to the Sales Order lines."""
 	order = _order(name, "write", "purchase for")
@@ -702,7 +729,9 @@ def make_purchase_order(
 
 
 @frappe.whitelist(methods=["POST"])
-def make_material_request(name: str, material_request_type: str = "Purchase", submit: int | bool = 0) -> dict:
+def make_material_request(
+	name: str | None = None, material_request_type: str = "Purchase", submit: int | bool = 0
+) -> dict:
 	"""A Material Request (Purchase, Manufacture or Material Transfer) for what the order still needs
 	(ERPNext's mapper), linked to the Sales Order lines."""
 	order = _order(name, "write", "request material for")

@@ -1,9 +1,9 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import flt, getdate, nowdate
+from frappe.utils import flt, getdate, nowdate, strip_html_tags
 
-from order_mgmt import permissions, selling
+from order_mgmt import permissions, selling, validation
 from order_mgmt.rules import pipeline
 from order_mgmt.rules.pipeline import Action
 
@@ -18,7 +18,7 @@ LINE_DERIVED_FIELDS = (
 )
 
 
-class CustomerOrder(Document):
+class CustomerOrder(validation.RowsFromClients, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -125,7 +125,9 @@ class CustomerOrder(Document):
 		if not self.confirming_unchanged():
 			selling.apply_prices(self)
 		self.set_probability()
-		self.title = self.customer_name or self.customer
+		# the title Frappe's list, Kanban card and breadcrumbs show: text only (a card's title goes through
+		# innerHTML in Frappe's Kanban)
+		self.title = strip_html_tags(self.customer_name or self.customer or "")
 
 	def confirming_unchanged(self) -> bool:
 		"""Confirming the order as it was saved: the prices are those of the save (as ERPNext's Sales Order
@@ -192,6 +194,8 @@ class CustomerOrder(Document):
 		self.db_set({"status": pipeline.CANCELED, "probability": self.status_probability(pipeline.CANCELED)})
 
 	def before_update_after_submit(self):
+		permissions.validate_order_planners(self)
+		self.validate_links()
 		self.validate_dates()
 		self.validate_status_change()
 		self.set_probability()

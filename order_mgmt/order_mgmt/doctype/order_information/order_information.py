@@ -4,9 +4,10 @@ from frappe.model.document import Document
 from frappe.utils import escape_html
 
 from order_mgmt.rules.content import is_safe_file_url
+from order_mgmt.validation import RowsFromClients
 
 
-class OrderInformation(Document):
+class OrderInformation(RowsFromClients, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
