@@ -15,6 +15,7 @@
 
 import frappe
 from frappe import _
+from frappe.permissions import get_valid_perms
 from frappe.utils import escape_html
 
 from order_mgmt.rules import access
@@ -63,58 +64,69 @@ def assert_can_plan(order, user: str | None = None) -> None:
 # --- has_permission hooks --------------------------------------------------------------------------------
 
 
-def customer_order_has_permission(doc, ptype=None, user=None, debug=False):
-	user = user or frappe.session.user
-	is_new = doc.is_new() if hasattr(doc, "is_new") else False
-	manager, deputy = (None, None) if is_new else _stored_planners(doc.name)
-	return access.decide(
-		access.Request(
-			user=user,
-			roles=_roles(user),
-			ptype=ptype,
-			kind=access.ORDER,
-			manager=manager,
-			deputy=deputy,
-			is_new=is_new,
-		)
-	)
-
-
 def _orders_of(doc) -> set[str]:
 	"""The order a record claims, and the one it is stored with (both must be planned to change it)."""
+	if doc.doctype == "Customer Order":
+		return {doc.name}
 	orders = {doc.get("customer_order")}
 	if not doc.is_new():
 		orders.add(frappe.db.get_value(doc.doctype, doc.name, "customer_order"))
 	return {o for o in orders if o}
 
 
-def record_has_permission(doc, ptype=None, user=None, debug=False):
-	"""Order Information, Order Agreement, Order Meeting: changed only by the planners of their order."""
+def _verdict(doc, ptype, user, kind) -> bool | None:
+	"""The rule's answer for `doc`, judged against every order it belongs to (stored and claimed)."""
 	if ptype not in access.CHANGE_PTYPES:
 		return None
 	user = user or frappe.session.user
 	roles = _roles(user)
-	for order in _orders_of(doc) or {None}:
-		verdict = access.decide(
-			access.Request(
-				user=user,
-				roles=roles,
-				ptype=ptype,
-				kind=access.RECORD,
-				manager=_stored_planners(order)[0],
-				deputy=_stored_planners(order)[1],
-				is_new=doc.is_new(),
-			)
+	is_new = doc.is_new()
+	if kind == access.ORDER and is_new:
+		orders = {None}  # a new order: its planners are checked on save
+	else:
+		orders = _orders_of(doc) or {None}
+	for order in orders:
+		manager, deputy = _stored_planners(order)
+		request = access.Request(
+			user=user,
+			roles=roles,
+			ptype=ptype,
+			kind=kind,
+			manager=manager,
+			deputy=deputy,
+			is_new=is_new,
+			has_order=order is not None or kind != access.TASK,
+			assigned=kind == access.TASK
+			and order is not None
+			and ptype == "write"
+			and not is_new
+			and assigned_by_planner(doc.name, user, order),
+			other_role_grants=kind == access.TASK
+			and order is None
+			and _other_role_grants("Task", ptype, user),
 		)
-		if verdict is False:
+		if access.decide(request) is False:
 			return False
 	return None
 
 
+def customer_order_has_permission(doc, ptype=None, user=None, debug=False):
+	return _verdict(doc, ptype, user, access.ORDER)
+
+
+def record_has_permission(doc, ptype=None, user=None, debug=False):
+	"""Order Information, Order Agreement, Order Meeting: changed only by the planners of their order."""
+	return _verdict(doc, ptype, user, access.RECORD)
+
+
+def task_has_permission(doc, ptype=None, user=None, debug=False):
+	"""Task: an order's tasks are changed by its planners (an assignee updates them); a task without an
+	order keeps ERPNext's rules (the app's roles give no right on it)."""
+	return _verdict(doc, ptype, user, access.TASK)
+
+
 def _other_role_grants(doctype: str, ptype: str, user: str) -> bool:
 	"""Does a role of the user other than the app's grant `ptype` on `doctype`?"""
-	from frappe.permissions import get_valid_perms
-
 	return any(
 		p.get(ptype) and p.get("permlevel", 0) == 0 and p.role not in access.ORDER_ROLES
 		for p in get_valid_perms(doctype, user)
@@ -143,44 +155,6 @@ def assigned_by_planner(task: str, user: str, order: str) -> bool:
 		if len(makers) == 1 and access.is_planner(r.owner, _roles(r.owner), manager, deputy):
 			return True
 	return False
-
-
-def task_has_permission(doc, ptype=None, user=None, debug=False):
-	"""Task: an order's tasks are changed by its planners (an assignee updates them); a task without an
-	order keeps ERPNext's rules (the app's roles give no right on it)."""
-	if ptype not in access.CHANGE_PTYPES:
-		return None
-	user = user or frappe.session.user
-	roles = _roles(user)
-	orders = _orders_of(doc)
-	if not orders:
-		return access.decide(
-			access.Request(
-				user=user,
-				roles=roles,
-				ptype=ptype,
-				kind=access.TASK,
-				has_order=False,
-				other_role_grants=_other_role_grants("Task", ptype, user),
-			)
-		)
-	for order in orders:
-		manager, deputy = _stored_planners(order)
-		verdict = access.decide(
-			access.Request(
-				user=user,
-				roles=roles,
-				ptype=ptype,
-				kind=access.TASK,
-				manager=manager,
-				deputy=deputy,
-				is_new=doc.is_new(),
-				assigned=ptype == "write" and not doc.is_new() and assigned_by_planner(doc.name, user, order),
-			)
-		)
-		if verdict is False:
-			return False
-	return None
 
 
 # --- shares and assignments ------------------------------------------------------------------------------

@@ -144,6 +144,16 @@ def make_user(*roles: str) -> str:
 
 
 @contextmanager
+def as_user(user: str):
+	"""Act as `user` inside the block (Administrator again afterwards)."""
+	frappe.set_user(user)
+	try:
+		yield
+	finally:
+		frappe.set_user("Administrator")
+
+
+@contextmanager
 def refused(exc=frappe.ValidationError, match=None):
 	"""Expect the action inside to fail, then undo what it wrote, as the request handler does for a
 	failed request; what the test checks afterwards is what a user would find."""

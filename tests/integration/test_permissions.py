@@ -2,8 +2,6 @@
 fields keep their computed values, links are what they claim, shares and assignments grant nothing the
 rule denies, child rows only through their parent, and the Bin equals its reservation entries."""
 
-from contextlib import contextmanager
-
 import frappe
 import pytest
 from frappe.utils import flt
@@ -13,6 +11,7 @@ from order_mgmt.api import fulfilment as api
 from order_mgmt.stock_guard import resync_reserved_stock
 from tests.integration.factories import (
 	add_stock,
+	as_user,
 	make_customer,
 	make_item,
 	make_order,
@@ -22,15 +21,6 @@ from tests.integration.factories import (
 )
 
 FULFIL_ROLES = ("Order User", "Stock User", "Accounts User", "Sales User")
-
-
-@contextmanager
-def as_user(user: str):
-	frappe.set_user(user)
-	try:
-		yield
-	finally:
-		frappe.set_user("Administrator")
 
 
 @pytest.fixture

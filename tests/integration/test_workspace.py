@@ -9,7 +9,14 @@ import pytest
 from frappe.utils import add_days, getdate, now_datetime
 
 from order_mgmt import planning
-from tests.integration.factories import company, counted_queries, make_customer, make_order, make_user
+from tests.integration.factories import (
+	as_user,
+	company,
+	counted_queries,
+	make_customer,
+	make_order,
+	make_user,
+)
 
 
 @contextmanager
@@ -35,15 +42,6 @@ def call_over_rest(method: str, http_method: str = "POST", **form):
 		return frappe.handler.execute_cmd(method)
 	finally:
 		frappe.local.request, frappe.local.form_dict = before
-
-
-@contextmanager
-def as_user(user: str):
-	frappe.set_user(user)
-	try:
-		yield
-	finally:
-		frappe.set_user("Administrator")
 
 
 def make_methodology(steps: list[dict] | None = None, parts: list[dict] | None = None, **kw):
