@@ -29,6 +29,7 @@ from frappe.utils import flt
 from order_mgmt.fulfilment import in_list, write
 from order_mgmt.permissions import get_order
 from order_mgmt.rules.profit import Costs, profitability
+from order_mgmt.transactions import one_action
 
 #: fields of Customer Order this module writes
 FIELDS = (
@@ -223,6 +224,7 @@ def update_profitability(order_names) -> dict[str, dict]:
 
 
 @frappe.whitelist(methods=["POST"])
+@one_action
 def refresh_profitability(name: str | None = None) -> dict:
 	"""Recompute one order's profitability (the form's "Refresh profitability" button)."""
 	get_order(name, "write")

@@ -90,6 +90,7 @@ scheduler_events = {
 doc_events.update(
 	{
 		"Task": {
+			"before_validate": "order_mgmt.permissions.assert_own_rows",
 			"validate": "order_mgmt.permissions.validate_task",
 			"on_update": "order_mgmt.planning.task_changed",
 		},
@@ -114,6 +115,7 @@ doc_events.update(
 	{
 		# a share would override the hooks' "no"; an assignment says who made it
 		"DocShare": {"validate": f"{_perm}.validate_docshare"},
+		"File": {"before_insert": f"{_perm}.validate_attachment"},
 		"ToDo": {"validate": f"{_perm}.validate_todo"},
 		"Order Information": {"validate": f"{_perm}.validate_record"},
 		"Order Agreement": {"validate": f"{_perm}.validate_record"},

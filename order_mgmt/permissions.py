@@ -18,6 +18,7 @@ from frappe import _
 from frappe.permissions import get_valid_perms
 from frappe.utils import escape_html
 
+from order_mgmt import validation
 from order_mgmt.rules import access
 
 #: doctypes whose records belong to one order through their `customer_order` field
@@ -164,6 +165,8 @@ def validate_docshare(doc, method=None):
 	"""DocShare.validate: a share may not give a right the rule denies (a share overrides the hooks)."""
 	if doc.share_doctype not in GUARDED_DOCTYPES or not doc.share_name:
 		return
+	if doc.share_doctype == "Task" and not frappe.db.get_value("Task", doc.share_name, "customer_order"):
+		return  # a task of no order: ERPNext's rules
 	rights = [r for r in ("write", "submit", "share") if doc.get(r)]
 	if not rights:
 		return
@@ -259,17 +262,18 @@ def validate_task(doc, method=None):
 	before = doc.get_doc_before_save()
 	if not before:
 		return
-	changed = []
-	for field in sorted(access.PLANNED_TASK_FIELDS):
-		df = doc.meta.get_field(field)
-		if not df:
-			continue
-		if df.fieldtype in frappe.model.table_fields:
-			rows = lambda d: [(r.get("task"), r.idx) for r in d.get(field) or []]  # noqa: E731
-			if rows(doc) != rows(before):
-				changed.append(field)
-		elif str(doc.get(field) or "") != str(before.get(field) or ""):
-			changed.append(field)
+	changed = [
+		df.fieldname
+		for df in doc.meta.fields
+		if df.fieldname not in access.ASSIGNEE_TASK_FIELDS
+		and not df.read_only
+		and df.fieldtype not in frappe.model.no_value_fields
+		and (
+			_rows(doc, df.fieldname) != _rows(before, df.fieldname)
+			if df.fieldtype in frappe.model.table_fields
+			else str(doc.get(df.fieldname) or "") != str(before.get(df.fieldname) or "")
+		)
+	]
 	if changed:
 		frappe.throw(
 			_(
@@ -278,6 +282,10 @@ def validate_task(doc, method=None):
 			frappe.PermissionError,
 			title=_("Not Allowed"),
 		)
+
+
+def _rows(doc, table: str) -> list[tuple]:
+	return [(r.get("task"), r.idx) for r in doc.get(table) or []]
 
 
 def validate_record(doc, method=None):
@@ -353,3 +361,29 @@ def assert_may_create(*doctypes: str, submit: bool = False) -> None:
 					frappe.PermissionError,
 					title=_("Not Allowed"),
 				)
+
+
+def assert_own_rows(doc, method=None):
+	"""Task.before_validate: a dependency row of another task is not taken over."""
+	validation.assert_own_rows(doc)
+
+
+def validate_attachment(doc, method=None):
+	"""File.before_insert: a file is attached to an order or to what hangs on it only by those who may
+	change it (Frappe asks only for the right to create Files)."""
+	if (
+		doc.attached_to_doctype not in GUARDED_DOCTYPES
+		or not doc.attached_to_name
+		or doc.flags.ignore_permissions
+	):
+		return
+	if frappe.db.exists(doc.attached_to_doctype, doc.attached_to_name) and not frappe.has_permission(
+		doc.attached_to_doctype, "write", doc.attached_to_name
+	):
+		frappe.throw(
+			_("You may not attach files to {0} {1}.").format(
+				_(doc.attached_to_doctype), frappe.bold(escape_html(doc.attached_to_name))
+			),
+			frappe.PermissionError,
+			title=_("Not Allowed"),
+		)

@@ -12,11 +12,12 @@ from frappe import _
 from frappe.desk.form import assign_to
 from frappe.query_builder import Case, DocType
 from frappe.query_builder.functions import IfNull, NullIf, Sum
-from frappe.utils import cint, flt, get_datetime, getdate
+from frappe.utils import cint, escape_html, flt, get_datetime, getdate
 
 from order_mgmt.permissions import assert_can_plan, assert_may_move, can_plan, get_order
 from order_mgmt.rules import methodology as rules
 from order_mgmt.rules.methodology import MethodologyError
+from order_mgmt.transactions import one_action
 
 #: separates the methodology from the step id in Task.methodology_step ("Standard Delivery::S1")
 STEP_REF_SEPARATOR = "::"
@@ -48,7 +49,7 @@ def _parts_and_steps(methodology) -> tuple[list[rules.Part], list[rules.Step]]:
 def throw_methodology_error(e: MethodologyError, methodology: str | None = None):
 	"""One translated message per rule of `order_mgmt.rules.methodology`."""
 	a = e.args_
-	step = frappe.bold(a.get("step", ""))
+	step = frappe.bold(escape_html(str(a.get("step", ""))))
 	code = e.code
 	if code == rules.SELF_DEPENDENCY:
 		msg, title = (
@@ -65,7 +66,7 @@ def throw_methodology_error(e: MethodologyError, methodology: str | None = None)
 	elif code == rules.UNKNOWN_DEPENDENCY:
 		msg, title = (
 			_("Step {0} depends on {1}, which is not a step of this methodology.").format(
-				step, frappe.bold(a["dependency"])
+				step, frappe.bold(escape_html(str(a["dependency"])))
 			),
 			_("Unknown Step"),
 		)
@@ -77,7 +78,7 @@ def throw_methodology_error(e: MethodologyError, methodology: str | None = None)
 	elif code == rules.UNKNOWN_PART:
 		msg, title = (
 			_("Step {0} belongs to part {1}, which is not in the Parts table.").format(
-				step, frappe.bold(a["part"])
+				step, frappe.bold(escape_html(str(a["part"])))
 			),
 			_("Unknown Part"),
 		)
@@ -93,7 +94,7 @@ def throw_methodology_error(e: MethodologyError, methodology: str | None = None)
 	elif code == rules.NOT_OPTIONAL:
 		msg, title = (
 			_("{0} is not an optional part of methodology {1}.").format(
-				frappe.bold(a["part"]), frappe.bold(methodology or "")
+				frappe.bold(escape_html(str(a["part"]))), frappe.bold(escape_html(methodology or ""))
 			),
 			_("Unknown Part"),
 		)
@@ -185,6 +186,7 @@ def parse_parts(optional_parts: str | list | None) -> list[str]:
 
 
 @frappe.whitelist(methods=["POST"])
+@one_action
 def add_tasks_from_methodology(
 	order: str | None = None, optional_parts: str | list | None = None, methodology: str | None = None
 ) -> dict:

@@ -215,6 +215,14 @@ def apply_prices(order, so=None):
 	return so
 
 
+def keep_saved_tax_results(order, saved):
+	"""Confirming an order as saved: its tax lines' computed figures are the saved ones, whatever a client
+	sent with the confirmation (the inputs are unchanged, so are the results)."""
+	for row, kept in zip(order.get("taxes") or [], saved.get("taxes") or [], strict=False):
+		for field in TAX_RESULTS:
+			row.set(field, kept.get(field))
+
+
 def make_sales_order(order):
 	"""Insert and submit the order's Sales Order (on confirm). Returns it."""
 	if order.sales_order:

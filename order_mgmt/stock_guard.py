@@ -6,7 +6,6 @@ deadlock) and reads the quantities with that lock, so the second of two simultan
 first one reserved or delivered.
 """
 
-import functools
 from contextlib import contextmanager
 
 import frappe
@@ -14,62 +13,8 @@ from frappe import _
 from frappe.query_builder.functions import Sum
 from frappe.utils import flt
 
+from order_mgmt import transactions
 from order_mgmt.rules import availability
-
-#: MariaDB refuses a locking read of a row changed after the snapshot (ER_CHECKREAD, with
-#: innodb_snapshot_isolation on) or picks the transaction as a deadlock victim: the action is run again
-RETRYABLE_DB_ERRORS = (1020, 1213)
-
-
-def stock_action(action):
-	"""Decorator of the whitelisted stock actions (reserve, release, deliver).
-
-	When the action is the request itself (`POST /api/method/<action>`), nothing of a caller can be lost:
-	`fresh_snapshot` may then start the action's reads on a new snapshot, and the action is run again (up
-	to three times) when the database refuses its locking read of a row changed after its snapshot
-	(ER_CHECKREAD, with innodb_snapshot_isolation on) or ends it as a deadlock victim. Called by other code
-	(a server script, another action, a test), it never rolls back or commits the caller's work: its
-	decisions rest on locking reads alone."""
-	path = f"{action.__module__}.{action.__name__}"
-
-	@functools.wraps(action)
-	def run(*args, **kwargs):
-		top = (
-			bool(getattr(frappe.local, "request", None))
-			and frappe.form_dict.get("cmd") == path
-			and not frappe.db.transaction_writes
-		)
-		outer = frappe.flags.get("order_mgmt_may_refresh_snapshot")
-		frappe.flags.order_mgmt_may_refresh_snapshot = top
-		try:
-			for attempt in range(3):
-				try:
-					return action(*args, **kwargs)
-				except Exception as e:
-					if not top or _db_error_code(e) not in RETRYABLE_DB_ERRORS:
-						raise
-					frappe.db.rollback()
-					if attempt == 2:
-						frappe.throw(
-							_("Other users are changing the same stock right now: please try again."),
-							title=_("Try Again"),
-						)
-		finally:
-			frappe.flags.order_mgmt_may_refresh_snapshot = outer
-
-	return run
-
-
-def _db_error_code(error, depth: int = 0) -> int | None:
-	"""The MariaDB error number behind an exception (Frappe wraps some, e.g. QueryDeadlockError)."""
-	if error is None or depth > 3:
-		return None
-	first = error.args[0] if getattr(error, "args", None) else None
-	if isinstance(first, int):
-		return first
-	if isinstance(first, BaseException):
-		return _db_error_code(first, depth + 1)
-	return _db_error_code(error.__cause__, depth + 1)
 
 
 def fresh_snapshot() -> None:
@@ -77,11 +22,11 @@ def fresh_snapshot() -> None:
 
 	MariaDB's REPEATABLE READ keeps the snapshot of a transaction's first plain read, which in a request
 	comes before the action (authentication, the order). When the action is the request itself and has
-	written nothing yet (`stock_action`), rolling back loses nothing, and the reads after the locks that
+	written nothing yet (`transactions.one_action`), rolling back loses nothing, and the reads after the locks that
 	follow (ERPNext's own among them) start a new snapshot. Called by other code, nothing is rolled back:
 	the decisions rest on locking reads, ERPNext's result is read back, and the Bins are re-summed under
 	the lock (`resync_reserved_stock`)."""
-	if frappe.flags.get("order_mgmt_may_refresh_snapshot") and not frappe.db.transaction_writes:
+	if transactions.may_refresh_snapshot():
 		frappe.db.rollback()
 
 

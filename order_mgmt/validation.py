@@ -1,27 +1,102 @@
-"""Input from clients that Frappe would otherwise answer with a server error."""
+"""Input from clients that Frappe would otherwise store unchecked or answer with a server error (R14)."""
+
+import datetime
+from decimal import Decimal
 
 import frappe
 from frappe import _
 from frappe.model.base_document import BaseDocument
+from frappe.utils import escape_html
+
+#: the largest magnitude a number field may hold (MariaDB's decimal(21,9) stops at 10^12)
+MAX_NUMBER = 1e12
+NUMBER_TYPES = frozenset({"Float", "Currency", "Percent", "Int"})
+DATE_TYPES = frozenset({"Date", "Datetime", "Time"})
+SCALARS = (str, int, float, Decimal, datetime.date, datetime.datetime, datetime.time, datetime.timedelta)
+
+
+def _invalid(message: str):
+	frappe.throw(message, title=_("Invalid Input"))
 
 
 class RowsFromClients:
-	"""Mixin for the app's documents: a table set to anything but a list of rows (objects) is refused
-	with a message (HTTP 417) instead of failing deep inside Frappe (HTTP 500)."""
+	"""Mixin for the app's documents and rows: a table set to anything but a list of rows, a field set to
+	a list or an object, a date that is not text, or a number out of range is refused with a message
+	(HTTP 417) instead of failing deep inside Frappe (HTTP 500) or being stored; and a row of another
+	document is never taken over (`assert_own_rows`)."""
 
 	def set(self, key, value, as_value=False):
-		if not as_value and value and key in getattr(self, "_table_fieldnames", ()):
-			assert_rows(self, key, value)
+		if value is not None and not as_value and not key.startswith("_"):
+			if key in getattr(self, "_table_fieldnames", ()):
+				assert_rows(self, key, value)
+			else:
+				assert_scalar(self, key, value)
 		return super().set(key, value, as_value=as_value)
+
+	def run_before_save_methods(self):
+		assert_own_rows(self)
+		return super().run_before_save_methods()
 
 
 def assert_rows(doc, table: str, value) -> None:
 	"""`value` for the table field `table` of `doc` must be a list of rows (dicts or documents)."""
 	if isinstance(value, list | tuple) and all(isinstance(row, dict | BaseDocument) for row in value):
 		return
-	frappe.throw(
+	if not value:
+		return
+	_invalid(
 		_("{0} of {1} must be a list of rows, each an object of field values.").format(
 			_(doc.meta.get_label(table)), _(doc.doctype)
-		),
-		title=_("Invalid Input"),
+		)
 	)
+
+
+def assert_scalar(doc, key: str, value) -> None:
+	if key in ("flags", "doctype"):
+		return
+	df = doc.meta.get_field(key) if getattr(doc, "meta", None) else None
+	if not df:
+		return
+	label = _(df.label or key)
+	if isinstance(value, bool):
+		value = int(value)
+	if not isinstance(value, SCALARS):
+		_invalid(_("{0}: a single value is expected, not a list or an object.").format(label))
+	if df.fieldtype in DATE_TYPES and not isinstance(
+		value, str | datetime.date | datetime.time | datetime.timedelta
+	):
+		_invalid(_("{0}: a date is expected, e.g. 2030-01-31.").format(label))
+	if df.fieldtype in NUMBER_TYPES:
+		try:
+			number = float(value) if value != "" else 0.0
+		except ValueError:
+			return  # Frappe casts what is not a number to 0, as for every doctype
+		if not abs(number) < MAX_NUMBER:  # also NaN
+			_invalid(_("{0}: {1} is out of range.").format(label, escape_html(str(value))))
+
+
+def assert_own_rows(doc) -> None:
+	"""A row sent with the name of a row that is not this document's (another order's line, say) would be
+	written over that row by Frappe: refused. New rows carry no name or are marked new."""
+	if doc.is_new():
+		stored = set()
+	else:
+		stored = set()
+		for df in doc.meta.get_table_fields():
+			stored.update(
+				frappe.get_all(
+					df.options,
+					filters={"parent": doc.name, "parenttype": doc.doctype, "parentfield": df.fieldname},
+					pluck="name",
+					ignore_permissions=True,
+				)
+			)
+	for row in doc.get_all_children():
+		if row.name and not row.get("__islocal") and row.name not in stored:
+			if frappe.db.exists(row.doctype, row.name):
+				_invalid(
+					_("Row {0} of {1} belongs to another document: add it as a new row.").format(
+						row.idx, _(doc.meta.get_label(row.parentfield))
+					)
+				)
+			row.set("__islocal", 1)

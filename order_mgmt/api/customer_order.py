@@ -7,6 +7,7 @@ from frappe import _
 from order_mgmt import stock_guard
 from order_mgmt.permissions import get_order as _get_order
 from order_mgmt.rules import pipeline
+from order_mgmt.transactions import one_action
 
 
 def _lock_stock_of(order) -> None:
@@ -19,7 +20,7 @@ def _lock_stock_of(order) -> None:
 
 
 @frappe.whitelist(methods=["POST"])
-@stock_guard.stock_action
+@one_action
 def confirm(name: str | None = None) -> dict:
 	"""Confirm (submit) the order: creates and submits its ERPNext Sales Order."""
 	order = _get_order(name, "submit")
@@ -34,7 +35,7 @@ def confirm(name: str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-@stock_guard.stock_action
+@one_action
 def cancel(name: str | None = None) -> dict:
 	"""Cancel the order: its reservations are released and its Sales Order cancelled."""
 	order = _get_order(name, "cancel")
@@ -49,6 +50,7 @@ def cancel(name: str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@one_action
 def set_status(name: str | None = None, status: str | None = None) -> dict:
 	"""Move the order to another status by hand (only moves the pipeline table allows)."""
 	order = _get_order(name, "write")
@@ -64,6 +66,7 @@ def set_status(name: str | None = None, status: str | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+@one_action
 def complete(name: str | None = None) -> dict:
 	"""Mark a shipped order as Delivered (done). Its tasks stay open."""
 	return set_status(name, pipeline.DELIVERED)

@@ -15,6 +15,7 @@ from frappe.utils import escape_html, flt
 from order_mgmt import fulfilment, stock_guard
 from order_mgmt.permissions import assert_may_create, get_order
 from order_mgmt.rules import availability, pipeline
+from order_mgmt.transactions import one_action
 
 #: statuses in which goods may be reserved, delivered, invoiced and paid
 ACTIVE = pipeline.OPEN_STATUSES | {pipeline.DELIVERED}
@@ -192,7 +193,7 @@ def stock_reserved(order) -> dict[str, float]:
 
 
 @frappe.whitelist(methods=["POST"])
-@stock_guard.stock_action
+@one_action
 def reserve(name: str | None = None, items: str | list | dict | None = None) -> dict:
 	"""Reserve stock for the order: all lines, as much as is free, or `items` = [{line|so_detail, qty}]
 	(qty in the line's stock unit; an explicit qty above what is free is refused). Answers what ERPNext
@@ -308,7 +309,7 @@ def reserve(name: str | None = None, items: str | list | dict | None = None) -> 
 
 
 @frappe.whitelist(methods=["POST"])
-@stock_guard.stock_action
+@one_action
 def release(name: str | None = None, items: str | list | None = None) -> dict:
 	"""Release the order's reservations: all, or those of `items` = [line or so_detail, …]."""
 	order = _order(name, "write")
@@ -382,7 +383,7 @@ def release(name: str | None = None, items: str | list | None = None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-@stock_guard.stock_action
+@one_action
 def make_delivery_note(
 	name: str | None = None, items: str | list | dict | None = None, submit: int | bool = 0
 ) -> dict:
@@ -472,6 +473,7 @@ def get_shipping_log(name: str | None = None) -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
+@one_action
 def make_sales_invoice(
 	name: str | None = None,
 	items: str | list | dict | None = None,
@@ -519,6 +521,7 @@ def make_sales_invoice(
 
 
 @frappe.whitelist(methods=["POST"])
+@one_action
 def record_payment(
 	name: str | None = None,
 	amount: float | None = None,
@@ -646,6 +649,7 @@ def get_sources(name: str | None = None) -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
+@one_action
 def make_work_orders(name: str | None = None, items: str | list | dict | None = None) -> dict:
 	"""Draft Work Orders for the order's lines that have a default BOM and no work order yet (ERPNext's
 	own `make_work_orders`), linked to the Sales Order lines."""
@@ -681,6 +685,7 @@ def make_work_orders(name: str | None = None, items: str | list | dict | None = 
 
 
 @frappe.whitelist(methods=["POST"])
+@one_action
 def make_purchase_order(
 	name: str | None = None,
 	supplier: str | None = None,
@@ -729,6 +734,7 @@ def make_purchase_order(
 
 
 @frappe.whitelist(methods=["POST"])
+@one_action
 def make_material_request(
 	name: str | None = None, material_request_type: str = "Purchase", submit: int | bool = 0
 ) -> dict:
@@ -738,7 +744,8 @@ def make_material_request(
 	assert_may_create("Material Request", submit=bool(submit))
 	if material_request_type not in ("Purchase", "Manufacture", "Material Transfer"):
 		frappe.throw(
-			_("Unknown material request type {0}.").format(material_request_type), title=_("Invalid Type")
+			_("Unknown material request type {0}.").format(escape_html(str(material_request_type))),
+			title=_("Invalid Type"),
 		)
 	from erpnext.selling.doctype.sales_order.sales_order import make_material_request as map_mr
 

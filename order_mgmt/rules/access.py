@@ -79,24 +79,6 @@ def may_name_as_planner(roles_of_named_user, enabled: bool) -> bool:
 	)
 
 
-#: Task fields only the order's planners change (an assignee updates the rest: status, progress, …)
-PLANNED_TASK_FIELDS = frozenset(
-	{
-		"subject",
-		"customer_order",
-		"methodology_step",
-		"project",
-		"company",
-		"parent_task",
-		"is_group",
-		"is_template",
-		"is_milestone",
-		"exp_start_date",
-		"exp_end_date",
-		"expected_time",
-		"start",
-		"duration",
-		"priority",
-		"depends_on",
-	}
-)
+#: Task fields an assignee who does not plan the order may change (the other editable fields and the
+#: dependencies: planners only; what ERPNext computes, e.g. from Timesheets, is not the user's input)
+ASSIGNEE_TASK_FIELDS = frozenset({"status", "progress", "completed_by", "completed_on"})

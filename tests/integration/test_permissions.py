@@ -403,3 +403,145 @@ def test_the_upgrade_patch_takes_back_shared_rights_the_rule_denies(people):
 	execute()
 	assert frappe.db.get_value("DocShare", earlier.name, ["read", "write"]) == (1, 0)
 	assert frappe.db.get_value("DocShare", allowed.name, "read") == 1
+
+
+# --- what a review found ------------------------------------------------------------------------------------------
+
+
+def test_a_line_of_another_order_cannot_be_taken_over(people):
+	item = make_item(price=10)
+	theirs = make_order(items=[{"item_code": item, "qty": 3}], order_manager=people.other)
+	mine = make_order(items=[{"item_code": item, "qty": 1}], order_manager=people.manager)
+	with as_user(people.manager):
+		doc = frappe.get_doc("Customer Order", mine.name)
+		doc.append("items", {"name": theirs.items[0].name, "item_code": item, "qty": 7})
+		with refused(frappe.ValidationError, match="belongs to another document"):
+			doc.save()
+	assert frappe.db.get_value("Customer Order Item", theirs.items[0].name, ["parent", "qty"]) == (
+		theirs.name,
+		3,
+	)
+
+
+def test_tax_figures_sent_with_a_confirmation_are_not_kept(people):
+	order = make_order(order_manager=people.manager)
+	saved = [(t.total, t.tax_amount_after_discount_amount) for t in order.taxes]
+	assert saved, "the test company's default tax template gives the order a tax line"
+	from frappe.desk.form.save import savedocs
+
+	with as_user(people.manager):
+		doc = frappe.get_doc("Customer Order", order.name).as_dict()
+		doc["taxes"][0].update({"total": 99999, "tax_amount_after_discount_amount": 777})
+		savedocs(frappe.as_json(doc), "Submit")
+	confirmed = frappe.get_doc("Customer Order", order.name)
+	assert confirmed.docstatus == 1
+	assert [(t.total, t.tax_amount_after_discount_amount) for t in confirmed.taxes] == saved
+
+
+def test_only_who_may_amend_and_plan_amends_a_canceled_order(people):
+	order = make_order(order_manager=people.manager)
+	order_api.confirm(order.name)
+	order_api.cancel(order.name)
+	items, customer = [{"item_code": make_item(price=10), "qty": 1}], make_customer()
+	with as_user(people.other):
+		with refused(frappe.PermissionError):
+			make_order(items=items, customer=customer, amended_from=order.name)
+	with as_user(people.boss):
+		assert make_order(items=items, customer=customer, amended_from=order.name).amended_from == order.name
+
+
+@pytest.mark.parametrize(
+	"field,value",
+	[("delivery_date", ["2030-01-01"]), ("order_date", {"a": 1}), ("notes", {"a": 1})],
+)
+def test_values_of_the_wrong_shape_are_refused(people, field, value):
+	items, customer = [{"item_code": make_item(price=10), "qty": 1}], make_customer()
+	with as_user(people.manager):
+		with refused(frappe.ValidationError):
+			make_order(items=items, customer=customer, **{field: value})
+
+
+@pytest.mark.parametrize("field", ["qty", "rate"])
+def test_numbers_out_of_range_are_refused(people, field):
+	items, customer = [{"item_code": make_item(price=10), "qty": 1}], make_customer()
+	items[0][field] = 1e30
+	with as_user(people.manager):
+		with refused(frappe.ValidationError, match="out of range"):
+			make_order(items=items, customer=customer)
+
+
+def test_only_who_may_change_an_order_attaches_files_to_it(people):
+	order = make_order(order_manager=people.manager)
+	attach = {
+		"doctype": "File",
+		"file_name": "note.txt",
+		"content": "hello",
+		"attached_to_doctype": "Customer Order",
+		"attached_to_name": order.name,
+		"is_private": 1,
+	}
+	with as_user(people.other):
+		with refused(frappe.PermissionError):
+			frappe.get_doc(attach).insert()
+	with as_user(people.manager):
+		frappe.get_doc(attach).insert()
+
+
+def test_an_assignee_changes_only_status_and_progress(people):
+	from frappe.desk.form import assign_to
+
+	order = make_order(order_manager=people.manager)
+	with as_user(people.manager):
+		task = frappe.get_doc(
+			{"doctype": "Task", "subject": "Install", "customer_order": order.name}
+		).insert()
+		assign_to.add({"assign_to": [people.other], "doctype": "Task", "name": task.name})
+	with as_user(people.other):
+		doc = frappe.get_doc("Task", task.name)
+		doc.description = "rewritten"
+		with refused(frappe.PermissionError, match="planners"):
+			doc.save()
+
+
+def test_a_disabled_price_list_does_not_freeze_confirmed_orders(people):
+	price_list = frappe.get_doc(
+		{
+			"doctype": "Price List",
+			"price_list_name": f"_T Selling {frappe.generate_hash(length=6)}",
+			"selling": 1,
+			"currency": frappe.get_cached_value(
+				"Company", make_order(save=False).company, "default_currency"
+			),
+		}
+	).insert()
+	order = make_order(order_manager=people.manager, selling_price_list=price_list.name)
+	order_api.confirm(order.name)
+	frappe.db.set_value("Price List", price_list.name, "enabled", 0)
+	with as_user(people.manager):
+		doc = frappe.get_doc("Customer Order", order.name)
+		doc.notes = "still editable"
+		doc.save()
+
+
+def test_a_task_of_no_order_keeps_erpnexts_sharing(people):
+	projects = make_user("Projects User")
+	colleague = make_user("Projects User")
+	with as_user(projects):
+		task = frappe.get_doc({"doctype": "Task", "subject": "Own"}).insert()
+		frappe.share.add("Task", task.name, colleague, write=1)
+	assert frappe.db.exists("DocShare", {"share_name": task.name, "user": colleague, "write": 1})
+
+
+def test_messages_escape_what_they_echo():
+	item = make_item(price=10)
+	order = make_order(items=[{"item_code": item, "qty": 1}])
+	order_api.confirm(order.name)
+	payload = "<img src=x onerror=alert(1)>"
+	for call in (
+		lambda: api.make_material_request(order.name, material_request_type=payload),
+		lambda: api.reserve(order.name, items=[{"line": payload, "qty": 1}]),
+		lambda: order_api.set_status(order.name, payload),
+	):
+		with pytest.raises(frappe.ValidationError) as info:
+			call()
+		assert "<img" not in str(info.value) and "&lt;img" in str(info.value)

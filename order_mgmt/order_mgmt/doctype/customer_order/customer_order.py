@@ -113,6 +113,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 	# end: auto-generated types
 
 	def validate(self):
+		self.validate_amendment()
 		self.set_defaults()
 		self.reset_derived_fields_of_new_lines()
 		permissions.validate_order_planners(self)
@@ -122,7 +123,9 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		self.validate_items()
 		self.validate_status_change()
 		self.reset_prices_of_changed_lines()
-		if not self.confirming_unchanged():
+		if self.confirming_unchanged():
+			selling.keep_saved_tax_results(self, self.get_doc_before_save())
+		else:
 			selling.apply_prices(self)
 		self.set_probability()
 		# the title Frappe's list, Kanban card and breadcrumbs show: text only (a card's title goes through
@@ -224,6 +227,21 @@ class CustomerOrder(validation.RowsFromClients, Document):
 			if not d.warehouse and self.set_warehouse:
 				d.warehouse = self.set_warehouse
 
+	def validate_amendment(self):
+		"""Amending a canceled order needs the right to amend it and to plan it (Frappe only checks that it
+		is canceled)."""
+		if not (self.is_new() and self.amended_from) or self.flags.ignore_permissions:
+			return
+		if not (
+			frappe.has_permission("Customer Order", "amend", self.amended_from)
+			and permissions.can_plan(self.amended_from)
+		):
+			frappe.throw(
+				_("You may not amend Customer Order {0}.").format(frappe.bold(self.amended_from)),
+				frappe.PermissionError,
+				title=_("Not Allowed"),
+			)
+
 	def reset_derived_fields_of_new_lines(self):
 		"""What the app computes for a line (its Sales Order line, reservations, deliveries, statuses) is
 		never taken from a client: Frappe restores such fields (permission level 1) of existing lines only,
@@ -237,7 +255,10 @@ class CustomerOrder(validation.RowsFromClients, Document):
 
 	def validate_links(self):
 		"""Links must be what they claim: an enabled selling price list, a project the user may read."""
-		if self.selling_price_list:
+		previous = self.get_doc_before_save()
+		if self.selling_price_list and (
+			not previous or previous.selling_price_list != self.selling_price_list
+		):
 			enabled, selling = frappe.db.get_value(
 				"Price List", self.selling_price_list, ["enabled", "selling"]
 			) or (0, 0)
@@ -248,7 +269,6 @@ class CustomerOrder(validation.RowsFromClients, Document):
 					),
 					title=_("Invalid Price List"),
 				)
-		previous = self.get_doc_before_save()
 		if (
 			self.project
 			and not self.flags.ignore_permissions

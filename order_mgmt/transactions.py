@@ -1,0 +1,96 @@
+"""One action, one transaction (R14): how the app's whitelisted actions meet the request's transaction.
+
+- Called as the request itself (`POST /api/method/<action>`), an action is all the transaction holds: a
+  failure rolls the request back; it may start its reads on a fresh snapshot (`stock_guard.fresh_snapshot`)
+  and is run again when the database refuses a stale locking read or ends it as a deadlock victim.
+- Called by other code (a server script, another action, a test), it never commits nor rolls back its
+  caller's work: it runs inside a savepoint, and a failure undoes only what the action wrote.
+"""
+
+import functools
+
+import frappe
+from frappe import _
+
+#: ER_CHECKREAD (a locking read of a row changed after the snapshot, innodb_snapshot_isolation on) and
+#: ER_LOCK_DEADLOCK: the action is run again when it is the request itself
+RETRYABLE_DB_ERRORS = (1020, 1213)
+ATTEMPTS = 3
+
+
+def is_the_request(path: str) -> bool:
+	"""Is the action `path` the request itself, with nothing written before it?"""
+	return (
+		bool(getattr(frappe.local, "request", None))
+		and frappe.form_dict.get("cmd") == path
+		and not frappe.db.transaction_writes
+	)
+
+
+def may_refresh_snapshot() -> bool:
+	"""May the running action roll back to start its reads afresh (nothing of a caller to lose)?"""
+	return bool(frappe.flags.get("order_mgmt_action_is_request")) and not frappe.db.transaction_writes
+
+
+def one_action(fn):
+	"""Decorator of a whitelisted action that writes."""
+	path = f"{fn.__module__}.{fn.__name__}"
+
+	@functools.wraps(fn)
+	def run(*args, **kwargs):
+		top = is_the_request(path)
+		outer = frappe.flags.get("order_mgmt_action_is_request")
+		frappe.flags.order_mgmt_action_is_request = top
+		try:
+			if top:
+				return _retried(fn, args, kwargs)
+			return _in_savepoint(fn, args, kwargs)
+		finally:
+			frappe.flags.order_mgmt_action_is_request = outer
+
+	return run
+
+
+def _retried(fn, args, kwargs):
+	for attempt in range(ATTEMPTS):
+		try:
+			return fn(*args, **kwargs)
+		except Exception as e:
+			if db_error_code(e) not in RETRYABLE_DB_ERRORS:
+				raise
+			frappe.db.rollback()
+			if attempt == ATTEMPTS - 1:
+				frappe.throw(
+					_("Other users are changing the same records right now: please try again."),
+					title=_("Try Again"),
+				)
+
+
+def _in_savepoint(fn, args, kwargs):
+	save_point = f"order_mgmt_{frappe.generate_hash(length=8)}"
+	frappe.db.savepoint(save_point)
+	try:
+		result = fn(*args, **kwargs)
+	except Exception:
+		try:
+			frappe.db.rollback(save_point=save_point)
+		except Exception:  # the savepoint is gone only if something committed meanwhile
+			pass
+		raise
+	try:
+		frappe.db.release_savepoint(save_point)
+	except Exception:
+		pass
+	return result
+
+
+def db_error_code(error, depth: int = 0) -> int | None:
+	"""The MariaDB error number behind an exception (Frappe wraps some, e.g. QueryDeadlockError)."""
+	if error is None or depth > 3:
+		return None
+	first = error.args[0] if getattr(error, "args", None) else None
+	if isinstance(first, int):
+		return first
+	if isinstance(first, BaseException):
+		return db_error_code(first, depth + 1)
+	return db_error_code(error.__cause__, depth + 1)
