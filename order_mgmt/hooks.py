@@ -30,8 +30,7 @@ doc_events = {
 		"on_cancel": f"{_events}.delivery_note_changed",
 	},
 	"Sales Invoice": {
-		"on_submit": f"{_events}.sales_invoice_changed",
-		"on_cancel": f"{_events}.sales_invoice_changed",
+		"on_change": f"{_events}.sales_invoice_changed",
 	},
 	"Payment Entry": {
 		"on_submit": f"{_events}.payment_entry_changed",
@@ -74,6 +73,16 @@ doc_events = {
 		"on_cancel": f"{_events}.job_costs_changed",
 	},
 }
+
+# Money (R7): Journal Entry receipts and advances, reconciliation of Payment Entries, Unreconcile Payment
+# (ERPNext rewrites references by SQL there). Invoices and Sales Orders report every change of their
+# outstanding / advance through their on_change above.
+doc_events["Journal Entry"] = {
+	event: [doc_events["Journal Entry"][event], f"{_events}.journal_entry_money_changed"]
+	for event in ("on_submit", "on_cancel")
+}
+doc_events["Payment Entry"]["on_update_after_submit"] = f"{_events}.payment_entry_changed"
+doc_events["Unreconcile Payment"] = {"on_submit": f"{_events}.unreconcile_payment_submitted"}
 
 # Scheduled jobs (R12): the recompute runs when the settings' cron is due (default 1 a.m.)
 # ------------------------------------------------------------------------------------------

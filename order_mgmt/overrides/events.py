@@ -31,7 +31,11 @@ def delivery_note_before_submit(doc, method=None):
 
 
 def sales_invoice_changed(doc, method=None):
-	"""Invoice and payment status, and the revenue of the order's profitability (R10)."""
+	"""Invoice and payment status, and the revenue of the order's profitability (R10). Runs on the
+	invoice's `on_change`: submit, cancel, and every change of its outstanding (payments, journal entries,
+	credit notes, reconciliation and unreconciliation all end in ERPNext's `set_status` → `db_set`)."""
+	if doc.docstatus == 0:
+		return
 	orders = fulfilment.recompute_for_sales_orders(d.sales_order for d in doc.items)
 	costing.update_profitability(orders)
 
@@ -105,3 +109,49 @@ def job_costs_changed(doc, method=None):
 	rows = doc.get("items") or doc.get("accounts") or []
 	projects = {r.get("project") for r in rows} | {doc.get("project")}
 	costing.update_profitability(costing.orders_of_job_costs(projects, [r.get("po_detail") for r in rows]))
+
+
+# --- money (R7): every way ERPNext moves it ends in one of these -----------------------------------------
+
+
+def _sales_orders_of(references) -> set[str]:
+	"""The Sales Orders behind (doctype, name) references to Sales Orders and Sales Invoices (one query)."""
+	sales_orders, invoices = set(), set()
+	for doctype, name in references:
+		if doctype == "Sales Order" and name:
+			sales_orders.add(name)
+		elif doctype == "Sales Invoice" and name:
+			invoices.add(name)
+	if invoices:
+		sii = frappe.qb.DocType("Sales Invoice Item")
+		sales_orders.update(
+			(
+				frappe.qb.from_(sii)
+				.select(sii.sales_order)
+				.distinct()
+				.where(sii.parent.isin(sorted(invoices)) & sii.sales_order.isnotnull())
+			).run(pluck=True)
+		)
+	return {s for s in sales_orders if s}
+
+
+def journal_entry_money_changed(doc, method=None):
+	"""A Journal Entry receipt against an invoice or an advance against a Sales Order (submit, cancel)."""
+	refs = [(r.get("reference_type"), r.get("reference_name")) for r in doc.get("accounts") or []]
+	fulfilment.recompute_for_sales_orders(_sales_orders_of(refs))
+
+
+def unreconcile_payment_submitted(doc, method=None):
+	"""Unreconcile Payment rewrites the payment's references by SQL: the orders of what it unlinks."""
+	refs = [(a.reference_doctype, a.reference_name) for a in doc.get("allocations") or []]
+	refs.append((doc.voucher_type, doc.voucher_no))
+	if doc.voucher_type == "Payment Entry":
+		refs += [
+			(r.reference_doctype, r.reference_name)
+			for r in frappe.get_all(
+				"Payment Entry Reference",
+				filters={"parent": doc.voucher_no},
+				fields=["reference_doctype", "reference_name"],
+			)
+		]
+	fulfilment.recompute_for_sales_orders(_sales_orders_of(refs))

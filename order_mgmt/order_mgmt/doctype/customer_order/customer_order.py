@@ -49,6 +49,7 @@ class CustomerOrder(Document):
 		other_cost: DF.Currency
 		outstanding_amount: DF.Currency
 		paid_amount: DF.Currency
+		party_account_currency: DF.Link | None
 		payment_status: DF.Literal["Not paid", "Part paid", "Paid"]
 		per_delivered: DF.Percent
 		per_invoiced: DF.Percent
