@@ -463,6 +463,8 @@ def test_order_in_euro_with_a_euro_or_a_company_currency_receivable(receivable_i
 		)
 	order = confirmed(price=125, qty=1, customer=customer, currency="EUR", conversion_rate=1.25)
 	assert (order.currency, flt(order.grand_total)) == ("EUR", 100)
+	# what the Monthly Order Value chart adds up: the company currency
+	assert flt(order.base_net_total) == 125
 	si = invoice_of(api.make_sales_invoice(order.name, submit=1))
 	owed = 100 if receivable_in == "EUR" else 125
 	assert si.party_account_currency == receivable_in

@@ -25,6 +25,7 @@ class CustomerOrder(Document):
 		additional_discount_percentage: DF.Float
 		amended_from: DF.Link | None
 		apply_discount_on: DF.Literal["", "Grand Total", "Net Total"]
+		base_net_total: DF.Currency
 		company: DF.Link
 		completed_on: DF.Date | None
 		conversion_rate: DF.Float
