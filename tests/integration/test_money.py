@@ -491,6 +491,11 @@ def test_order_in_euro_with_a_euro_or_a_company_currency_receivable(receivable_i
 	row = report.get_data(frappe._dict(customer=customer))[0]
 	assert (row["currency"], row["outstanding_amount"]) == ("USD", customer_balance(customer, False))
 	assert row["payment_status"] == "Part paid (50.0%)"
+	# Record Payment asks for the rest, in the receivable currency
+	api.record_payment(order.name)
+	f = figures(order)
+	assert (f.payment_status, f.outstanding) == ("Paid", 0)
+	assert customer_balance(customer) == 0
 
 
 # --- discounts and rounding ------------------------------------------------------------------------------
