@@ -569,6 +569,45 @@ def test_delivered_and_archived_orders_keep_following_money_and_archiving_never_
 	assert (f.payment_status, f.outstanding, f.revenue) == ("Paid", 0, 30)
 
 
+def test_a_revaluation_of_delivered_stock_reaches_a_delivered_orders_cost_of_goods():
+	from erpnext.stock.doctype.stock_entry.stock_entry_utils import make_stock_entry
+
+	from tests.integration.factories import warehouse
+
+	item = make_item(price=100, stock_item=True)
+	make_stock_entry(
+		item_code=item,
+		target=warehouse(),
+		qty=10,
+		rate=10,
+		company=company(),
+		posting_date=add_days(nowdate(), -10),
+	)
+	order = confirmed(item=item, qty=5)
+	dn = api.make_delivery_note(order.name, submit=1)["delivery_note"]
+	api.make_sales_invoice(order.name, submit=1)
+	api.record_payment(order.name)
+	order_api.complete(order.name)
+	assert figures(order).cost_of_goods == 50
+	# a receipt booked later, dated before the first: ERPNext reposts the delivery's valuation
+	make_stock_entry(
+		item_code=item,
+		target=warehouse(),
+		qty=10,
+		rate=40,
+		company=company(),
+		posting_date=add_days(nowdate(), -20),
+	)
+	sle = frappe.db.sql(
+		"""select sum(stock_value_difference) from `tabStock Ledger Entry`
+		where voucher_no = %s and is_cancelled = 0""",
+		dn,
+	)[0][0]
+	assert flt(-sle, 2) != 50
+	f = figures(order)
+	assert (f.status, f.cost_of_goods) == ("Delivered", flt(-sle, 2))
+
+
 # --- one computation -------------------------------------------------------------------------------------
 
 
