@@ -83,6 +83,7 @@ doc_events["Journal Entry"] = {
 }
 doc_events["Payment Entry"]["on_update_after_submit"] = f"{_events}.payment_entry_changed"
 doc_events["Unreconcile Payment"] = {"on_submit": f"{_events}.unreconcile_payment_submitted"}
+doc_events["Sales Invoice"]["before_validate"] = f"{_events}.sales_invoice_before_validate"
 # a revaluation of delivered stock (ERPNext's background repost) reaches the orders' cost of goods (R10)
 doc_events["Repost Item Valuation"] = {"on_change": f"{_events}.stock_revalued"}
 

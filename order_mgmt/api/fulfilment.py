@@ -375,8 +375,8 @@ def make_sales_invoice(name: str, items=None, percent: float | None = None, subm
 	"""A Sales Invoice for the order through ERPNext's mapper: what is still to bill, `percent` of each
 	line's quantity, or `items` = [{line|so_detail, qty}]. Units that must be whole (UOM "Must be Whole
 	Number") are rounded to whole quantities when invoicing a percentage (`rounded` in the answer says
-	which). Advances paid against the order's Sales Order are allocated by ERPNext
-	(`allocate_advances_automatically`, only the payments made against this order)."""
+	which). Advances paid against the order's Sales Order are allocated by ERPNext (`set_advances`, only
+	the payments made against this order)."""
 	order = _order(name, "write", "invoice")
 	from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice as map_si
 
@@ -405,9 +405,14 @@ def make_sales_invoice(name: str, items=None, percent: float | None = None, subm
 		frappe.throw(
 			_("Everything of order {0} is invoiced already.").format(name), title=_("Nothing to Invoice")
 		)
-	si.allocate_advances_automatically = 1
-	si.only_include_allocated_payments = 1
 	si.run_method("calculate_taxes_and_totals")
+	# the advances paid against this order, as ERPNext's "Get Advances Received" takes them (only payments
+	# allocated to the order). The flags are not kept on the invoice: a credit note made from it copies
+	# them, and its advance rows then fail ERPNext's own validation.
+	si.only_include_allocated_payments = 1
+	si.set_advances()
+	si.only_include_allocated_payments = 0
+	si.allocate_advances_automatically = 0
 	si.insert()
 	if submit:
 		si.submit()

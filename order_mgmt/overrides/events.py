@@ -135,6 +135,15 @@ def _sales_orders_of(references) -> set[str]:
 	return {s for s in sales_orders if s}
 
 
+def sales_invoice_before_validate(doc, method=None):
+	"""A credit note made with ERPNext's `make_sales_return` from an invoice that took advances copies the
+	invoice's advance table as empty rows (its fields are no_copy, the table is not), which ERPNext's own
+	validation then refuses ("Reference Name should point to a valid Payment Entry or Journal Entry"). A
+	credit note takes no advances: the empty rows are dropped."""
+	if doc.get("is_return") and doc.get("advances"):
+		doc.set("advances", [a for a in doc.advances if a.get("reference_name")])
+
+
 def journal_entry_money_changed(doc, method=None):
 	"""A Journal Entry receipt against an invoice or an advance against a Sales Order (submit, cancel)."""
 	refs = [(r.get("reference_type"), r.get("reference_name")) for r in doc.get("accounts") or []]

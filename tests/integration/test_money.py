@@ -626,3 +626,33 @@ def test_report_card_and_print_use_the_orders_figures():
 	state = order_mgmt_payment_state(si)
 	assert (state.label, state.paid, state.outstanding, state.credited) == ("Part paid (25.0%)", 20, 60, 20)
 	assert [p.amount for p in state.payments] == [20]
+
+
+def test_money_is_read_with_a_constant_number_of_queries():
+	from order_mgmt import fulfilment
+	from tests.integration.factories import counted_queries
+
+	def orders_with_money(n):
+		names = []
+		for _ in range(n):
+			order = confirmed(price=10, qty=10)
+			api.record_payment(order.name, amount=10)  # an advance
+			si = invoice_of(api.make_sales_invoice(order.name, percent=50, submit=1))
+			make_credit_note(si.name, qty=1)
+			api.record_payment(order.name, amount=20)
+			names.append(order.name)
+		frappe.db.sql(
+			"update `tabCustomer Order` set outstanding_amount = 0 where name in %s", [tuple(names)]
+		)  # force a write
+		return names
+
+	def count(names):
+		with counted_queries() as queries:
+			changed = fulfilment.recompute(names)
+		assert all(
+			changed[n]["outstanding_amount"] == 10 for n in names
+		)  # 50 - 10 advance - 10 credited - 20
+		return len(queries)
+
+	count(orders_with_money(1))  # warm the caches
+	assert count(orders_with_money(1)) == count(orders_with_money(6))
