@@ -407,8 +407,8 @@ def make_sales_invoice(name: str, items=None, percent: float | None = None, subm
 		)
 	si.run_method("calculate_taxes_and_totals")
 	# the advances paid against this order, as ERPNext's "Get Advances Received" takes them (only payments
-	# allocated to the order). The flags are not kept on the invoice: a credit note made from it copies
-	# them, and its advance rows then fail ERPNext's own validation.
+	# allocated to the order). The flags are not kept on the invoice: a credit note made from it would copy
+	# them and take advances itself.
 	si.only_include_allocated_payments = 1
 	si.set_advances()
 	si.only_include_allocated_payments = 0
