@@ -28,6 +28,7 @@ from frappe import _
 from frappe.utils import flt
 
 from order_mgmt.fulfilment import in_list, write
+from order_mgmt.permissions import get_order
 from order_mgmt.rules.profit import Costs, profitability
 
 #: fields of Customer Order this module writes
@@ -226,9 +227,8 @@ def update_profitability(order_names) -> dict[str, dict]:
 
 
 @frappe.whitelist(methods=["POST"])
-def refresh_profitability(name: str) -> dict:
+def refresh_profitability(name: str | None = None) -> dict:
 	"""Recompute one order's profitability (the form's "Refresh profitability" button)."""
-	if not frappe.has_permission("Customer Order", "write", name):
-		frappe.throw(_("Not permitted to refresh Customer Order {0}.").format(name), frappe.PermissionError)
+	get_order(name, "write")
 	update_profitability([name])
 	return frappe.db.get_value("Customer Order", name, list(FIELDS), as_dict=True)

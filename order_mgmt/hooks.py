@@ -21,6 +21,9 @@ before_uninstall = "order_mgmt.setup.install.before_uninstall"
 _events = "order_mgmt.overrides.events"
 doc_events = {
 	"Sales Order": {
+		"validate": "order_mgmt.selling.guard_sales_order_link",
+		"on_submit": f"{_events}.sales_order_stock_written",
+		"on_cancel": f"{_events}.sales_order_stock_written",
 		"on_update_after_submit": f"{_events}.sales_order_updated_after_submit",
 		"on_change": f"{_events}.sales_order_changed",
 	},
@@ -108,10 +111,42 @@ doc_events.update(
 		},
 	}
 )
+
+# Who may do what (R15): one rule (order_mgmt.rules.access) behind every hook, in order_mgmt.permissions
+# ----------------------------------------------------------------------------------------------------------
+_perm = "order_mgmt.permissions"
 has_permission = {
-	"Task": "order_mgmt.permissions.task_has_permission",
-	"Order Meeting": "order_mgmt.permissions.meeting_has_permission",
+	"Customer Order": f"{_perm}.customer_order_has_permission",
+	"Order Information": f"{_perm}.record_has_permission",
+	"Order Agreement": f"{_perm}.record_has_permission",
+	"Order Meeting": f"{_perm}.record_has_permission",
+	"Task": f"{_perm}.task_has_permission",
 }
+doc_events.update(
+	{
+		# a share would override the hooks' "no"; an assignment says who made it
+		"DocShare": {"validate": f"{_perm}.validate_docshare"},
+		"ToDo": {"validate": f"{_perm}.validate_todo"},
+		"Order Information": {"validate": f"{_perm}.validate_record"},
+		"Order Agreement": {"validate": f"{_perm}.validate_record"},
+	}
+)
+# rows of the app's tables are saved only through their parent document
+for _row_doctype in (
+	"Customer Order Item",
+	"Order Meeting Attendee",
+	"Order Meeting Contact",
+	"Order Information File",
+	"Sales Taxes and Charges",
+	"Task Depends On",
+):
+	doc_events.setdefault(_row_doctype, {}).update(
+		{
+			"before_insert": f"{_perm}.refuse_standalone_row",
+			"validate": f"{_perm}.refuse_standalone_row",
+			"on_trash": f"{_perm}.refuse_standalone_row",
+		}
+	)
 doctype_js = {"Customer Order": "public/js/customer_order_workspace.js"}
 
 # Desk
@@ -125,5 +160,6 @@ jinja = {
 		"order_mgmt.printing.order_mgmt_addresses",
 		"order_mgmt.printing.order_mgmt_invoice_orders",
 		"order_mgmt.printing.order_mgmt_payment_state",
+		"order_mgmt.printing.order_mgmt_safe_html",
 	]
 }

@@ -1,84 +1,263 @@
-"""Who may plan an order (R8, R15).
+"""Who may do what to a Customer Order and everything hanging on it (R15): the server side of
+`order_mgmt.rules.access`.
 
-The order's manager and deputy, and users with the Order Manager or System Manager role, may create, change
-and delete the order's Tasks and Order Meetings. Everybody else reads them as their roles and user
-permissions allow (a user whose User Permissions exclude an order sees none of its records: they link to
-it). A user a task is assigned to may also update that task (its status, progress), not move or delete it.
-
-Enforced on the server: `has_permission` hooks (hooks.py) deny writing, and the `validate` events refuse
-moving a record away from an order the user does not plan; whitelisted methods call `assert_can_plan`.
+- `has_permission` hooks (hooks.py) of Customer Order, Order Information, Order Agreement, Order Meeting
+  and Task ask the one rule `rules.access.decide`, with the order's manager and deputy *as stored* (a
+  request that names itself manager gains nothing) and, for tasks, the assignments read from ToDo.
+- A document share would override a hook's "no" (Frappe v15): `validate_docshare` refuses shares of
+  rights the rule denies; Order User has no share right.
+- `validate_order_planners` (Customer Order.validate): the creator becomes manager; only users with an
+  Order role are named manager or deputy.
+- `validate_task` and `assert_may_move`: a record is linked to or taken from an order only by planners of
+  both; an assignee who does not plan changes only a task's progress fields.
+- `refuse_standalone_row`: the app's child rows are saved only through their parent.
 """
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
-#: roles that may plan every order
-PLANNER_ROLES = frozenset({"Order Manager", "System Manager"})
-#: permission types that change a record
-CHANGE_PTYPES = frozenset({"write", "create", "delete", "submit", "cancel", "amend"})
+from order_mgmt.rules import access
+
+#: doctypes whose records belong to one order through their `customer_order` field
+RECORD_DOCTYPES = ("Order Information", "Order Agreement", "Order Meeting")
+#: doctypes the rule guards (shares of them are checked)
+GUARDED_DOCTYPES = ("Customer Order", "Task", *RECORD_DOCTYPES)
 
 
-def _manager_and_deputy(order) -> tuple[str | None, str | None]:
-	if isinstance(order, str):
-		return frappe.db.get_value("Customer Order", order, ["order_manager", "deputy"]) or (None, None)
-	return order.get("order_manager"), order.get("deputy")
+def _roles(user: str) -> frozenset:
+	return frozenset(frappe.get_roles(user))
+
+
+def _stored_planners(order: str | None) -> tuple[str | None, str | None]:
+	if not order:
+		return None, None
+	row = frappe.db.get_value("Customer Order", order, ["order_manager", "deputy"])
+	return tuple(row) if row else (None, None)
 
 
 def can_plan(order, user: str | None = None) -> bool:
-	"""May `user` (default: the session user) create and change the tasks and meetings of `order`
-	(a Customer Order document or name)?"""
+	"""May `user` (default: the session user) change `order` (a name or document) and plan its tasks and
+	meetings? Judged on the order's stored manager and deputy."""
 	user = user or frappe.session.user
-	if user == "Administrator" or PLANNER_ROLES.intersection(frappe.get_roles(user)):
-		return True
-	return user in {u for u in _manager_and_deputy(order) if u}
+	name = order if isinstance(order, str) else order.name
+	return access.is_planner(user, _roles(user), *_stored_planners(name))
 
 
 def assert_can_plan(order, user: str | None = None) -> None:
 	if can_plan(order, user):
 		return
 	name = order if isinstance(order, str) else order.name
-	manager, deputy = _manager_and_deputy(order)
+	manager, deputy = _stored_planners(name)
 	frappe.throw(
 		_(
-			"Only the order's manager ({0}), its deputy ({1}) and Order Managers may plan tasks and meetings of Customer Order {2}."
-		).format(manager or _("not set"), deputy or _("not set"), frappe.bold(name)),
+			"Only the order's manager ({0}), its deputy ({1}) and Order Managers may change Customer Order {2} and plan its work."
+		).format(
+			escape_html(manager or _("not set")), escape_html(deputy or _("not set")), frappe.bold(name)
+		),
 		frappe.PermissionError,
 		title=_("Not Allowed"),
 	)
 
 
-def _assigned_to(doc, user: str) -> bool:
-	return user in frappe.parse_json(doc.get("_assign") or "[]")
+# --- has_permission hooks --------------------------------------------------------------------------------
 
 
-def task_has_permission(doc, ptype=None, user=None, debug=False):
-	"""has_permission hook of Task: only planners change an order's tasks (assignees may update them)."""
-	order = doc.get("customer_order")
-	if not order or ptype not in CHANGE_PTYPES:
+def customer_order_has_permission(doc, ptype=None, user=None, debug=False):
+	user = user or frappe.session.user
+	is_new = doc.is_new() if hasattr(doc, "is_new") else False
+	manager, deputy = (None, None) if is_new else _stored_planners(doc.name)
+	return access.decide(
+		access.Request(
+			user=user,
+			roles=_roles(user),
+			ptype=ptype,
+			kind=access.ORDER,
+			manager=manager,
+			deputy=deputy,
+			is_new=is_new,
+		)
+	)
+
+
+def _orders_of(doc) -> set[str]:
+	"""The order a record claims, and the one it is stored with (both must be planned to change it)."""
+	orders = {doc.get("customer_order")}
+	if not doc.is_new():
+		orders.add(frappe.db.get_value(doc.doctype, doc.name, "customer_order"))
+	return {o for o in orders if o}
+
+
+def record_has_permission(doc, ptype=None, user=None, debug=False):
+	"""Order Information, Order Agreement, Order Meeting: changed only by the planners of their order."""
+	if ptype not in access.CHANGE_PTYPES:
 		return None
 	user = user or frappe.session.user
-	if can_plan(order, user):
-		return None
-	if ptype == "write" and not doc.is_new() and _assigned_to(doc, user):
-		return None
+	roles = _roles(user)
+	for order in _orders_of(doc) or {None}:
+		verdict = access.decide(
+			access.Request(
+				user=user,
+				roles=roles,
+				ptype=ptype,
+				kind=access.RECORD,
+				manager=_stored_planners(order)[0],
+				deputy=_stored_planners(order)[1],
+				is_new=doc.is_new(),
+			)
+		)
+		if verdict is False:
+			return False
+	return None
+
+
+def _other_role_grants(doctype: str, ptype: str, user: str) -> bool:
+	"""Does a role of the user other than the app's grant `ptype` on `doctype`?"""
+	from frappe.permissions import get_valid_perms
+
+	return any(
+		p.get(ptype) and p.get("permlevel", 0) == 0 and p.role not in access.ORDER_ROLES
+		for p in get_valid_perms(doctype, user)
+	)
+
+
+def assigned_by_planner(task: str, user: str, order: str) -> bool:
+	"""Is `task` assigned to `user` (an open ToDo) by a planner of `order`? Read from ToDo: the `_assign`
+	a request carries counts for nothing, and neither does an assignment somebody made for themselves."""
+	if not task:
+		return False
+	rows = frappe.get_all(
+		"ToDo",
+		filters={
+			"reference_type": "Task",
+			"reference_name": task,
+			"allocated_to": user,
+			"status": "Open",
+		},
+		fields=["owner", "assigned_by", "modified_by"],
+		ignore_permissions=True,
+	)
+	manager, deputy = _stored_planners(order)
+	for r in rows:
+		makers = {r.owner, r.assigned_by, r.modified_by}
+		if len(makers) == 1 and access.is_planner(r.owner, _roles(r.owner), manager, deputy):
+			return True
 	return False
 
 
-def meeting_has_permission(doc, ptype=None, user=None, debug=False):
-	"""has_permission hook of Order Meeting: only planners create and change the order's meetings."""
-	order = doc.get("customer_order")
-	if not order or ptype not in CHANGE_PTYPES:
+def task_has_permission(doc, ptype=None, user=None, debug=False):
+	"""Task: an order's tasks are changed by its planners (an assignee updates them); a task without an
+	order keeps ERPNext's rules (the app's roles give no right on it)."""
+	if ptype not in access.CHANGE_PTYPES:
 		return None
-	return None if can_plan(order, user or frappe.session.user) else False
+	user = user or frappe.session.user
+	roles = _roles(user)
+	orders = _orders_of(doc)
+	if not orders:
+		return access.decide(
+			access.Request(
+				user=user,
+				roles=roles,
+				ptype=ptype,
+				kind=access.TASK,
+				has_order=False,
+				other_role_grants=_other_role_grants("Task", ptype, user),
+			)
+		)
+	for order in orders:
+		manager, deputy = _stored_planners(order)
+		verdict = access.decide(
+			access.Request(
+				user=user,
+				roles=roles,
+				ptype=ptype,
+				kind=access.TASK,
+				manager=manager,
+				deputy=deputy,
+				is_new=doc.is_new(),
+				assigned=ptype == "write" and not doc.is_new() and assigned_by_planner(doc.name, user, order),
+			)
+		)
+		if verdict is False:
+			return False
+	return None
+
+
+# --- shares and assignments ------------------------------------------------------------------------------
+
+
+def validate_docshare(doc, method=None):
+	"""DocShare.validate: a share may not give a right the rule denies (a share overrides the hooks)."""
+	if doc.share_doctype not in GUARDED_DOCTYPES or not doc.share_name:
+		return
+	rights = [r for r in ("write", "submit", "share") if doc.get(r)]
+	if not rights:
+		return
+	target = frappe.get_doc(doc.share_doctype, doc.share_name)
+	for right in rights:
+		denied = doc.everyone or not frappe.has_permission(
+			doc.share_doctype, right, target, user=doc.user, ignore_share_permissions=True
+		)
+		if denied:
+			frappe.throw(
+				_(
+					"{0} {1} cannot be shared with {2} for {3}: only the order's manager, its deputy and Order Managers may change it."
+				).format(
+					_(doc.share_doctype),
+					frappe.bold(doc.share_name),
+					escape_html(_("everyone") if doc.everyone else doc.user),
+					_(right),
+				),
+				frappe.PermissionError,
+				title=_("Not Allowed"),
+			)
+
+
+def validate_todo(doc, method=None):
+	"""ToDo.validate: an assignment says truthfully who made it (the session user)."""
+	user = frappe.session.user
+	if user in ("Administrator", "Guest"):
+		return
+	if doc.is_new() or doc.has_value_changed("assigned_by"):
+		doc.assigned_by = user
+
+
+# --- the order's manager and deputy -------------------------------------------------------------------------
+
+
+def validate_order_planners(order) -> None:
+	"""Customer Order.validate: the creator becomes the manager (unless another is named); a manager or
+	deputy must be an enabled user with an Order role; only planners change them (has_permission judges
+	the stored values, so a request naming itself gains nothing)."""
+	user = frappe.session.user
+	if order.is_new() and not order.order_manager and access.ORDER_ROLES.intersection(_roles(user)):
+		order.order_manager = user
+	before = order.get_doc_before_save()
+	for field in ("order_manager", "deputy"):
+		value = order.get(field)
+		if not value or (before and before.get(field) == value):
+			continue
+		enabled = frappe.db.get_value("User", value, "enabled")
+		if not access.may_name_as_planner(_roles(value), bool(enabled)):
+			frappe.throw(
+				_(
+					"{0} cannot be the order's {1}: give them the Order User or Order Manager role first."
+				).format(frappe.bold(escape_html(value)), _(order.meta.get_label(field))),
+				title=_("Not an Order User"),
+			)
+		if before and not order.flags.ignore_permissions and not can_plan(order.name):
+			assert_can_plan(order.name)
+
+
+# --- records linked to an order ---------------------------------------------------------------------------
 
 
 def assert_may_move(doc) -> None:
-	"""validate of Task and Order Meeting: a record is linked to (or taken away from) an order only by a
-	planner of that order, and a canceled order gets no new records. The has_permission hooks judge the
-	record as it will be saved; this also guards the order it leaves."""
+	"""validate of Task and Order Meeting/Information/Agreement: a record is linked to (or taken away from)
+	an order only by a planner of that order, and a canceled order gets no new records."""
 	before = doc.get_doc_before_save() if not doc.is_new() else None
 	old, new = (before.get("customer_order") if before else None), doc.get("customer_order")
-	if old == new:
+	if old == new and not doc.is_new():
 		return
 	if new:
 		status = frappe.db.get_value("Customer Order", new, ["docstatus", "status"], as_dict=True)
@@ -97,5 +276,106 @@ def assert_may_move(doc) -> None:
 
 
 def validate_task(doc, method=None):
-	"""doc_events Task.validate."""
+	"""doc_events Task.validate: moving between orders needs planners of both; an assignee who does not
+	plan the order changes only the task's progress (status, progress, completion)."""
 	assert_may_move(doc)
+	order = doc.get("customer_order")
+	if not order or doc.is_new() or doc.flags.ignore_permissions or can_plan(order):
+		return
+	before = doc.get_doc_before_save()
+	if not before:
+		return
+	changed = []
+	for field in sorted(access.PLANNED_TASK_FIELDS):
+		df = doc.meta.get_field(field)
+		if not df:
+			continue
+		if df.fieldtype in frappe.model.table_fields:
+			rows = lambda d: [(r.get("task"), r.idx) for r in d.get(field) or []]  # noqa: E731
+			if rows(doc) != rows(before):
+				changed.append(field)
+		elif str(doc.get(field) or "") != str(before.get(field) or ""):
+			changed.append(field)
+	if changed:
+		frappe.throw(
+			_(
+				"You may update the status and progress of task {0}; only the order's planners change its {1}."
+			).format(frappe.bold(doc.name), ", ".join(_(doc.meta.get_label(f)) for f in changed)),
+			frappe.PermissionError,
+			title=_("Not Allowed"),
+		)
+
+
+def validate_record(doc, method=None):
+	"""validate of Order Information and Order Agreement."""
+	assert_may_move(doc)
+
+
+# --- child rows only through their parent -----------------------------------------------------------------
+
+
+def refuse_standalone_row(doc, method=None):
+	"""A row of the app's tables (or of a table on the app's records) is saved or deleted only through its
+	parent document: the parent's rules and permissions then apply."""
+	if doc.doctype == "Sales Taxes and Charges" and doc.get("parenttype") != "Customer Order":
+		return
+	if doc.doctype == "Task Depends On" and not (
+		doc.get("parent") and frappe.db.get_value("Task", doc.parent, "customer_order")
+	):
+		return
+	frappe.throw(
+		_("A row of {0} is changed through its {1}: open {1} {2} and save it there.").format(
+			_(doc.doctype), _(doc.get("parenttype") or ""), frappe.bold(escape_html(doc.get("parent") or ""))
+		),
+		frappe.PermissionError,
+		title=_("Not Allowed"),
+	)
+
+
+# --- the order an action is asked for ------------------------------------------------------------------------
+
+
+def get_order(name, ptype: str = "read"):
+	"""The Customer Order `name` for an action that needs `ptype` on it. An order the user may not read
+	answers exactly as one that does not exist (its existence is not revealed)."""
+	if (
+		not isinstance(name, str)
+		or not name
+		or not frappe.db.exists("Customer Order", name)
+		or not frappe.has_permission("Customer Order", "read", doc=name)
+	):
+		frappe.throw(
+			_("Customer Order {0} not found.").format(frappe.bold(escape_html(str(name or "")))),
+			frappe.DoesNotExistError,
+			title=_("Not Found"),
+		)
+	order = frappe.get_doc("Customer Order", name)
+	if ptype != "read" and not order.has_permission(ptype):
+		manager, deputy = _stored_planners(name)
+		frappe.throw(
+			_(
+				"You may not {0} Customer Order {1}: its manager ({2}), its deputy ({3}) and Order Managers may."
+			).format(
+				_(ptype),
+				frappe.bold(name),
+				escape_html(manager or _("not set")),
+				escape_html(deputy or _("not set")),
+			),
+			frappe.PermissionError,
+			title=_("Not Allowed"),
+		)
+	return order
+
+
+def assert_may_create(*doctypes: str, submit: bool = False) -> None:
+	"""The ERPNext documents an action makes need the ERPNext role that may create (and submit) them."""
+	for doctype in doctypes:
+		for ptype in ("create", "submit") if submit else ("create",):
+			if not frappe.has_permission(doctype, ptype):
+				frappe.throw(
+					_("You may not {0} a {1}: ask for the ERPNext role that may.").format(
+						_(ptype), _(doctype)
+					),
+					frappe.PermissionError,
+					title=_("Not Allowed"),
+				)

@@ -14,7 +14,7 @@ from frappe.query_builder import Case, DocType
 from frappe.query_builder.functions import IfNull, NullIf, Sum
 from frappe.utils import cint, flt, get_datetime, getdate
 
-from order_mgmt.permissions import assert_can_plan, assert_may_move, can_plan
+from order_mgmt.permissions import assert_can_plan, assert_may_move, can_plan, get_order
 from order_mgmt.rules import methodology as rules
 from order_mgmt.rules.methodology import MethodologyError
 
@@ -128,11 +128,7 @@ def validate_methodology(doc):
 
 
 def _get_order(order: str, ptype: str = "read"):
-	if not order or not frappe.db.exists("Customer Order", order):
-		frappe.throw(_("Customer Order {0} does not exist.").format(order), frappe.DoesNotExistError)
-	doc = frappe.get_doc("Customer Order", order)
-	doc.check_permission(ptype)
-	return doc
+	return get_order(order, ptype)
 
 
 def _order_methodology(order_doc, methodology: str | None = None) -> str | None:
@@ -154,7 +150,7 @@ def assert_order_open_for_planning(order_doc):
 
 
 @frappe.whitelist()
-def get_methodology_parts(order: str, methodology: str | None = None) -> dict:
+def get_methodology_parts(order: str | None = None, methodology: str | None = None) -> dict:
 	"""What the "Add tasks from methodology" dialog offers: the methodology and its optional parts."""
 	order_doc = _get_order(order)
 	name = _order_methodology(order_doc, methodology)
@@ -181,12 +177,16 @@ def parse_parts(optional_parts: str | list | None) -> list[str]:
 			optional_parts = optional_parts.split(",")
 	if isinstance(optional_parts, str):
 		optional_parts = [optional_parts]
+	if optional_parts is not None and not isinstance(optional_parts, list | tuple):
+		frappe.throw(
+			_('Optional parts must be a list of part names, e.g. ["Installation"].'), title=_("Invalid Input")
+		)
 	return [str(p).strip() for p in (optional_parts or []) if p and str(p).strip()]
 
 
 @frappe.whitelist(methods=["POST"])
 def add_tasks_from_methodology(
-	order: str, optional_parts: str | list | None = None, methodology: str | None = None
+	order: str | None = None, optional_parts: str | list | None = None, methodology: str | None = None
 ) -> dict:
 	"""Create the order's tasks from its area's methodology (or `methodology`): the mandatory parts and the
 	optional parts chosen, dated from the order's implementation period, with their dependencies and
@@ -369,7 +369,7 @@ def _list(doctype: str, order: str, fields: list[str], order_by: str) -> list[di
 
 
 @frappe.whitelist()
-def get_workspace(order: str) -> dict:
+def get_workspace(order: str | None = None) -> dict:
 	"""Everything of the order's workspace the user may see: tasks, meetings, information with their files,
 	agreements and decisions, time booked, and whether the user may plan the order."""
 	order_doc = _get_order(order, "read")

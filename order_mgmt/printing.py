@@ -7,6 +7,8 @@ from frappe import _
 from frappe.contacts.doctype.address.address import get_default_address, render_address
 from frappe.query_builder.functions import Coalesce, Max, NullIf, Sum
 from frappe.utils import flt
+from frappe.utils.html_utils import sanitize_html
+from markupsafe import Markup
 
 from order_mgmt.rules import billing
 
@@ -34,8 +36,17 @@ def order_mgmt_addresses(doc) -> frappe._dict:
 	)
 
 
+def order_mgmt_safe_html(html) -> Markup:
+	"""Rich text (a Text Editor's value) or a rendered address, as HTML that runs nothing: sanitised here at
+	print time. Frappe's save-time sanitiser passes values that look like JSON; those are escaped."""
+	if not html:
+		return Markup("")
+	return Markup(sanitize_html(str(html), always_sanitize=True))
+
+
 def order_mgmt_invoice_orders(invoice) -> list[frappe._dict]:
-	"""The Customer Orders an invoice bills: its lines' Sales Orders → Sales Order.customer_order."""
+	"""The Customer Orders an invoice bills: its lines' Sales Orders → the orders confirmed with them
+	(`Customer Order.sales_order`: a Sales Order's own `customer_order` is not trusted)."""
 	sales_orders = list({d.sales_order for d in invoice.get("items") or [] if d.get("sales_order")})
 	if not sales_orders:
 		return []
@@ -44,7 +55,7 @@ def order_mgmt_invoice_orders(invoice) -> list[frappe._dict]:
 	return (
 		frappe.qb.from_(so)
 		.join(co)
-		.on(co.name == so.customer_order)
+		.on(co.sales_order == so.name)
 		.select(co.name, co.order_date, co.delivery_date, co.title, so.name.as_("sales_order"))
 		.where(so.name.isin(sales_orders))
 		.orderby(co.name)

@@ -126,6 +126,7 @@ def pricing_inputs(order) -> tuple:
 	return (
 		tuple(norm(order.get(f)) for f in PRICING_HEADER),
 		tuple(tuple(norm(d.get(f)) for f in PRICING_LINE) for d in order.items),
+		tuple(tuple(norm(t.get(f)) for f in TAX_INPUTS) for t in order.get("taxes") or []),
 	)
 
 
@@ -227,6 +228,7 @@ def make_sales_order(order):
 	# the order's prices and tax lines; ERPNext's own validation prices the Sales Order on insert
 	so = build_sales_order(order, price=False)
 	# the Sales Order is the consequence of confirming the order: the right to confirm it was checked
+	so.flags.linking_customer_order = order.name
 	so.insert()
 	# the same figures as the order shows, or the confirmation is refused (and nothing is kept)
 	if flt(so.grand_total, 2) != flt(order.grand_total, 2):
@@ -249,7 +251,7 @@ def sync_from_sales_order(so):
 	if not name or so.docstatus != 1:
 		return
 	order = frappe.get_doc("Customer Order", name)
-	if order.docstatus != 1:
+	if order.docstatus != 1 or order.sales_order != so.name:
 		return
 	so_items = {d.name: d for d in so.items}
 	before = [(d.so_detail, d.item_code, flt(d.qty), flt(d.rate), str(d.delivery_date)) for d in order.items]
@@ -272,3 +274,24 @@ def sync_from_sales_order(so):
 	order.flags.ignore_permissions = True
 	order.add_comment("Info", _("Lines updated from Sales Order {0}").format(so.name))
 	order.save()
+
+
+def guard_sales_order_link(so, method=None):
+	"""Sales Order.validate: `customer_order` is the app's link, set when an order is confirmed. A client
+	cannot point a Sales Order at an order (it would rewrite that order's lines): on a new Sales Order a
+	link the app did not set is refused; on a saved one the stored value is kept."""
+	claimed = so.get("customer_order")
+	if so.flags.get("linking_customer_order") == claimed:
+		return
+	if so.is_new():
+		if claimed:
+			frappe.throw(
+				_(
+					"A Sales Order is linked to Customer Order {0} only by confirming that order; remove the link."
+				).format(frappe.bold(frappe.utils.escape_html(claimed))),
+				title=_("Not Allowed"),
+			)
+		return
+	stored = frappe.db.get_value("Sales Order", so.name, "customer_order")
+	if claimed != stored:
+		so.customer_order = stored

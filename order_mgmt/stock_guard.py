@@ -6,39 +6,183 @@ deadlock) and reads the quantities with that lock, so the second of two simultan
 first one reserved or delivered.
 """
 
+import functools
+from contextlib import contextmanager
+
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Sum
 from frappe.utils import flt
 
 from order_mgmt.rules import availability
 
+#: MariaDB refuses a locking read of a row changed after the snapshot (ER_CHECKREAD, with
+#: innodb_snapshot_isolation on) or picks the transaction as a deadlock victim: the action is run again
+RETRYABLE_DB_ERRORS = (1020, 1213)
 
-def start_fresh_transaction():
-	"""A whitelisted action starts a new transaction before it locks anything, so that the reads after its
-	locks see what other users committed meanwhile (MariaDB's REPEATABLE READ would otherwise keep the
-	snapshot of the request's first read, and ERPNext's own reads would be stale). Tests that hold their
-	records in one open transaction keep it."""
-	if not frappe.flags.in_test:
-		frappe.db.commit()
+
+def stock_action(action):
+	"""Decorator of the whitelisted stock actions (reserve, release, deliver).
+
+	When the action is the request itself (`POST /api/method/<action>`), nothing of a caller can be lost:
+	`fresh_snapshot` may then start the action's reads on a new snapshot, and the action is run again (up
+	to three times) when the database refuses its locking read of a row changed after its snapshot
+	(ER_CHECKREAD, with innodb_snapshot_isolation on) or ends it as a deadlock victim. Called by other code
+	(a server script, another action, a test), it never rolls back or commits the caller's work: its
+	decisions rest on locking reads alone."""
+	path = f"{action.__module__}.{action.__name__}"
+
+	@functools.wraps(action)
+	def run(*args, **kwargs):
+		top = (
+			bool(getattr(frappe.local, "request", None))
+			and frappe.form_dict.get("cmd") == path
+			and not frappe.db.transaction_writes
+		)
+		outer = frappe.flags.get("order_mgmt_may_refresh_snapshot")
+		frappe.flags.order_mgmt_may_refresh_snapshot = top
+		try:
+			for attempt in range(3):
+				try:
+					return action(*args, **kwargs)
+				except Exception as e:
+					if not top or _db_error_code(e) not in RETRYABLE_DB_ERRORS:
+						raise
+					frappe.db.rollback()
+					if attempt == 2:
+						frappe.throw(
+							_("Other users are changing the same stock right now: please try again."),
+							title=_("Try Again"),
+						)
+		finally:
+			frappe.flags.order_mgmt_may_refresh_snapshot = outer
+
+	return run
+
+
+def _db_error_code(error, depth: int = 0) -> int | None:
+	"""The MariaDB error number behind an exception (Frappe wraps some, e.g. QueryDeadlockError)."""
+	if error is None or depth > 3:
+		return None
+	first = error.args[0] if getattr(error, "args", None) else None
+	if isinstance(first, int):
+		return first
+	if isinstance(first, BaseException):
+		return _db_error_code(first, depth + 1)
+	return _db_error_code(error.__cause__, depth + 1)
+
+
+def fresh_snapshot() -> None:
+	"""Let an action's reads see what other users committed, without committing anything.
+
+	MariaDB's REPEATABLE READ keeps the snapshot of a transaction's first plain read, which in a request
+	comes before the action (authentication, the order). When the action is the request itself and has
+	written nothing yet (`stock_action`), rolling back loses nothing, and the reads after the locks that
+	follow (ERPNext's own among them) start a new snapshot. Called by other code, nothing is rolled back:
+	the decisions rest on locking reads, ERPNext's result is read back, and the Bins are re-summed under
+	the lock (`resync_reserved_stock`)."""
+	if frappe.flags.get("order_mgmt_may_refresh_snapshot") and not frappe.db.transaction_writes:
+		frappe.db.rollback()
+
+
+def _bin_rows(pairs):
+	b = frappe.qb.DocType("Bin")
+	cond = None
+	for item, wh in pairs:
+		c = (b.item_code == item) & (b.warehouse == wh)
+		cond = c if cond is None else cond | c
+	return (
+		frappe.qb.from_(b)
+		.select(b.name, b.item_code, b.warehouse, b.actual_qty, b.reserved_stock)
+		.where(cond)
+		.orderby(b.name)
+		.for_update()
+	).run(as_dict=True)
 
 
 def lock_bins(pairs) -> dict[tuple[str, str], frappe._dict]:
-	"""Lock the Bins of these (item_code, warehouse) pairs and return their current quantities."""
+	"""Lock the Bins of these (item_code, warehouse) pairs and return their current quantities, read with
+	the lock (what is committed now, whatever the transaction's snapshot). Reserved Stock is taken from the
+	submitted reservation entries themselves, and the Bin is set to it where it lost count: ERPNext
+	re-sums it with a plain read, and writes whole Bins it read without a lock (a Sales Order's submit),
+	both of which can see an old snapshot."""
 	from erpnext.stock.utils import get_or_make_bin
 
 	pairs = sorted({(i, w) for i, w in pairs if i and w})
 	if not pairs:
 		return {}
-	bin_names = [get_or_make_bin(item, wh) for item, wh in pairs]
-	b = frappe.qb.DocType("Bin")
-	rows = (
-		frappe.qb.from_(b)
-		.select(b.name, b.item_code, b.warehouse, b.actual_qty, b.reserved_stock)
-		.where(b.name.isin(bin_names))
-		.orderby(b.name)
-		.for_update()
-	).run(as_dict=True)
-	return {(r.item_code, r.warehouse): r for r in rows}
+	rows = {(r.item_code, r.warehouse): r for r in _bin_rows(pairs)}
+	missing = [p for p in pairs if p not in rows]
+	if missing:
+		for item, wh in missing:
+			get_or_make_bin(item, wh)
+		rows.update({(r.item_code, r.warehouse): r for r in _bin_rows(missing)})
+	entries = _reserved_by_entries(list(rows))
+	for key, b in rows.items():
+		right = entries.get(key, 0.0)
+		if abs(flt(b.reserved_stock) - right) > 1e-9:
+			frappe.db.set_value("Bin", b.name, "reserved_stock", right, update_modified=False)
+			b.reserved_stock = right
+	return rows
+
+
+def _reserved_by_entries(pairs) -> dict[tuple[str, str], float]:
+	"""Reserved and not yet delivered per (item, warehouse), summed from the submitted reservation entries
+	with a locking read (ERPNext's own definition of a Bin's Reserved Stock)."""
+	if not pairs:
+		return {}
+	sre = frappe.qb.DocType("Stock Reservation Entry")
+	cond = None
+	for item, wh in pairs:
+		c = (sre.item_code == item) & (sre.warehouse == wh)
+		cond = c if cond is None else cond | c
+	return {
+		(r[0], r[1]): flt(r[2])
+		for r in (
+			frappe.qb.from_(sre)
+			.select(sre.item_code, sre.warehouse, Sum(sre.reserved_qty - sre.delivered_qty))
+			.where(cond & (sre.docstatus == 1) & sre.status.notin(["Delivered", "Cancelled"]))
+			.groupby(sre.item_code, sre.warehouse)
+			.for_update()
+		).run()
+	}
+
+
+@contextmanager
+def bins_resynced_at_end():
+	"""The caller re-sums the Bins once at the end: the reservation events inside skip their own."""
+	before = frappe.flags.get("order_mgmt_bins_resynced_at_end")
+	frappe.flags.order_mgmt_bins_resynced_at_end = True
+	try:
+		yield
+	finally:
+		frappe.flags.order_mgmt_bins_resynced_at_end = before
+
+
+def resync_after_event(pairs) -> None:
+	"""A reservation entry or a delivery changed Reserved Stock: re-sum its Bins (unless an action of the
+	app does it once at its end)."""
+	if not frappe.flags.get("order_mgmt_bins_resynced_at_end"):
+		resync_reserved_stock(pairs)
+
+
+def stock_pairs(pairs) -> list[tuple[str, str]]:
+	"""The (item, warehouse) pairs of stock items among these (one query)."""
+	pairs = {(i, w) for i, w in pairs if i and w}
+	if not pairs:
+		return []
+	stock = set(
+		frappe.get_all(
+			"Item", filters={"name": ("in", list({i for i, _w in pairs})), "is_stock_item": 1}, pluck="name"
+		)
+	)
+	return sorted(p for p in pairs if p[0] in stock)
+
+
+def resync_reserved_stock(pairs) -> None:
+	"""Make each Bin's Reserved Stock equal the sum of its submitted reservation entries, under the Bin
+	lock (after ERPNext wrote it)."""
+	lock_bins(pairs)
 
 
 def reserved_for_lines(so_details) -> dict[str, float]:

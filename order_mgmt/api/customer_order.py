@@ -4,19 +4,23 @@
 import frappe
 from frappe import _
 
+from order_mgmt import stock_guard
+from order_mgmt.permissions import get_order as _get_order
 from order_mgmt.rules import pipeline
 
 
-def _get_order(name: str, ptype: str):
-	if not frappe.db.exists("Customer Order", name):
-		frappe.throw(_("Customer Order {0} does not exist.").format(name), frappe.DoesNotExistError)
-	order = frappe.get_doc("Customer Order", name)
-	order.check_permission(ptype)
-	return order
+def _lock_stock_of(order) -> None:
+	"""Before the Sales Order is submitted or cancelled: ERPNext rewrites whole Bins of its items (ordered
+	and reserved quantities) from a plain read; with the Bins locked first, on a fresh snapshot when the
+	action is the request itself, that read is current."""
+	pairs = stock_guard.stock_pairs((d.item_code, d.warehouse or order.set_warehouse) for d in order.items)
+	stock_guard.fresh_snapshot()
+	stock_guard.lock_bins(pairs)
 
 
 @frappe.whitelist(methods=["POST"])
-def confirm(name: str) -> dict:
+@stock_guard.stock_action
+def confirm(name: str | None = None) -> dict:
 	"""Confirm (submit) the order: creates and submits its ERPNext Sales Order."""
 	order = _get_order(name, "submit")
 	if order.docstatus != 0:
@@ -24,12 +28,14 @@ def confirm(name: str) -> dict:
 			_("Customer Order {0} is already {1}.").format(name, _(order.status)),
 			title=_("Already Confirmed"),
 		)
+	_lock_stock_of(order)
 	order.submit()
 	return status_summary(name)
 
 
 @frappe.whitelist(methods=["POST"])
-def cancel(name: str) -> dict:
+@stock_guard.stock_action
+def cancel(name: str | None = None) -> dict:
 	"""Cancel the order: its reservations are released and its Sales Order cancelled."""
 	order = _get_order(name, "cancel")
 	if order.docstatus != 1:
@@ -37,26 +43,34 @@ def cancel(name: str) -> dict:
 			_("Only a confirmed order can be canceled; {0} is {1}.").format(name, _(order.status)),
 			title=_("Cannot Cancel"),
 		)
+	_lock_stock_of(order)
 	order.cancel()
 	return status_summary(name)
 
 
 @frappe.whitelist(methods=["POST"])
-def set_status(name: str, status: str) -> dict:
+def set_status(name: str | None = None, status: str | None = None) -> dict:
 	"""Move the order to another status by hand (only moves the pipeline table allows)."""
 	order = _get_order(name, "write")
+	if status not in pipeline.STATUSES:
+		frappe.throw(
+			_("Unknown status {0}: choose one of {1}.").format(
+				frappe.bold(frappe.utils.escape_html(status)), ", ".join(_(s) for s in pipeline.STATUSES)
+			),
+			title=_("Invalid Status"),
+		)
 	order.set_status(status)
 	return status_summary(name)
 
 
 @frappe.whitelist(methods=["POST"])
-def complete(name: str) -> dict:
+def complete(name: str | None = None) -> dict:
 	"""Mark a shipped order as Delivered (done). Its tasks stay open."""
 	return set_status(name, pipeline.DELIVERED)
 
 
 @frappe.whitelist()
-def status_summary(name: str) -> dict:
+def status_summary(name: str | None = None) -> dict:
 	"""The order's statuses and links, as the form's header and integrations show them."""
 	order = _get_order(name, "read")
 	return {

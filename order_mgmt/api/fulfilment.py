@@ -6,12 +6,14 @@ mappers on the order's Sales Order; the order's statuses follow through the docu
 """
 
 import json
+import math
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+from frappe.utils import escape_html, flt
 
 from order_mgmt import fulfilment, stock_guard
+from order_mgmt.permissions import assert_may_create, get_order
 from order_mgmt.rules import availability, billing, pipeline
 
 #: statuses in which goods may be reserved, delivered, invoiced and paid
@@ -19,10 +21,7 @@ ACTIVE = pipeline.OPEN_STATUSES | {pipeline.DELIVERED}
 
 
 def _order(name: str, ptype: str = "write", action: str = ""):
-	if not name or not frappe.db.exists("Customer Order", name):
-		frappe.throw(_("Customer Order {0} does not exist.").format(name), frappe.DoesNotExistError)
-	order = frappe.get_doc("Customer Order", name)
-	order.check_permission(ptype)
+	order = get_order(name, ptype)
 	if action:
 		if order.docstatus != 1 or order.status not in ACTIVE:
 			frappe.throw(
@@ -41,18 +40,60 @@ def _order(name: str, ptype: str = "write", action: str = ""):
 	return order
 
 
+def _invalid(message: str):
+	frappe.throw(message, title=_("Invalid Input"))
+
+
+def _load_json(value):
+	if isinstance(value, str):
+		try:
+			return json.loads(value)
+		except ValueError:
+			_invalid(_('The lines could not be read: send a JSON list such as [{"line": "…", "qty": 2}].'))
+	return value
+
+
+def _quantity(value, key) -> float:
+	"""A quantity from a client: a finite number greater than 0."""
+	if isinstance(value, bool) or not isinstance(value, int | float | str):
+		_invalid(_("Line {0}: the quantity must be a number.").format(escape_html(str(key))))
+	try:
+		qty = float(value)
+	except ValueError:
+		qty = float("nan")
+	if not math.isfinite(qty) or qty <= 0:
+		_invalid(
+			_("Line {0}: the quantity must be a number greater than 0, not {1}.").format(
+				escape_html(str(key)), escape_html(str(value))
+			)
+		)
+	return qty
+
+
 def _parse(items) -> dict[str, float] | None:
 	"""{customer order line or sales order line: qty} from a list of dicts, a dict, or JSON."""
 	if items in (None, "", "null"):
 		return None
-	if isinstance(items, str):
-		items = json.loads(items)
-	if isinstance(items, dict):
-		return {k: flt(v) for k, v in items.items()}
+	items = _load_json(items)
+	if items is None:
+		return None
 	out = {}
-	for row in items:
-		key = row.get("so_detail") or row.get("line") or row.get("name")
-		out[key] = out.get(key, 0.0) + flt(row.get("qty"))
+	if isinstance(items, dict):
+		pairs = list(items.items())
+	elif isinstance(items, list):
+		pairs = []
+		for row in items:
+			if not isinstance(row, dict):
+				_invalid(
+					_('Each line must be an object with a line and a qty, e.g. {"line": "…", "qty": 2}.')
+				)
+			pairs.append((row.get("so_detail") or row.get("line") or row.get("name"), row.get("qty")))
+	else:
+		_invalid(_('The lines must be a list of {"line": …, "qty": …} objects.'))
+	for key, qty in pairs:
+		if not isinstance(key, str) or not key:
+			_invalid(_("Each line must name a line of the order (its line or so_detail)."))
+		out[key] = out.get(key, 0.0) + _quantity(qty, key)
 	return out
 
 
@@ -74,7 +115,8 @@ def _chosen_lines(order, items):
 	unknown = [k for k in wanted if k not in lines]
 	if unknown:
 		frappe.throw(
-			_("Order {0} has no line {1}.").format(order.name, ", ".join(unknown)), title=_("Unknown Line")
+			_("Order {0} has no line {1}.").format(order.name, escape_html(", ".join(unknown))),
+			title=_("Unknown Line"),
 		)
 	return [(lines[k], q) for k, q in wanted.items()], wanted
 
@@ -83,7 +125,7 @@ def _chosen_lines(order, items):
 
 
 @frappe.whitelist()
-def get_availability(name: str) -> list[dict]:
+def get_availability(name: str | None = None) -> list[dict]:
 	"""Per line: in stock, reserved for this order, reserved for other orders, available to sell (all in
 	stock units; 'reserved' means held by Stock Reservation Entries, ERPNext's Bin.reserved_stock)."""
 	order = _order(name, "read")
@@ -150,11 +192,13 @@ def stock_reserved(order) -> dict[str, float]:
 
 
 @frappe.whitelist(methods=["POST"])
-def reserve(name: str, items=None) -> dict:
+@stock_guard.stock_action
+def reserve(name: str | None = None, items: str | list | dict | None = None) -> dict:
 	"""Reserve stock for the order: all lines, as much as is free, or `items` = [{line|so_detail, qty}]
-	(qty in the line's stock unit; an explicit qty above what is free is refused)."""
-	stock_guard.start_fresh_transaction()
+	(qty in the line's stock unit; an explicit qty above what is free is refused). Answers what ERPNext
+	actually reserved, read back."""
 	order = _order(name, "write", "reserve")
+	assert_may_create("Stock Reservation Entry", submit=True)
 	chosen, wanted = _chosen_lines(order, items)
 	chosen = [(d, q) for d, q in chosen if d.so_detail]
 	is_stock = set(
@@ -165,6 +209,7 @@ def reserve(name: str, items=None) -> dict:
 		)
 	)
 	chosen = [(d, q) for d, q in chosen if d.item_code in is_stock]
+	stock_guard.fresh_snapshot()
 	bins = stock_guard.lock_bins((d.item_code, d.warehouse) for d, _q in chosen)
 	own = stock_guard.reserved_for_lines(d.so_detail for d, _q in chosen)
 	so_lines = {
@@ -228,39 +273,70 @@ def reserve(name: str, items=None) -> dict:
 		soi = frappe.qb.DocType("Sales Order Item")
 		frappe.qb.update(soi).set(soi.reserve_stock, 1).where(soi.name.isin(switched_off)).run()
 		so.reload()
-	create_stock_reservation_entries_for_so_items(
-		so,
-		items_details=[
-			{
-				"sales_order_item": so_line.name,
-				"warehouse": so_line.warehouse,
-				"qty_to_reserve": qty,
-				"conversion_factor": 1,  # quantities here are in stock units
-			}
-			for _d, so_line, qty in to_create
-		],
-		notify=False,
-	)
+	with stock_guard.bins_resynced_at_end():
+		create_stock_reservation_entries_for_so_items(
+			so,
+			items_details=[
+				{
+					"sales_order_item": so_line.name,
+					"warehouse": so_line.warehouse,
+					"qty_to_reserve": qty,
+					"conversion_factor": 1,  # quantities here are in stock units
+				}
+				for _d, so_line, qty in to_create
+			],
+			notify=False,
+		)
+	# what ERPNext made (it may reserve less than asked when its own reads see less free stock), read back
+	# under the lock; and the Bins equal to their entries
+	after = stock_guard.reserved_for_lines(d.so_detail for d, _q in chosen)
+	made = {}
+	for d, _so_line, _qty in to_create:
+		qty = flt(after.get(d.so_detail, 0.0) - own.get(d.so_detail, 0.0), 9)
+		if qty > 1e-9:
+			made[d.name] = qty
+	stock_guard.resync_reserved_stock((d.item_code, so_line.warehouse) for d, so_line, _q in to_create)
+	if not made:
+		frappe.throw(
+			_("Nothing could be reserved for order {0}: no stock is free for its lines right now.").format(
+				order.name
+			),
+			title=_("Nothing to Reserve"),
+		)
 	fulfilment.recompute([order.name])
-	return {"reserved": {d.name: qty for d, _s, qty in to_create}, "lines": get_availability(order.name)}
+	return {"reserved": made, "lines": get_availability(order.name)}
 
 
 @frappe.whitelist(methods=["POST"])
-def release(name: str, items=None) -> dict:
+@stock_guard.stock_action
+def release(name: str | None = None, items: str | list | None = None) -> dict:
 	"""Release the order's reservations: all, or those of `items` = [line or so_detail, …]."""
 	order = _order(name, "write")
+	assert_may_create("Stock Reservation Entry")
 	if order.docstatus != 1 or not order.sales_order:
 		frappe.throw(
 			_("Order {0} has no reservations: it is not confirmed.").format(name), title=_("Nothing Reserved")
 		)
 	lines = _so_detail_map(order)
-	if items not in (None, "", "null"):
-		keys = json.loads(items) if isinstance(items, str) else items
-		keys = [k if isinstance(k, str) else (k.get("so_detail") or k.get("line")) for k in keys]
+	keys = _load_json(items) if items not in (None, "", "null") else None
+	if keys is not None:
+		if not isinstance(keys, list):
+			_invalid(_("The lines to release must be a list of line names."))
+		keys = [
+			k
+			if isinstance(k, str)
+			else (k.get("so_detail") or k.get("line"))
+			if isinstance(k, dict)
+			else None
+			for k in keys
+		]
+		if not all(isinstance(k, str) and k for k in keys):
+			_invalid(_("Each line to release must be a line name of the order."))
 		unknown = [k for k in keys if k not in lines]
 		if unknown:
 			frappe.throw(
-				_("Order {0} has no line {1}.").format(name, ", ".join(unknown)), title=_("Unknown Line")
+				_("Order {0} has no line {1}.").format(name, escape_html(", ".join(unknown))),
+				title=_("Unknown Line"),
 			)
 		so_details = {lines[k].so_detail for k in keys}
 	else:
@@ -286,7 +362,18 @@ def release(name: str, items=None) -> dict:
 		cancel_stock_reservation_entries,
 	)
 
-	cancel_stock_reservation_entries(sre_list=sre_names, notify=False)
+	pairs = frappe.get_all(
+		"Stock Reservation Entry",
+		filters={"name": ("in", sre_names)},
+		fields=["item_code", "warehouse"],
+		distinct=True,
+		as_list=True,
+	)
+	stock_guard.fresh_snapshot()
+	stock_guard.lock_bins(pairs)
+	with stock_guard.bins_resynced_at_end():
+		cancel_stock_reservation_entries(sre_list=sre_names, notify=False)
+	stock_guard.resync_reserved_stock(pairs)
 	fulfilment.recompute([order.name])
 	return {"released": len(sre_names), "lines": get_availability(order.name)}
 
@@ -295,17 +382,20 @@ def release(name: str, items=None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def make_delivery_note(name: str, items=None, submit: int | bool = 0) -> dict:
+@stock_guard.stock_action
+def make_delivery_note(
+	name: str | None = None, items: str | list | dict | None = None, submit: int | bool = 0
+) -> dict:
 	"""A Delivery Note for the order through ERPNext's mapper: what is still to deliver, or `items` =
 	[{line|so_detail, qty}] (qty in the line's unit). With `submit`, it is submitted at once (the stock
 	is locked first: goods reserved for other orders are never taken)."""
-	if submit:
-		stock_guard.start_fresh_transaction()
 	order = _order(name, "write", "deliver")
+	assert_may_create("Delivery Note", submit=bool(submit))
 	from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note as map_dn
 
 	chosen, wanted = _chosen_lines(order, items)
 	dn = map_dn(order.sales_order, kwargs={})
+	still = {r.so_detail: flt(r.qty) for r in dn.items}  # what is still to deliver per line
 	if wanted is not None:
 		qty_by_so_detail = {d.so_detail: q for d, q in chosen}
 		for row in dn.items:
@@ -313,6 +403,13 @@ def make_delivery_note(name: str, items=None, submit: int | bool = 0) -> dict:
 		dn.set("items", [row for row in dn.items if flt(row.qty) > 0])
 		pending = {r.so_detail: flt(r.qty) for r in dn.items}
 		for d, q in chosen:
+			if d.so_detail in still and flt(q) > still[d.so_detail] + 1e-9:
+				frappe.throw(
+					_("Row {0}: {1} of {2} is more than the {3} still to deliver.").format(
+						d.idx, flt(q), frappe.bold(d.item_code), still[d.so_detail]
+					),
+					title=_("Invalid Quantity"),
+				)
 			if flt(q) <= 0:
 				frappe.throw(
 					_("Row {0}: the quantity to deliver must be greater than 0.").format(d.idx),
@@ -328,15 +425,19 @@ def make_delivery_note(name: str, items=None, submit: int | bool = 0) -> dict:
 		frappe.throw(
 			_("Everything of order {0} is delivered already.").format(name), title=_("Nothing to Deliver")
 		)
+	if submit:
+		# the Bins locked before ERPNext's first read of them, on a fresh snapshot when this is the request
+		pairs = stock_guard.stock_pairs((r.item_code, r.warehouse) for r in dn.items)
+		stock_guard.fresh_snapshot()
+		stock_guard.lock_bins(pairs)
 	dn.insert()
 	if submit:
-		stock_guard.check_delivery(dn)
-		dn.submit()
+		dn.submit()  # before_submit locks the Bins and checks (order_mgmt.overrides.events)
 	return {"delivery_note": dn.name, "docstatus": dn.docstatus}
 
 
 @frappe.whitelist()
-def get_shipping_log(name: str) -> list[dict]:
+def get_shipping_log(name: str | None = None) -> list[dict]:
 	"""Every delivery of the order (submitted and cancelled Delivery Notes), newest first."""
 	order = _order(name, "read")
 	if not order.sales_order:
@@ -371,13 +472,19 @@ def get_shipping_log(name: str) -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
-def make_sales_invoice(name: str, items=None, percent: float | None = None, submit: int | bool = 0) -> dict:
+def make_sales_invoice(
+	name: str | None = None,
+	items: str | list | dict | None = None,
+	percent: float | None = None,
+	submit: int | bool = 0,
+) -> dict:
 	"""A Sales Invoice for the order through ERPNext's mapper: what is still to bill, `percent` of each
 	line's quantity, or `items` = [{line|so_detail, qty}]. Units that must be whole (UOM "Must be Whole
 	Number") are rounded to whole quantities when invoicing a percentage (`rounded` in the answer says
 	which). Advances paid against the order's Sales Order are allocated by ERPNext (`set_advances`, only
 	the payments made against this order)."""
 	order = _order(name, "write", "invoice")
+	assert_may_create("Sales Invoice", submit=bool(submit))
 	from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice as map_si
 
 	si = map_si(order.sales_order)
@@ -398,6 +505,15 @@ def make_sales_invoice(name: str, items=None, percent: float | None = None, subm
 	elif items not in (None, "", "null"):
 		chosen, _w = _chosen_lines(order, items)
 		qty_by_so_detail = {d.so_detail: q for d, q in chosen}
+		to_bill = {row.so_detail: flt(row.qty) for row in si.items}
+		for d, q in chosen:
+			if flt(q) > to_bill.get(d.so_detail, 0) + 1e-9:
+				frappe.throw(
+					_("Row {0}: {1} of {2} is more than the {3} still to invoice.").format(
+						d.idx, flt(q), frappe.bold(d.item_code), to_bill.get(d.so_detail, 0)
+					),
+					title=_("Invalid Quantity"),
+				)
 		for row in si.items:
 			row.qty = qty_by_so_detail.get(row.so_detail, 0)
 	si.set("items", [row for row in si.items if flt(row.qty) > 0])
@@ -441,7 +557,7 @@ def _whole_number_uoms(uoms) -> set[str]:
 
 @frappe.whitelist(methods=["POST"])
 def record_payment(
-	name: str,
+	name: str | None = None,
 	amount: float | None = None,
 	mode_of_payment: str | None = None,
 	reference_no: str | None = None,
@@ -459,6 +575,9 @@ def record_payment(
 			).format(name, _(order.status)),
 			title=_("Order Not Confirmed"),
 		)
+	assert_may_create("Payment Entry", submit=True)
+	if amount not in (None, "") and not math.isfinite(flt(amount)):
+		_invalid(_("The amount must be a number."))
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 
 	figures = fulfilment.gather_money([order.sales_order]).get(order.sales_order)
@@ -520,10 +639,12 @@ def _billing_summary(name):
 
 
 @frappe.whitelist()
-def customer_debt(customer: str) -> dict:
+def customer_debt(customer: str | None = None) -> dict:
 	"""A customer's submitted orders that owe money or hold a credit (delivered and archived ones too),
 	with what each owes in its receivable currency, and the totals per currency (never added across
 	currencies). `outstanding_amount` is the total when all are in one currency."""
+	if not customer:
+		frappe.throw(_("Name the customer whose debt you want to see."), title=_("Customer Missing"))
 	if not frappe.has_permission("Customer Order", "read"):
 		frappe.throw(_("Not permitted to read Customer Orders."), frappe.PermissionError)
 	orders = frappe.get_list(
@@ -565,7 +686,7 @@ def customer_debt(customer: str) -> dict:
 
 
 @frappe.whitelist()
-def get_sources(name: str) -> list[dict]:
+def get_sources(name: str | None = None) -> list[dict]:
 	"""Per line: where its goods come from, each source with its status (as stored by the last recompute)."""
 	order = _order(name, "read")
 	return [
@@ -582,11 +703,11 @@ def get_sources(name: str) -> list[dict]:
 
 
 @frappe.whitelist(methods=["POST"])
-def make_work_orders(name: str, items=None) -> dict:
+def make_work_orders(name: str | None = None, items: str | list | dict | None = None) -> dict:
 	"""Draft Work Orders for the order's lines that have a default BOM and no work order yet (ERPNext's
 	own `make_work_orders`), linked to the Sales Order lines."""
 	order = _order(name, "write", "plan production for")
-	frappe.has_permission("Work Order", "create", throw=True)
+	assert_may_create("Work Order")
 	from erpnext.selling.doctype.sales_order.sales_order import get_work_order_items
 	from erpnext.selling.doctype.sales_order.sales_order import make_work_orders as erpnext_make_work_orders
 
@@ -617,12 +738,22 @@ def make_work_orders(name: str, items=None) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def make_purchase_order(name: str, supplier: str, items=None, submit: int | bool = 0) -> dict:
+def make_purchase_order(
+	name: str | None = None,
+	supplier: str | None = None,
+	items: str | list | dict | None = None,
+	submit: int | bool = 0,
+) -> dict:
 	"""A Purchase Order for the order's lines (ERPNext's mapper), linked to the Sales Order lines."""
 	order = _order(name, "write", "purchase for")
-	frappe.has_permission("Purchase Order", "create", throw=True)
+	assert_may_create("Purchase Order", submit=bool(submit))
 	if not supplier or not frappe.db.exists("Supplier", supplier):
 		frappe.throw(_("Choose an existing supplier."), title=_("Supplier Missing"))
+	if frappe.db.get_value("Supplier", supplier, "disabled"):
+		frappe.throw(
+			_("Supplier {0} is disabled: choose an active supplier.").format(frappe.bold(supplier)),
+			title=_("Disabled Supplier"),
+		)
 	from erpnext.selling.doctype.sales_order.sales_order import make_purchase_order as map_po
 
 	chosen, wanted = _chosen_lines(order, items)
@@ -635,6 +766,14 @@ def make_purchase_order(name: str, supplier: str, items=None, submit: int | bool
 	po.set("items", [row for row in po.items if row.sales_order_item in keep])
 	for row in po.items:
 		if wanted is not None and keep.get(row.sales_order_item):
+			line = next(d for d, _q in chosen if d.so_detail == row.sales_order_item)
+			if keep[row.sales_order_item] > flt(line.qty) + 1e-9:
+				frappe.throw(
+					_("Row {0}: {1} is more than the {2} ordered; order at most {2}.").format(
+						line.idx, flt(keep[row.sales_order_item]), flt(line.qty)
+					),
+					title=_("Invalid Quantity"),
+				)
 			row.qty = keep[row.sales_order_item]
 	po.supplier = supplier
 	po.run_method("set_missing_values")
@@ -647,11 +786,13 @@ def make_purchase_order(name: str, supplier: str, items=None, submit: int | bool
 
 
 @frappe.whitelist(methods=["POST"])
-def make_material_request(name: str, material_request_type: str = "Purchase", submit: int | bool = 0) -> dict:
+def make_material_request(
+	name: str | None = None, material_request_type: str = "Purchase", submit: int | bool = 0
+) -> dict:
 	"""A Material Request (Purchase, Manufacture or Material Transfer) for what the order still needs
 	(ERPNext's mapper), linked to the Sales Order lines."""
 	order = _order(name, "write", "request material for")
-	frappe.has_permission("Material Request", "create", throw=True)
+	assert_may_create("Material Request", submit=bool(submit))
 	if material_request_type not in ("Purchase", "Manufacture", "Material Transfer"):
 		frappe.throw(
 			_("Unknown material request type {0}.").format(material_request_type), title=_("Invalid Type")

@@ -13,8 +13,18 @@ def sales_order_changed(doc, method=None):
 		fulfilment.recompute_for_sales_orders([doc.name])
 
 
+def sales_order_stock_written(doc, method=None):
+	"""Sales Order submit, cancel: ERPNext rewrote the whole Bins of its items from a plain read (its
+	Reserved Stock may be an old snapshot's): each is re-summed from its reservation entries under the
+	lock."""
+	stock_guard.resync_after_event(
+		stock_guard.stock_pairs((d.item_code, d.warehouse) for d in doc.items if d.warehouse)
+	)
+
+
 def sales_order_updated_after_submit(doc, method=None):
 	"""Sales Order "Update Items": the order's lines follow, then its statuses."""
+	sales_order_stock_written(doc)
 	if doc.get("customer_order") and doc.docstatus == 1:
 		selling.sync_from_sales_order(doc)
 		fulfilment.recompute_for_sales_orders([doc.name])
@@ -22,6 +32,11 @@ def sales_order_updated_after_submit(doc, method=None):
 
 def delivery_note_changed(doc, method=None):
 	"""Delivered quantities, and the cost of goods of the order's profitability (R10)."""
+	stock_guard.resync_after_event(
+		stock_guard.stock_pairs(
+			(d.item_code, d.warehouse) for d in doc.items if d.get("against_sales_order") and d.warehouse
+		)
+	)
 	orders = fulfilment.recompute_for_sales_orders(d.against_sales_order for d in doc.items)
 	costing.update_profitability(orders)
 
@@ -54,6 +69,7 @@ def payment_entry_changed(doc, method=None):
 
 
 def stock_reservation_changed(doc, method=None):
+	stock_guard.resync_after_event([(doc.item_code, doc.warehouse)])
 	if doc.voucher_type == "Sales Order":
 		fulfilment.recompute_for_sales_orders([doc.voucher_no])
 

@@ -66,7 +66,7 @@ def after_install():
 def after_migrate():
 	make_roles()
 	make_custom_fields()
-	setup_workspace()
+	setup_workspace(with_permissions=False)
 	make_settings()
 	setup_desk()
 

@@ -35,8 +35,10 @@ CUSTOM_PERMISSIONS: dict[tuple[str, str], dict[str, int]] = {
 SAMPLE_METHODOLOGY = "Standard Order Delivery"
 
 
-def setup_workspace():
-	make_custom_permissions()
+def setup_workspace(with_permissions: bool = True):
+	"""`with_permissions` only at install: `migrate` never grants again a right an administrator took away."""
+	if with_permissions:
+		make_custom_permissions()
 	make_sample_methodology()
 
 

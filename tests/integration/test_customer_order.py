@@ -307,8 +307,8 @@ def test_bad_edit_of_a_saved_order_changes_nothing():
 
 
 def test_order_user_may_confirm_but_not_cancel():
-	order = make_order()
 	user = make_user("Order User")
+	order = make_order(order_manager=user)
 	frappe.set_user(user)
 	api.confirm(order.name)
 	with refused(frappe.PermissionError):
@@ -326,8 +326,11 @@ def test_a_user_without_an_order_role_can_do_nothing():
 		lambda: api.confirm(order.name),
 		lambda: api.set_status(order.name, "Waiting for Confirmation"),
 	):
-		with refused(frappe.PermissionError):
+		# the order is not revealed: the same answer as for an order that does not exist
+		with refused(frappe.DoesNotExistError):
 			call()
+	with refused(frappe.DoesNotExistError):
+		api.status_summary("CO-NO-SUCH-ORDER")
 	frappe.set_user("Administrator")
 	assert frappe.db.get_value("Customer Order", order.name, ["status", "docstatus"]) == ("Quotation", 0)
 

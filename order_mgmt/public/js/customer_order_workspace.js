@@ -57,7 +57,7 @@ const order_mgmt_workspace = {
 					},
 				];
 				(info.optional_parts || []).forEach((part, i) => {
-					fields.push({ fieldtype: "Check", fieldname: `part_${i}`, label: part });
+					fields.push({ fieldtype: "Check", fieldname: `part_${i}`, label: frappe.utils.escape_html(part) });
 				});
 				if (!(info.optional_parts || []).length) {
 					fields.push({ fieldtype: "HTML", options: `<p>${__("The methodology has no optional parts.")}</p>` });
@@ -131,7 +131,11 @@ const order_mgmt_workspace = {
 			(i) => `<tr>
 				<td>${link("Order Information", i.name, i.title)}</td>
 				<td>${i.files
-					.map((f) => `<a href="${encodeURI(f.file_url)}" target="_blank">${esc(f.file_name)}</a>`)
+					.map((f) =>
+						/^(\/files\/|\/private\/files\/|https?:\/\/)/i.test(f.file_url || "")
+							? `<a href="${esc(encodeURI(f.file_url))}" target="_blank" rel="noopener noreferrer">${esc(f.file_name)}</a>`
+							: esc(f.file_name)
+					)
 					.join(", ")}</td>
 			</tr>`
 		);

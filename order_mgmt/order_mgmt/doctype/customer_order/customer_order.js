@@ -92,7 +92,7 @@ frappe.ui.form.on("Customer Order", {
 						<td class="text-right">${format_number(l.reserved_for_order)}</td>
 						<td class="text-right">${format_number(l.reserved_for_others)}</td>
 						<td class="text-right">${format_number(l.available_to_sell)}</td>
-						<td>${__(l.product_status || "")}</td></tr>`
+						<td>${frappe.utils.escape_html(__(l.product_status || ""))}</td></tr>`
 					)
 					.join("");
 				frm.fields_dict.fulfilment_html.$wrapper.html(`

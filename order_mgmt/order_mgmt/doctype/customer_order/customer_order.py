@@ -1,14 +1,24 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import flt, getdate, nowdate
+from frappe.utils import flt, getdate, nowdate, strip_html_tags
 
-from order_mgmt import selling
+from order_mgmt import permissions, selling, validation
 from order_mgmt.rules import pipeline
 from order_mgmt.rules.pipeline import Action
 
+#: line fields only the app writes (after confirm, from the Sales Order and the recompute)
+LINE_DERIVED_FIELDS = (
+	"so_detail",
+	"reserved_qty",
+	"delivered_qty",
+	"product_status",
+	"expected_date",
+	"sources",
+)
 
-class CustomerOrder(Document):
+
+class CustomerOrder(validation.RowsFromClients, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -106,7 +116,10 @@ class CustomerOrder(Document):
 
 	def validate(self):
 		self.set_defaults()
+		self.reset_derived_fields_of_new_lines()
+		permissions.validate_order_planners(self)
 		self.validate_customer()
+		self.validate_links()
 		self.validate_dates()
 		self.validate_items()
 		self.validate_status_change()
@@ -114,6 +127,9 @@ class CustomerOrder(Document):
 		if not self.confirming_unchanged():
 			selling.apply_prices(self)
 		self.set_probability()
+		# the title Frappe's list, Kanban card and breadcrumbs show: text only (a card's title goes through
+		# innerHTML in Frappe's Kanban)
+		self.title = strip_html_tags(self.customer_name or self.customer or "")
 
 	def confirming_unchanged(self) -> bool:
 		"""Confirming the order as it was saved: the prices are those of the save (as ERPNext's Sales Order
@@ -180,6 +196,8 @@ class CustomerOrder(Document):
 		self.db_set({"status": pipeline.CANCELED, "probability": self.status_probability(pipeline.CANCELED)})
 
 	def before_update_after_submit(self):
+		permissions.validate_order_planners(self)
+		self.validate_links()
 		self.validate_dates()
 		self.validate_status_change()
 		self.set_probability()
@@ -208,8 +226,54 @@ class CustomerOrder(Document):
 			if not d.warehouse and self.set_warehouse:
 				d.warehouse = self.set_warehouse
 
+	def reset_derived_fields_of_new_lines(self):
+		"""What the app computes for a line (its Sales Order line, reservations, deliveries, statuses) is
+		never taken from a client: Frappe restores such fields (permission level 1) of existing lines only,
+		so new lines start empty here."""
+		previous = self.get_doc_before_save()
+		known = {d.name for d in previous.items} if previous else set()
+		for d in self.items:
+			if d.name not in known:
+				for field in LINE_DERIVED_FIELDS:
+					d.set(field, None)
+
+	def validate_links(self):
+		"""Links must be what they claim: an enabled selling price list, a project the user may read."""
+		if self.selling_price_list:
+			enabled, selling = frappe.db.get_value(
+				"Price List", self.selling_price_list, ["enabled", "selling"]
+			) or (0, 0)
+			if not (enabled and selling):
+				frappe.throw(
+					_("Price List {0} is not an enabled selling price list: choose one that is.").format(
+						frappe.bold(self.selling_price_list)
+					),
+					title=_("Invalid Price List"),
+				)
+		previous = self.get_doc_before_save()
+		if (
+			self.project
+			and not self.flags.ignore_permissions
+			and (not previous or previous.project != self.project)
+			and not frappe.has_permission("Project", "read", doc=self.project)
+		):
+			frappe.throw(
+				_("You may not read Project {0}: choose a project you can open.").format(
+					frappe.bold(self.project)
+				),
+				frappe.PermissionError,
+				title=_("Invalid Project"),
+			)
+
 	def validate_customer(self):
-		if frappe.db.get_value("Customer", self.customer, "disabled"):
+		customer_name, disabled = frappe.db.get_value(
+			"Customer", self.customer, ["customer_name", "disabled"]
+		) or (
+			None,
+			0,
+		)
+		self.customer_name = customer_name  # the customer's, never a client's (permission level 1)
+		if disabled:
 			frappe.throw(
 				_("Customer {0} is disabled: choose an active customer.").format(frappe.bold(self.customer)),
 				title=_("Disabled Customer"),

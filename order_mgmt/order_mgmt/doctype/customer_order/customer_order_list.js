@@ -1,5 +1,26 @@
-// List view of Customer Orders: one indicator colour per pipeline status (R11).
+// List view and Kanban board of Customer Orders: one indicator colour per pipeline status (R11); the text
+// fields a list row or a card shows are escaped by the app (Frappe's Data formatter outputs them raw).
+const ORDER_TEXT_FIELDS = ["title", "customer_name", "customer", "order_manager", "deputy", "order_area", "project"];
+
+function order_mgmt_escape_text(value) {
+	return frappe.utils.escape_html(value == null ? "" : String(value));
+}
+
+function order_mgmt_use_escaping_formatters() {
+	for (const fieldname of ORDER_TEXT_FIELDS) {
+		const df = frappe.meta.get_docfield("Customer Order", fieldname);
+		if (df) df.formatter = order_mgmt_escape_text;
+	}
+}
+
 frappe.listview_settings["Customer Order"] = {
+	formatters: Object.fromEntries(ORDER_TEXT_FIELDS.map((f) => [f, order_mgmt_escape_text])),
+
+	onload() {
+		// the Kanban board formats its cards with the docfields' own formatter
+		order_mgmt_use_escaping_formatters();
+	},
+
 	add_fields: ["status", "docstatus", "product_status", "payment_status", "grand_total", "currency"],
 	has_indicator_for_draft: true,
 	has_indicator_for_cancelled: true,

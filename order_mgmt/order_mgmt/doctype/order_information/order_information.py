@@ -1,7 +1,13 @@
+import frappe
+from frappe import _
 from frappe.model.document import Document
+from frappe.utils import escape_html
+
+from order_mgmt.rules.content import is_safe_file_url
+from order_mgmt.validation import RowsFromClients
 
 
-class OrderInformation(Document):
+class OrderInformation(RowsFromClients, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -22,4 +28,12 @@ class OrderInformation(Document):
 		title: DF.Data
 	# end: auto-generated types
 
-	pass
+	def validate(self):
+		for row in self.files:
+			if not is_safe_file_url(row.file):
+				frappe.throw(
+					_("Row {0}: {1} is not a file of this site or an http(s) address.").format(
+						row.idx, frappe.bold(escape_html(row.file or ""))
+					),
+					title=_("Invalid File Link"),
+				)

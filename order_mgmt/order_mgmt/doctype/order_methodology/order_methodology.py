@@ -1,7 +1,9 @@
 from frappe.model.document import Document
 
+from order_mgmt.validation import RowsFromClients
 
-class OrderMethodology(Document):
+
+class OrderMethodology(RowsFromClients, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
