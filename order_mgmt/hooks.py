@@ -80,10 +80,11 @@ doc_events = {
 # Money (R7): Journal Entry receipts and advances, reconciliation of Payment Entries, Unreconcile Payment
 # (ERPNext rewrites references by SQL there). Invoices and Sales Orders report every change of their
 # outstanding / advance through their on_change above.
-doc_events["Journal Entry"] = {
-	event: [doc_events["Journal Entry"][event], f"{_events}.journal_entry_money_changed"]
-	for event in ("on_submit", "on_cancel")
-}
+for _event in ("on_submit", "on_cancel"):
+	doc_events["Journal Entry"][_event] = [
+		doc_events["Journal Entry"][_event],
+		f"{_events}.journal_entry_money_changed",
+	]
 doc_events["Payment Entry"]["on_update_after_submit"] = f"{_events}.payment_entry_changed"
 doc_events["Unreconcile Payment"] = {"on_submit": f"{_events}.unreconcile_payment_submitted"}
 doc_events["Sales Invoice"]["before_validate"] = f"{_events}.sales_invoice_before_validate"
