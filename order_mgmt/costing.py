@@ -3,8 +3,9 @@
 For many orders at once, with a fixed number of queries (one per kind of figure, whatever the number of
 orders), everything in the company currency:
 
-- **revenue**: net amount (without taxes) of the order's lines on submitted Sales Invoices that are not
-  returns or credit notes (through the invoice lines' Sales Order);
+- **revenue**: net amount (without taxes) of the order's lines on submitted Sales Invoices (through the
+  invoice lines' Sales Order), less the net amount of their submitted credit notes (whichever way ERPNext
+  settles them: the credit note's lines carry the Sales Order too);
 - **cost of goods**: the stock ledger's valuation of what the order's Delivery Notes took out of stock —
   `Stock Ledger Entry.stock_value_difference` of their lines, negated (returns give it back);
 - **time**: `Timesheet Detail.costing_amount` (x the Timesheet's exchange rate) of submitted Timesheets on Tasks of the order
@@ -57,7 +58,8 @@ def get_profitability(orders) -> dict[str, frappe._dict]:
 		if o.get("project"):
 			by_project[o.project].append(o.name)
 	names = [o.name for o in orders]
-	revenue, goods, purchases, other = (
+	revenue, credited, goods, purchases, other = (
+		defaultdict(float),
 		defaultdict(float),
 		defaultdict(float),
 		defaultdict(float),
@@ -66,16 +68,18 @@ def get_profitability(orders) -> dict[str, frappe._dict]:
 	hours, time_cost = defaultdict(float), defaultdict(float)
 
 	if by_so:
-		for so, amount in frappe.db.sql(
+		for so, amount, credit in frappe.db.sql(
 			"""
-			select sii.sales_order, sum(sii.base_net_amount)
+			select sii.sales_order, sum(if(si.is_return, 0, sii.base_net_amount)),
+				-sum(if(si.is_return, sii.base_net_amount, 0))
 			from `tabSales Invoice Item` sii
 			join `tabSales Invoice` si on si.name = sii.parent
-			where si.docstatus = 1 and si.is_return = 0 and sii.sales_order in %(so)s
+			where si.docstatus = 1 and sii.sales_order in %(so)s
 			group by sii.sales_order""",
 			{"so": _in(by_so)},
 		):
 			revenue[by_so[so]] += flt(amount)
+			credited[by_so[so]] += flt(credit)
 
 		for so, value in frappe.db.sql(
 			"""
@@ -151,7 +155,7 @@ def get_profitability(orders) -> dict[str, frappe._dict]:
 			purchase_cost=flt(purchases[name], 2),
 			other_cost=flt(other[name], 2),
 		)
-		p = profitability(revenue[name], costs)
+		p = profitability(revenue[name], costs, credited=credited[name])
 		result[name] = frappe._dict(
 			revenue_amount=p.revenue_amount,
 			cost_of_goods=costs.cost_of_goods,

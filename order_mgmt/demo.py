@@ -661,7 +661,7 @@ def s_shipped(ctx, rng):
 	return name
 
 
-def s_delivered(ctx, rng):
+def s_delivered(ctx, rng, pay=None):
 	from order_mgmt.api import customer_order
 
 	name = new_order(
@@ -669,7 +669,7 @@ def s_delivered(ctx, rng):
 	)
 	confirm(name)
 	plan_work(name, ctx, rng, meeting=rng.random() < 0.5)
-	_ship(name, ctx, rng, pay=rng.choice([0.5, 1.0, 1.0]))
+	_ship(name, ctx, rng, pay=pay or rng.choice([0.5, 1.0, 1.0]))
 	customer_order.complete(name)
 	return name
 
@@ -686,8 +686,9 @@ def s_canceled(ctx, rng):
 
 
 def s_archived(ctx, rng):
-	"""Delivered and paid; archived by the app's archive job right after (see archive_demo_orders)."""
-	return s_delivered(ctx, rng)
+	"""Delivered and paid in full; archived by the app's archive job right after (see
+	archive_demo_orders): only settled orders are archived."""
+	return s_delivered(ctx, rng, pay=1.0)
 
 
 def archive_demo_orders():

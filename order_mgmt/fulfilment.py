@@ -30,6 +30,7 @@ HEADER_FIELDS = (
 	"per_paid",
 	"paid_amount",
 	"outstanding_amount",
+	"party_account_currency",
 )
 LINE_FIELDS = ("product_status", "reserved_qty", "delivered_qty", "expected_date", "sources")
 
@@ -85,6 +86,7 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 			co.net_total,
 			co.grand_total,
 			co.rounded_total,
+			co.currency,
 			*[co[f] for f in HEADER_FIELDS],
 		)
 		.where(in_list(co.name, order_names) & (co.docstatus == 1))
@@ -124,7 +126,7 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 		else []
 	)
 
-	reserved, invoices, advances = {}, [], {}
+	reserved = {}
 	if sales_orders:
 		sre = frappe.qb.DocType("Stock Reservation Entry")
 		reserved = dict(
@@ -140,40 +142,6 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 				.groupby(sre.voucher_detail_no)
 			).run()
 		)
-		si = frappe.qb.DocType("Sales Invoice")
-		sii = frappe.qb.DocType("Sales Invoice Item")
-		invoices = (
-			frappe.qb.from_(sii)
-			.join(si)
-			.on(si.name == sii.parent)
-			.select(
-				sii.sales_order,
-				si.name,
-				Sum(sii.net_amount).as_("net_amount"),
-				si.net_total,
-				Coalesce(NullIf(si.rounded_total, 0), si.grand_total).as_("invoice_total"),
-				si.outstanding_amount,
-			)
-			.where(in_list(sii.sales_order, sales_orders) & (si.docstatus == 1) & (si.is_return == 0))
-			.groupby(sii.sales_order, si.name)
-		).run(as_dict=True)
-		pe = frappe.qb.DocType("Payment Entry")
-		per = frappe.qb.DocType("Payment Entry Reference")
-		advances = dict(
-			(
-				frappe.qb.from_(per)
-				.join(pe)
-				.on(pe.name == per.parent)
-				.select(per.reference_name, Sum(per.allocated_amount))
-				.where(
-					(pe.docstatus == 1)
-					& (per.reference_doctype == "Sales Order")
-					& in_list(per.reference_name, sales_orders)
-				)
-				.groupby(per.reference_name)
-			).run()
-		)
-
 	line_sources = gather_sources(sales_orders)
 	if short is None:
 		short = gather_shortages(lines, reserved, line_sources)
@@ -181,11 +149,180 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 		orders=orders,
 		lines=lines,
 		reserved=reserved,
-		invoices=invoices,
-		advances=advances,
+		money=gather_money(sales_orders),
 		sources=line_sources,
 		short=short,
 	)
+
+
+def gather_money(sales_orders) -> dict[str, frappe._dict]:
+	"""{Sales Order: figures} of what ERPNext's documents and payment ledger say about the orders' money,
+	with four queries whatever the number of orders: the Sales Orders, their lines with what invoices bill
+	of each, their invoices and credit notes, and one aggregate over the Payment Ledger Entries (not
+	delinked) against those invoices, credit notes and Sales Orders — the same sums ERPNext's own
+	outstanding update reads (`accounts.utils.update_voucher_outstanding`).
+
+	Each figure: `currency` (the receivable account's), `company_currency`, `money` (rules.billing.Money in
+	the receivable currency) and `base` (the same in the company currency), `invoices` [(invoice,
+	outstanding in receivable currency)] oldest first, and `invoice_debt` (what the invoices and their
+	credit notes still hold together)."""
+	sales_orders = sorted({s for s in sales_orders or () if s})
+	if not sales_orders:
+		return {}
+	so = frappe.qb.DocType("Sales Order")
+	heads = (
+		frappe.qb.from_(so)
+		.select(
+			so.name,
+			so.company,
+			so.currency,
+			so.party_account_currency,
+			so.grand_total,
+			so.rounded_total,
+			so.base_grand_total,
+			so.base_rounded_total,
+		)
+		.where(in_list(so.name, sales_orders))
+	).run(as_dict=True)
+	soi = frappe.qb.DocType("Sales Order Item")
+	si = frappe.qb.DocType("Sales Invoice")
+	sii = frappe.qb.DocType("Sales Invoice Item")
+	# what invoices (not credit notes) bill of each Sales Order line, as ERPNext's per_billed counts it
+	billed = (
+		frappe.qb.from_(sii)
+		.join(si)
+		.on(si.name == sii.parent)
+		.select(sii.so_detail, Sum(sii.amount).as_("billed"))
+		.where(in_list(sii.sales_order, sales_orders) & (si.docstatus == 1) & (si.is_return == 0))
+		.groupby(sii.so_detail)
+	)
+	lines = (
+		frappe.qb.from_(soi)
+		.left_join(billed)
+		.on(billed.so_detail == soi.name)
+		.select(soi.parent, soi.amount, billed.billed)
+		.where(in_list(soi.parent, sales_orders))
+	).run(as_dict=True)
+	invoices = (
+		frappe.qb.from_(sii)
+		.join(si)
+		.on(si.name == sii.parent)
+		.select(
+			sii.sales_order,
+			si.name,
+			si.is_return,
+			si.posting_date,
+			si.currency,
+			si.party_account_currency,
+			si.net_total,
+			Sum(sii.net_amount).as_("net_amount"),
+			Coalesce(NullIf(si.rounded_total, 0), si.grand_total).as_("total"),
+			Coalesce(NullIf(si.base_rounded_total, 0), si.base_grand_total).as_("base_total"),
+			si.outstanding_amount,
+		)
+		.where(in_list(sii.sales_order, sales_orders) & (si.docstatus == 1))
+		.groupby(sii.sales_order, si.name)
+		.orderby(si.posting_date)
+		.orderby(si.name)
+	).run(as_dict=True)
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	vouchers = sorted({i.name for i in invoices})
+	against = (ple.against_voucher_type == "Sales Order") & in_list(ple.against_voucher_no, sales_orders)
+	if vouchers:
+		against |= (ple.against_voucher_type == "Sales Invoice") & in_list(ple.against_voucher_no, vouchers)
+	ledger = (
+		frappe.qb.from_(ple)
+		.select(
+			ple.against_voucher_type,
+			ple.against_voucher_no,
+			ple.account_currency,
+			Sum(ple.amount_in_account_currency).as_("amount"),
+			Sum(ple.amount).as_("base_amount"),
+		)
+		.where((ple.delinked == 0) & against)
+		.groupby(ple.against_voucher_type, ple.against_voucher_no, ple.account_currency)
+	).run(as_dict=True)
+	by_voucher = defaultdict(list)
+	for r in ledger:
+		by_voucher[r.against_voucher_no].append(r)
+
+	out = {}
+	for head in heads:
+		out[head.name] = frappe._dict(
+			head=head,
+			currency=None,
+			company_currency=frappe.get_cached_value("Company", head.company, "default_currency"),
+			line_total=0.0,
+			billed_lines=0.0,
+			parts=[],
+		)
+	for line in lines:
+		f = out.get(line.parent)
+		if f:
+			f.line_total += _num(line.amount)
+			f.billed_lines += min(_num(line.billed), _num(line.amount))
+	for inv in invoices:
+		f = out.get(inv.sales_order)
+		if f:
+			f.parts.append(inv)
+			f.currency = f.currency or inv.party_account_currency
+	for name, f in out.items():
+		head = f.head
+		for r in by_voucher.get(name, ()):
+			f.currency = r.account_currency or f.currency
+		f.currency = f.currency or head.party_account_currency or head.currency
+		totals = {}
+		for base in (False, True):
+			# the order's total as ERPNext measures advances against it (set_total_advance_paid)
+			if base or f.currency != head.currency:
+				order_total = _num(head.base_rounded_total) or _num(head.base_grand_total)
+			else:
+				order_total = _num(head.rounded_total) or _num(head.grand_total)
+			invoiced = credited = outstanding = 0.0
+			for inv in f.parts:
+				share = _invoice_share(inv)
+				if base or inv.party_account_currency != inv.currency:
+					total = _num(inv.base_total)
+				else:
+					total = _num(inv.total)
+				if inv.is_return:
+					credited -= total * share
+				else:
+					invoiced += total * share
+				field = "base_amount" if base else "amount"
+				outstanding += sum(_num(r[field]) for r in by_voucher.get(inv.name, ())) * share
+			advance = -sum(_num(r["base_amount" if base else "amount"]) for r in by_voucher.get(name, ()))
+			totals[base] = billing.Money(
+				order_total=order_total,
+				line_total=f.line_total,
+				billed_lines=f.billed_lines,
+				invoiced=invoiced,
+				credited=credited,
+				ledger_outstanding=outstanding,
+				advance=advance,
+			)
+		f.money, f.base = totals[False], totals[True]
+		# what Record Payment may allocate to: the invoices' own open amounts, oldest first
+		seen = set()
+		f.invoices = []
+		for inv in f.parts:
+			if inv.is_return or inv.name in seen:
+				continue
+			seen.add(inv.name)
+			own = sum(_num(r.amount) for r in by_voucher.get(inv.name, ()))
+			if own > billing.EPS:
+				f.invoices.append((inv.name, round(own, 2)))
+		f.invoice_debt = round(f.money.ledger_outstanding, 2)
+		del f["parts"], f["head"]
+	return out
+
+
+def _invoice_share(invoice) -> float:
+	"""The part of an invoice (or credit note) that belongs to one Sales Order (an invoice may bill several;
+	usually 1)."""
+	if abs(_num(invoice.net_total)) <= billing.EPS:
+		return 1.0
+	return min(abs(_num(invoice.net_amount) / _num(invoice.net_total)), 1.0)
 
 
 def gather_sources(sales_orders) -> dict[str, list]:
@@ -451,9 +588,6 @@ def evaluate(data, today) -> tuple[dict, dict]:
 	lines_by_order = defaultdict(list)
 	for line in data.lines:
 		lines_by_order[line.parent].append(line)
-	invoices_by_so = defaultdict(list)
-	for inv in data.invoices:
-		invoices_by_so[inv.sales_order].append(inv)
 
 	reserved, all_sources, short = data.reserved, data.sources, data.short
 	header_changes, line_changes = {}, {}
@@ -516,18 +650,8 @@ def evaluate(data, today) -> tuple[dict, dict]:
 		if pipeline.check_transition(order.status, target, pipeline.Action.AUTOMATIC).allowed:
 			status = target
 
-		invs = [
-			billing.Invoice(
-				net_amount=flt(i.net_amount),
-				grand_total=flt(i.invoice_total) * _share(i),
-				outstanding=flt(i.outstanding_amount) * _share(i),
-			)
-			for i in invoices_by_so.get(order.sales_order, [])
-		]
-		order_total = flt(order.rounded_total) or flt(order.grand_total)
-		bill = billing.billing(
-			flt(order.net_total), order_total, invs, flt(data.advances.get(order.sales_order))
-		)
+		figures = data.money.get(order.sales_order)
+		bill = billing.billing(figures.money if figures else billing.Money())
 		_diff(
 			header_changes,
 			order,
@@ -544,6 +668,7 @@ def evaluate(data, today) -> tuple[dict, dict]:
 				"per_paid": bill.per_paid,
 				"paid_amount": bill.paid_amount,
 				"outstanding_amount": bill.outstanding_amount,
+				"party_account_currency": figures.currency if figures else order.currency,
 			},
 		)
 	return header_changes, line_changes
@@ -562,13 +687,6 @@ def describe_sources(line, today) -> str:
 		expected = f", expected {src.expected.isoformat()}" if src.expected and src.open_qty > 0 else ""
 		parts.append(f"{src.kind} {src.name}: {flt(src.received):g} of {flt(src.qty):g}{expected} · {status}")
 	return "\n".join(parts)
-
-
-def _share(invoice) -> float:
-	"""The part of an invoice that belongs to one Sales Order (an invoice may bill several)."""
-	if flt(invoice.net_total) <= 0:
-		return 1.0
-	return min(flt(invoice.net_amount) / flt(invoice.net_total), 1.0)
 
 
 def _diff(changes: dict, row, values: dict):

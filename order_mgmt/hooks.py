@@ -33,8 +33,7 @@ doc_events = {
 		"on_cancel": f"{_events}.delivery_note_changed",
 	},
 	"Sales Invoice": {
-		"on_submit": f"{_events}.sales_invoice_changed",
-		"on_cancel": f"{_events}.sales_invoice_changed",
+		"on_change": f"{_events}.sales_invoice_changed",
 	},
 	"Payment Entry": {
 		"on_submit": f"{_events}.payment_entry_changed",
@@ -77,6 +76,20 @@ doc_events = {
 		"on_cancel": f"{_events}.job_costs_changed",
 	},
 }
+
+# Money (R7): Journal Entry receipts and advances, reconciliation of Payment Entries, Unreconcile Payment
+# (ERPNext rewrites references by SQL there). Invoices and Sales Orders report every change of their
+# outstanding / advance through their on_change above.
+for _event in ("on_submit", "on_cancel"):
+	doc_events["Journal Entry"][_event] = [
+		doc_events["Journal Entry"][_event],
+		f"{_events}.journal_entry_money_changed",
+	]
+doc_events["Payment Entry"]["on_update_after_submit"] = f"{_events}.payment_entry_changed"
+doc_events["Unreconcile Payment"] = {"on_submit": f"{_events}.unreconcile_payment_submitted"}
+doc_events["Sales Invoice"]["before_validate"] = f"{_events}.sales_invoice_before_validate"
+# a revaluation of delivered stock (ERPNext's background repost) reaches the orders' cost of goods (R10)
+doc_events["Repost Item Valuation"] = {"on_change": f"{_events}.stock_revalued"}
 
 # Scheduled jobs (R12): the recompute runs when the settings' cron is due (default 1 a.m.)
 # ------------------------------------------------------------------------------------------

@@ -5,9 +5,12 @@ Each gathers what a printed page needs with a few queries; the templates only la
 import frappe
 from frappe import _
 from frappe.contacts.doctype.address.address import get_default_address, render_address
+from frappe.query_builder.functions import Coalesce, Max, NullIf, Sum
 from frappe.utils import flt
 from frappe.utils.html_utils import sanitize_html
 from markupsafe import Markup
+
+from order_mgmt.rules import billing
 
 
 def _address_html(address_name: str | None) -> str:
@@ -60,47 +63,78 @@ def order_mgmt_invoice_orders(invoice) -> list[frappe._dict]:
 
 
 def order_mgmt_payment_state(invoice) -> frappe._dict:
-	"""What is paid of an invoice and by which payments (Payment Entries and advances)."""
+	"""What is paid of an invoice and by which payments, by the same rules as the order's figures
+	(`rules.billing`): ERPNext's payment ledger against the invoice and its credit notes (either way ERPNext
+	settles them), three queries. Amounts in the invoice's currency (converted at the invoice's rate when
+	the receivable account is in the company currency)."""
 	total = flt(invoice.get("rounded_total") or invoice.get("grand_total"))
-	outstanding = flt(invoice.get("outstanding_amount"))
-	paid = flt(total - outstanding, 2)
-	if invoice.get("docstatus") != 1 or paid <= 0.005:
-		label = _("Not paid")
-	elif outstanding <= 0.005:
-		label = _("Paid")
+	if invoice.get("docstatus") != 1 or not invoice.get("name") or invoice.get("is_return"):
+		return frappe._dict(label=_("Not paid"), total=total, paid=0.0, outstanding=total, payments=[])
+	in_party = invoice.get("party_account_currency") in (None, "", invoice.get("currency"))
+	rate = 1.0 if in_party else (flt(invoice.get("conversion_rate")) or 1.0)
+	party_total = (
+		total if in_party else flt(invoice.get("base_rounded_total") or invoice.get("base_grand_total"))
+	)
+	si = frappe.qb.DocType("Sales Invoice")
+	credit_notes = (
+		frappe.qb.from_(si)
+		.select(si.name, Coalesce(NullIf(si.base_rounded_total, 0), si.base_grand_total).as_("base_total"))
+		.select(Coalesce(NullIf(si.rounded_total, 0), si.grand_total).as_("total"))
+		.where((si.return_against == invoice.name) & (si.docstatus == 1) & (si.is_return == 1))
+	).run(as_dict=True)
+	credited = -sum(flt(c.total if in_party else c.base_total) for c in credit_notes)
+	ple = frappe.qb.DocType("Payment Ledger Entry")
+	rows = (
+		frappe.qb.from_(ple)
+		.select(
+			ple.voucher_type,
+			ple.voucher_no,
+			Max(ple.posting_date).as_("posting_date"),
+			Sum(ple.amount_in_account_currency).as_("amount"),
+		)
+		.where(
+			(ple.delinked == 0)
+			& (ple.against_voucher_type == "Sales Invoice")
+			& ple.against_voucher_no.isin([invoice.name, *(c.name for c in credit_notes)])
+		)
+		.groupby(ple.voucher_type, ple.voucher_no)
+		.orderby(Max(ple.posting_date))
+	).run(as_dict=True)
+	money = billing.Money(
+		order_total=party_total,
+		invoiced=party_total,
+		credited=credited,
+		ledger_outstanding=sum(flt(r.amount) for r in rows),
+	)
+	state = billing.billing(money)
+	if state.payment_status == billing.PART_PAID:
+		label = _("Part paid ({0}%)").format(flt(state.per_paid, 1))
 	else:
-		label = _("Part paid ({0}%)").format(flt(100 * paid / total, 1) if total else 0)
-	payments = []
-	if invoice.get("name") and invoice.get("docstatus") == 1:
-		ref = frappe.qb.DocType("Payment Entry Reference")
-		pe = frappe.qb.DocType("Payment Entry")
-		payments = (
-			frappe.qb.from_(ref)
-			.join(pe)
-			.on(pe.name == ref.parent)
-			.select(
-				pe.name,
-				pe.posting_date,
-				pe.mode_of_payment,
-				pe.reference_no,
-				ref.allocated_amount.as_("amount"),
-			)
-			.where(
-				(ref.reference_doctype == "Sales Invoice")
-				& (ref.reference_name == invoice.name)
-				& (pe.docstatus == 1)
-			)
-			.orderby(pe.posting_date)
-		).run(as_dict=True)
-	for adv in invoice.get("advances") or []:
-		if flt(adv.allocated_amount):
-			payments.append(
-				frappe._dict(
-					name=adv.reference_name,
-					posting_date=None,
-					mode_of_payment=_("Advance"),
-					reference_no="",
-					amount=flt(adv.allocated_amount),
-				)
-			)
-	return frappe._dict(label=label, total=total, paid=paid, outstanding=outstanding, payments=payments)
+		label = _(state.payment_status)
+	payers = [r for r in rows if r.voucher_type in ("Payment Entry", "Journal Entry") and flt(r.amount) < 0]
+	modes = dict(
+		frappe.get_all(
+			"Payment Entry",
+			filters={"name": ("in", [r.voucher_no for r in payers] or [""])},
+			fields=["name", "mode_of_payment"],
+			as_list=True,
+		)
+	)
+	payments = [
+		frappe._dict(
+			name=r.voucher_no,
+			posting_date=r.posting_date,
+			mode_of_payment=modes.get(r.voucher_no) or _(r.voucher_type),
+			reference_no="",
+			amount=flt(-flt(r.amount) / rate, 2),
+		)
+		for r in payers
+	]
+	return frappe._dict(
+		label=label,
+		total=total,
+		paid=flt(state.paid_amount / rate, 2),
+		outstanding=flt(state.outstanding_amount / rate, 2),
+		credited=flt(state.credited_amount / rate, 2),
+		payments=payments,
+	)

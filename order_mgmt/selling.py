@@ -22,6 +22,7 @@ HEADER_RESULTS = (
 	"total_qty",
 	"total",
 	"net_total",
+	"base_net_total",
 	"total_taxes_and_charges",
 	"apply_discount_on",
 	"additional_discount_percentage",

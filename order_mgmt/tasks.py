@@ -26,11 +26,16 @@ def recompute_if_due(now=None) -> bool:
 
 
 def open_order_names() -> list[str]:
+	"""Open orders, and delivered or archived ones whose money is not settled (they keep following their
+	invoices and payments through the events; the nightly run is the safety net)."""
 	co = frappe.qb.DocType("Customer Order")
+	unsettled = co.status.isin([pipeline.DELIVERED, pipeline.ARCHIVED]) & (
+		(co.outstanding_amount > 0.005) | (co.outstanding_amount < -0.005) | (co.invoice_status != "Invoiced")
+	)
 	return (
 		frappe.qb.from_(co)
 		.select(co.name)
-		.where((co.docstatus == 1) & co.status.isin(sorted(pipeline.OPEN_STATUSES)))
+		.where((co.docstatus == 1) & (co.status.isin(sorted(pipeline.OPEN_STATUSES)) | unsettled))
 		.orderby(co.name)
 	).run(pluck=True)
 
@@ -61,15 +66,18 @@ def recompute_batch(names: list[str], today=None, short: set[str] | None = None)
 
 def archive_old_orders(today=None, commit: bool | None = None) -> list[str]:
 	"""Delivered orders completed, and canceled orders last changed, more than the configured number of
-	days ago become Archived."""
+	days ago become Archived — a delivered order only when its money is settled (it owes nothing and holds
+	no credit): archiving never hides debt."""
 	settings = frappe.get_cached_doc(SETTINGS)
 	if not cint(settings.archive_enabled):
 		return []
 	cutoff = add_days(getdate(today), -cint(settings.archive_after_days))
 	co = frappe.qb.DocType("Customer Order")
-	delivered = (co.status == pipeline.DELIVERED) & (co.completed_on < cutoff) | (
-		co.status == pipeline.DELIVERED
-	) & co.completed_on.isnull() & (co.modified < cutoff)
+	settled = (co.outstanding_amount <= 0.005) & (co.outstanding_amount >= -0.005)
+	delivered = (
+		(co.status == pipeline.DELIVERED) & (co.completed_on < cutoff)
+		| (co.status == pipeline.DELIVERED) & co.completed_on.isnull() & (co.modified < cutoff)
+	) & settled
 	canceled = (co.status == pipeline.CANCELED) & (co.modified < cutoff)
 	names = (frappe.qb.from_(co).select(co.name).where(delivered | canceled)).run(pluck=True)
 	if names:

@@ -14,7 +14,7 @@ from frappe.utils import escape_html, flt
 
 from order_mgmt import fulfilment, stock_guard
 from order_mgmt.permissions import assert_may_create, get_order
-from order_mgmt.rules import availability, pipeline
+from order_mgmt.rules import availability, billing, pipeline
 from order_mgmt.transactions import one_action
 
 #: statuses in which goods may be reserved, delivered, invoiced and paid
@@ -481,19 +481,29 @@ def make_sales_invoice(
 	submit: int | bool = 0,
 ) -> dict:
 	"""A Sales Invoice for the order through ERPNext's mapper: what is still to bill, `percent` of each
-	line's quantity, or `items` = [{line|so_detail, qty}]."""
+	line's quantity, or `items` = [{line|so_detail, qty}]. Units that must be whole (UOM "Must be Whole
+	Number") are rounded to whole quantities when invoicing a percentage (`rounded` in the answer says
+	which). Advances paid against the order's Sales Order are allocated by ERPNext (`set_advances`, only
+	the payments made against this order)."""
 	order = _order(name, "write", "invoice")
 	assert_may_create("Sales Invoice", submit=bool(submit))
 	from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice as map_si
 
 	si = map_si(order.sales_order)
+	rounded = []
 	if percent not in (None, ""):
 		percent = flt(percent)
 		if not 0 < percent <= 100:
 			frappe.throw(_("The share to invoice must be between 0 and 100%."), title=_("Invalid Share"))
 		ordered = {d.so_detail: flt(d.qty) for d in order.items}
+		whole = _whole_number_uoms({row.uom for row in si.items})
 		for row in si.items:
-			row.qty = min(flt(row.qty), flt(ordered.get(row.so_detail) * percent / 100, row.precision("qty")))
+			share = flt(ordered.get(row.so_detail) * percent / 100, row.precision("qty"))
+			qty = min(flt(row.qty), share)
+			if row.uom in whole and qty != int(qty):
+				qty = billing.whole_qty(qty, flt(row.qty))
+				rounded.append({"so_detail": row.so_detail, "item_code": row.item_code, "qty": qty})
+			row.qty = qty
 	elif items not in (None, "", "null"):
 		chosen, _w = _chosen_lines(order, items)
 		qty_by_so_detail = {d.so_detail: q for d, q in chosen}
@@ -514,10 +524,37 @@ def make_sales_invoice(
 			_("Everything of order {0} is invoiced already.").format(name), title=_("Nothing to Invoice")
 		)
 	si.run_method("calculate_taxes_and_totals")
+	# the advances paid against this order, as ERPNext's "Get Advances Received" takes them (only payments
+	# allocated to the order). The flags are not kept on the invoice: a credit note made from it would copy
+	# them and take advances itself.
+	si.only_include_allocated_payments = 1
+	si.set_advances()
+	si.only_include_allocated_payments = 0
+	si.allocate_advances_automatically = 0
 	si.insert()
 	if submit:
 		si.submit()
-	return {"sales_invoice": si.name, "docstatus": si.docstatus, "grand_total": si.grand_total}
+	if rounded:
+		frappe.msgprint(
+			_("Quantities in whole units were rounded: {0}").format(
+				", ".join(f"{r['item_code']} {r['qty']:g}" for r in rounded)
+			),
+			alert=True,
+		)
+	return {
+		"sales_invoice": si.name,
+		"docstatus": si.docstatus,
+		"grand_total": si.grand_total,
+		"advance": flt(si.total_advance),
+		"rounded": rounded,
+	}
+
+
+def _whole_number_uoms(uoms) -> set[str]:
+	uoms = [u for u in uoms if u]
+	if not uoms:
+		return set()
+	return set(frappe.get_all("UOM", filters={"name": ("in", uoms), "must_be_whole_number": 1}, pluck="name"))
 
 
 @frappe.whitelist(methods=["POST"])
@@ -528,51 +565,52 @@ def record_payment(
 	mode_of_payment: str | None = None,
 	reference_no: str | None = None,
 ) -> dict:
-	"""Record a payment through ERPNext's Payment Entry: against the order's unpaid invoices, oldest first,
-	or as an advance against its Sales Order when nothing is invoiced. `amount` defaults to the debt."""
-	order = _order(name, "write", "record a payment for")
+	"""Record a payment through ERPNext's Payment Entry, in the receivable account's currency: against the
+	order's open invoices, oldest first, and what is left as an advance against its Sales Order. `amount`
+	defaults to what the order owes; it can never be more than the order will owe in all (its total less
+	credit notes, payments and advances): an advance is never charged twice. Also on a delivered or
+	archived order that still owes money."""
+	order = _order(name, "write")
+	if order.docstatus != 1 or order.status not in ACTIVE | {pipeline.ARCHIVED}:
+		frappe.throw(
+			_(
+				"Cannot record a payment for order {0}: it is {1}. Only a confirmed order can be worked on."
+			).format(name, _(order.status)),
+			title=_("Order Not Confirmed"),
+		)
 	assert_may_create("Payment Entry", submit=True)
 	if amount not in (None, "") and not math.isfinite(flt(amount)):
 		_invalid(_("The amount must be a number."))
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 
-	si = frappe.qb.DocType("Sales Invoice")
-	sii = frappe.qb.DocType("Sales Invoice Item")
-	unpaid = (
-		frappe.qb.from_(si)
-		.join(sii)
-		.on(sii.parent == si.name)
-		.select(si.name, si.outstanding_amount)
-		.distinct()
-		.where(
-			(sii.sales_order == order.sales_order)
-			& (si.docstatus == 1)
-			& (si.is_return == 0)
-			& (si.outstanding_amount > 0)
-		)
-		.orderby(si.posting_date)
-		.orderby(si.name)
-	).run(as_dict=True)
-	debt = sum(flt(r.outstanding_amount) for r in unpaid)
-	amount = flt(amount) if amount not in (None, "") else debt
+	figures = fulfilment.gather_money([order.sales_order]).get(order.sales_order)
+	if not figures:
+		frappe.throw(_("Order {0} has no Sales Order.").format(name), title=_("Order Not Confirmed"))
+	owed = billing.billing(figures.money).outstanding_amount
+	ceiling = billing.payable(figures.money)
+	if amount in (None, ""):
+		if owed <= billing.EPS:
+			frappe.throw(_("Order {0} owes nothing at present.").format(name), title=_("Nothing Owed"))
+		amount = owed
+	amount = flt(amount, 2)
 	if amount <= 0:
 		frappe.throw(_("The amount to pay must be greater than 0."), title=_("Invalid Amount"))
-	if unpaid and amount > debt + 0.005:
+	if amount > ceiling + billing.EPS:
 		frappe.throw(
-			_("Order {0} owes {1}; a payment of {2} is more than that.").format(name, debt, amount),
+			_("Order {0} owes {1} {2} at most; a payment of {3} is more than that.").format(
+				name, figures.currency, ceiling, amount
+			),
 			title=_("Payment Too High"),
 		)
-	entries = []
-	if not unpaid:
-		entries.append(get_payment_entry("Sales Order", order.sales_order, party_amount=amount))
-	else:
-		left = amount
-		for inv in unpaid:
-			if left <= 0.005:
-				break
-			part = min(left, flt(inv.outstanding_amount))
-			entries.append(get_payment_entry("Sales Invoice", inv.name, party_amount=part))
-			left -= part
+	parts, advance = billing.allocate(amount, figures.invoices, figures.invoice_debt)
+	entries = [get_payment_entry("Sales Invoice", inv, party_amount=part) for inv, part in parts]
+	if advance > billing.EPS:
+		if frappe.db.get_value("Sales Order", order.sales_order, "per_billed") >= 99.99:
+			frappe.throw(
+				_("Order {0} is fully invoiced and its invoices owe less than {1}.").format(name, amount),
+				title=_("Payment Too High"),
+			)
+		entries.append(get_payment_entry("Sales Order", order.sales_order, party_amount=advance))
 	names = []
 	for pe in entries:
 		if mode_of_payment:
@@ -589,26 +627,38 @@ def _billing_summary(name):
 	return frappe.db.get_value(
 		"Customer Order",
 		name,
-		["invoice_status", "per_invoiced", "payment_status", "per_paid", "outstanding_amount"],
+		[
+			"invoice_status",
+			"per_invoiced",
+			"invoiced_amount",
+			"payment_status",
+			"per_paid",
+			"paid_amount",
+			"outstanding_amount",
+			"party_account_currency",
+		],
 		as_dict=True,
 	)
 
 
 @frappe.whitelist()
 def customer_debt(customer: str | None = None) -> dict:
-	"""A customer's open orders with what each still owes, and the total."""
+	"""A customer's submitted orders that owe money or hold a credit (delivered and archived ones too),
+	with what each owes in its receivable currency, and the totals per currency (never added across
+	currencies). `outstanding_amount` is the total when all are in one currency."""
 	if not customer:
 		frappe.throw(_("Name the customer whose debt you want to see."), title=_("Customer Missing"))
 	if not frappe.has_permission("Customer Order", "read"):
 		frappe.throw(_("Not permitted to read Customer Orders."), frappe.PermissionError)
 	orders = frappe.get_list(
 		"Customer Order",
-		filters={"customer": customer, "docstatus": 1, "status": ("not in", ["Canceled", "Archived"])},
+		filters={"customer": customer, "docstatus": 1},
 		fields=[
 			"name",
 			"status",
 			"order_date",
 			"currency",
+			"party_account_currency",
 			"grand_total",
 			"invoice_status",
 			"per_invoiced",
@@ -620,11 +670,18 @@ def customer_debt(customer: str | None = None) -> dict:
 		],
 		order_by="order_date asc",
 	)
-	open_orders = [o for o in orders if o.payment_status != "Paid" or flt(o.outstanding_amount) > 0]
+	open_orders = [o for o in orders if abs(flt(o.outstanding_amount)) > billing.EPS]
+	totals = {}
+	for o in open_orders:
+		cur = o.party_account_currency or o.currency
+		totals[cur] = flt(totals.get(cur, 0.0) + flt(o.outstanding_amount), 2)
 	return {
 		"customer": customer,
 		"orders": open_orders,
-		"outstanding_amount": sum(flt(o.outstanding_amount) for o in open_orders),
+		"outstanding_by_currency": totals,
+		"outstanding_amount": next(iter(totals.values()))
+		if len(totals) == 1
+		else (0.0 if not totals else None),
 	}
 
 

@@ -46,7 +46,11 @@ def delivery_note_before_submit(doc, method=None):
 
 
 def sales_invoice_changed(doc, method=None):
-	"""Invoice and payment status, and the revenue of the order's profitability (R10)."""
+	"""Invoice and payment status, and the revenue of the order's profitability (R10). Runs on the
+	invoice's `on_change`: submit, cancel, and every change of its outstanding (payments, journal entries,
+	credit notes, reconciliation and unreconciliation all end in ERPNext's `set_status` → `db_set`)."""
+	if doc.docstatus == 0:
+		return
 	orders = fulfilment.recompute_for_sales_orders(d.sales_order for d in doc.items)
 	costing.update_profitability(orders)
 
@@ -121,3 +125,103 @@ def job_costs_changed(doc, method=None):
 	rows = doc.get("items") or doc.get("accounts") or []
 	projects = {r.get("project") for r in rows} | {doc.get("project")}
 	costing.update_profitability(costing.orders_of_job_costs(projects, [r.get("po_detail") for r in rows]))
+
+
+# --- money (R7): every way ERPNext moves it ends in one of these -----------------------------------------
+
+
+def _sales_orders_of(references) -> set[str]:
+	"""The Sales Orders behind (doctype, name) references to Sales Orders and Sales Invoices (one query)."""
+	sales_orders, invoices = set(), set()
+	for doctype, name in references:
+		if doctype == "Sales Order" and name:
+			sales_orders.add(name)
+		elif doctype == "Sales Invoice" and name:
+			invoices.add(name)
+	if invoices:
+		sii = frappe.qb.DocType("Sales Invoice Item")
+		sales_orders.update(
+			(
+				frappe.qb.from_(sii)
+				.select(sii.sales_order)
+				.distinct()
+				.where(sii.parent.isin(sorted(invoices)) & sii.sales_order.isnotnull())
+			).run(pluck=True)
+		)
+	return {s for s in sales_orders if s}
+
+
+def sales_invoice_before_validate(doc, method=None):
+	"""A credit note made with ERPNext's `make_sales_return` from an invoice that took advances copies the
+	invoice's advance table as empty rows (its fields are no_copy, the table is not), which ERPNext's own
+	validation then refuses ("Reference Name should point to a valid Payment Entry or Journal Entry"). A
+	credit note takes no advances: the empty rows are dropped."""
+	if doc.get("is_return") and doc.get("advances"):
+		doc.set("advances", [a for a in doc.advances if a.get("reference_name")])
+
+
+def journal_entry_money_changed(doc, method=None):
+	"""A Journal Entry receipt against an invoice or an advance against a Sales Order (submit, cancel)."""
+	refs = [(r.get("reference_type"), r.get("reference_name")) for r in doc.get("accounts") or []]
+	fulfilment.recompute_for_sales_orders(_sales_orders_of(refs))
+
+
+def unreconcile_payment_submitted(doc, method=None):
+	"""Unreconcile Payment rewrites the payment's references by SQL: the orders of what it unlinks."""
+	refs = [(a.reference_doctype, a.reference_name) for a in doc.get("allocations") or []]
+	refs.append((doc.voucher_type, doc.voucher_no))
+	if doc.voucher_type == "Payment Entry":
+		refs += [
+			(r.reference_doctype, r.reference_name)
+			for r in frappe.get_all(
+				"Payment Entry Reference",
+				filters={"parent": doc.voucher_no},
+				fields=["reference_doctype", "reference_name"],
+			)
+		]
+	fulfilment.recompute_for_sales_orders(_sales_orders_of(refs))
+
+
+def stock_revalued(doc, method=None):
+	"""Repost Item Valuation completed (a backdated stock transaction revalued later ones): the orders whose
+	Delivery Notes took the revalued items out of those warehouses since then get their cost of goods
+	(profitability) refreshed — delivered and archived orders too. Two queries at most."""
+	if doc.docstatus != 1 or doc.status != "Completed":
+		return
+	sle = frappe.qb.DocType("Stock Ledger Entry")
+	if doc.based_on == "Item and Warehouse":
+		pairs = {(doc.item_code, doc.warehouse)}
+	else:
+		pairs = set(
+			(
+				frappe.qb.from_(sle)
+				.select(sle.item_code, sle.warehouse)
+				.distinct()
+				.where((sle.voucher_type == doc.voucher_type) & (sle.voucher_no == doc.voucher_no))
+			).run()
+		)
+	pairs = {(i, w) for i, w in pairs if i and w}
+	if not pairs:
+		return
+	dni = frappe.qb.DocType("Delivery Note Item")
+	co = frappe.qb.DocType("Customer Order")
+	matches = None
+	for item_code, warehouse in sorted(pairs):
+		term = (sle.item_code == item_code) & (sle.warehouse == warehouse)
+		matches = term if matches is None else matches | term
+	orders = (
+		frappe.qb.from_(sle)
+		.join(dni)
+		.on(dni.name == sle.voucher_detail_no)
+		.join(co)
+		.on(co.sales_order == dni.against_sales_order)
+		.select(co.name)
+		.distinct()
+		.where(
+			(sle.voucher_type == "Delivery Note")
+			& (sle.is_cancelled == 0)
+			& (sle.posting_date >= doc.posting_date)
+			& matches
+		)
+	).run(pluck=True)
+	costing.update_profitability(orders)

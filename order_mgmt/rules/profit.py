@@ -1,6 +1,6 @@
 """Profitability of an order (R10). Pure Python, no Frappe import.
 
-Revenue is what is invoiced (net, without taxes); costs are the cost of goods delivered, time, purchases
+Revenue is what is invoiced (net, without taxes) less what credit notes took back; costs are the cost of goods delivered, time, purchases
 and other job costs booked to the order. Profit = revenue - total cost; margin = profit / revenue in %."""
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ class Profitability:
 	profit_margin: float | None
 
 
-def profitability(revenue: float, costs: Costs) -> Profitability:
-	"""Profit and margin of revenue against costs, in the company currency, rounded to 2 decimals."""
-	revenue = round(revenue, 2)
+def profitability(revenue: float, costs: Costs, credited: float = 0.0) -> Profitability:
+	"""Profit and margin of revenue against costs, in the company currency, rounded to 2 decimals.
+	`credited`: the net amount of credit notes (a positive number), deducted from the revenue; the cost of
+	goods comes in net of returned deliveries."""
+	revenue = round(revenue - credited, 2)
 	total = costs.total
 	profit = round(revenue - total, 2)
 	margin = round(100.0 * profit / revenue + 1e-9, 2) if abs(revenue) >= 0.005 else None

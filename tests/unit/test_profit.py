@@ -24,3 +24,20 @@ def test_profitability(case, revenue, costs, total, profit, margin):
 	result = profitability(revenue, Costs(*costs))
 	assert (result.total_cost, result.profit_amount, result.profit_margin) == (total, profit, margin)
 	assert result.revenue_amount == round(revenue, 2)
+
+
+CREDITED = [
+	# invoiced net, credited net, cost of goods (net of returned deliveries), revenue, profit
+	("no credit note", 100, 0, 40, 100, 60),
+	("partial credit note with the goods returned", 100, 40, 24, 60, 36),
+	("full credit note, all goods back", 100, 100, 0, 0, 0),
+	("credit note without a return (price allowance)", 100, 10, 40, 90, 50),
+]
+
+
+@pytest.mark.parametrize(
+	"case,invoiced,credited,goods,revenue,profit", CREDITED, ids=[c[0] for c in CREDITED]
+)
+def test_credit_notes_lower_the_revenue(case, invoiced, credited, goods, revenue, profit):
+	result = profitability(invoiced, Costs(cost_of_goods=goods), credited=credited)
+	assert (result.revenue_amount, result.profit_amount) == (revenue, profit)

@@ -48,6 +48,10 @@ frappe.ui.form.on("Customer Order", {
 
 	add_fulfilment_buttons(frm) {
 		const open = !["Canceled", "Archived"].includes(frm.doc.status);
+		if (frm.doc.status === "Archived" && frm.doc.outstanding_amount > 0) {
+			// archiving never hides debt: an archived order that owes can still be paid
+			frm.add_custom_button(__("Payment"), () => record_payment(frm), __("Create"));
+		}
 		if (!open) return;
 		if (frm.doc.status === "Shipped") {
 			frm.add_custom_button(__("Mark Delivered"), () => order_action(frm, "complete"));
@@ -199,9 +203,16 @@ function record_payment(frm) {
 		[
 			{
 				fieldname: "amount",
-				fieldtype: "Currency",
-				label: __("Amount"),
-				default: frm.doc.outstanding_amount || frm.doc.rounded_total || frm.doc.grand_total,
+				fieldtype: "Float",
+				label: __("Amount ({0})", [frm.doc.party_account_currency || frm.doc.currency]),
+				// what the order owes now; before any invoice, what is left of its total
+				default:
+					frm.doc.outstanding_amount > 0
+						? frm.doc.outstanding_amount
+						: frm.doc.invoice_status === "Not invoiced"
+						? Math.max((frm.doc.rounded_total || frm.doc.grand_total) - (frm.doc.paid_amount || 0), 0)
+						: 0,
+				description: __("The server refuses more than the order will owe (advances and credit notes counted)."),
 				reqd: 1,
 			},
 			{ fieldname: "mode_of_payment", fieldtype: "Link", options: "Mode of Payment", label: __("Mode of Payment") },

@@ -35,6 +35,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		additional_discount_percentage: DF.Float
 		amended_from: DF.Link | None
 		apply_discount_on: DF.Literal["", "Grand Total", "Net Total"]
+		base_net_total: DF.Currency
 		company: DF.Link
 		completed_on: DF.Date | None
 		conversion_rate: DF.Float
@@ -59,6 +60,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		other_cost: DF.Currency
 		outstanding_amount: DF.Currency
 		paid_amount: DF.Currency
+		party_account_currency: DF.Link | None
 		payment_status: DF.Literal["Not paid", "Part paid", "Paid"]
 		per_delivered: DF.Percent
 		per_invoiced: DF.Percent

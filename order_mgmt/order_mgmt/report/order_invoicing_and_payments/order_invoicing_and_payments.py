@@ -1,24 +1,21 @@
 """Order Invoicing and Payments (R7, R11): what each order has invoiced, what is paid and what the
 customer still owes — per order, or per customer (the customer's debt).
 
-Read from ERPNext's documents, in company currency:
-- invoiced: submitted Sales Invoices that are not returns or credit notes, the share of each invoice that
-  belongs to the order's Sales Order (its lines' net amount over the invoice's net total, applied to the
-  invoice's grand total — usually the whole invoice);
-- outstanding: the same share of those invoices' outstanding amounts (credit notes against an invoice
-  lower its outstanding);
-- paid: Payment Entries allocated to those invoices (the same share), plus advances paid against the
-  Sales Order that no invoice has used yet.
+One computation with the order's own figures: `order_mgmt.fulfilment.gather_money` reads ERPNext's
+documents and payment ledger for all the orders at once and `order_mgmt.rules.billing` turns them into the
+figures (README, "What the money figures mean"). Statuses and percentages are the order's (in its
+receivable currency); amounts are in the company currency, so that the totals never add different
+currencies. Delivered and archived orders are included: an archived order that still owes is still debt.
 """
 
 import functools
-from collections import defaultdict
 
 import frappe
 from frappe import _
 from frappe.utils import flt
 
-from order_mgmt.order_mgmt.report.common import get_orders, in_values, order_columns
+from order_mgmt import fulfilment
+from order_mgmt.order_mgmt.report.common import get_orders, order_columns
 from order_mgmt.rules import billing
 
 EPS = 0.005
@@ -36,7 +33,7 @@ def execute(filters=None):
 
 
 def get_columns():
-	cur = {"fieldtype": "Currency", "width": 120}
+	cur = {"fieldtype": "Currency", "width": 120, "options": "currency"}
 	return [
 		*order_columns(160),
 		{"label": _("Order Date"), "fieldname": "order_date", "fieldtype": "Date", "width": 100},
@@ -47,11 +44,18 @@ def get_columns():
 		{"label": _("Paid"), "fieldname": "paid_amount", **cur},
 		{"label": _("Payment Status"), "fieldname": "payment_status", "fieldtype": "Data", "width": 110},
 		{"label": _("Outstanding"), "fieldname": "outstanding_amount", **cur},
+		{
+			"label": _("Currency"),
+			"fieldname": "currency",
+			"fieldtype": "Link",
+			"options": "Currency",
+			"hidden": 1,
+		},
 	]
 
 
 def get_customer_columns():
-	cur = {"fieldtype": "Currency", "width": 130}
+	cur = {"fieldtype": "Currency", "width": 130, "options": "currency"}
 	return [
 		{
 			"label": _("Customer"),
@@ -65,6 +69,13 @@ def get_customer_columns():
 		{"label": _("Invoiced"), "fieldname": "invoiced_amount", **cur},
 		{"label": _("Paid"), "fieldname": "paid_amount", **cur},
 		{"label": _("Outstanding"), "fieldname": "outstanding_amount", **cur},
+		{
+			"label": _("Currency"),
+			"fieldname": "currency",
+			"fieldtype": "Link",
+			"options": "Currency",
+			"hidden": 1,
+		},
 	]
 
 
@@ -72,99 +83,34 @@ def get_data(filters) -> list[dict]:
 	_label.cache_clear()  # the user's language may differ from the last request's
 	orders = get_orders(
 		filters,
-		[
-			"customer",
-			"order_date",
-			"status",
-			"sales_order",
-			"grand_total",
-			"rounded_total",
-			"net_total",
-			"conversion_rate",
-		],
+		["customer", "order_date", "status", "sales_order"],
 		extra_filters=[["Customer Order", "docstatus", "=", 1]],
 	)
-	figures = get_billing([o.sales_order for o in orders])
+	figures = fulfilment.gather_money([o.sales_order for o in orders])
 	rows = []
 	for o in orders:
-		f = figures.get(o.sales_order) or frappe._dict(invoiced=0, invoiced_net=0, outstanding=0, paid=0)
-		rate = flt(o.conversion_rate) or 1.0
-		order_total = flt((o.rounded_total or o.grand_total) * rate, 2)
-		invoiced, outstanding = flt(f.invoiced, 2), flt(f.outstanding, 2)
-		paid = flt(f.paid, 2)
-		row = {
-			"customer_order": o.name,
-			"customer": o.customer,
-			"order_date": o.order_date,
-			"status": o.status,
-			"order_total": order_total,
-			"invoiced_amount": invoiced,
-			"invoice_status": invoice_status(f.invoiced_net, flt(o.net_total) * rate),
-			"paid_amount": paid,
-			"payment_status": payment_status(paid, invoiced, order_total),
-			"outstanding_amount": outstanding,
-		}
+		f = figures.get(o.sales_order)
+		own = billing.billing(f.money if f else billing.Money())
+		base = billing.billing(f.base if f else billing.Money())
+		outstanding = flt(base.outstanding_amount, 2)
 		if filters.get("only_outstanding") and outstanding <= EPS:
 			continue
-		rows.append(row)
+		rows.append(
+			{
+				"customer_order": o.name,
+				"customer": o.customer,
+				"order_date": o.order_date,
+				"status": o.status,
+				"order_total": flt(f.base.order_total, 2) if f else 0.0,
+				"invoiced_amount": flt(base.invoiced_amount - base.credited_amount, 2),
+				"invoice_status": status_label(own.invoice_status, own.per_invoiced, billing.PART_INVOICED),
+				"paid_amount": flt(base.paid_amount, 2),
+				"payment_status": status_label(own.payment_status, own.per_paid, billing.PART_PAID),
+				"outstanding_amount": outstanding,
+				"currency": f.company_currency if f else None,
+			}
+		)
 	return rows
-
-
-def get_billing(sales_orders) -> dict[str, frappe._dict]:
-	"""{Sales Order: invoiced (gross), invoiced_net, outstanding, paid} — three queries."""
-	out = defaultdict(lambda: frappe._dict(invoiced=0.0, invoiced_net=0.0, outstanding=0.0, paid=0.0))
-	if not any(sales_orders):
-		return out
-	# each invoice's share that belongs to the Sales Order (1 when the invoice bills only that order)
-	shares = """
-		select x.sales_order, x.net, si.name as invoice, si.conversion_rate, si.base_grand_total,
-			si.outstanding_amount, case when si.base_net_total then x.net / si.base_net_total else 0 end as share
-		from (
-			select sii.parent, sii.sales_order, sum(sii.base_net_amount) as net
-			from `tabSales Invoice Item` sii
-			where sii.sales_order in %(so)s and sii.docstatus = 1
-			group by sii.parent, sii.sales_order
-		) x
-		join `tabSales Invoice` si on si.name = x.parent
-		where si.docstatus = 1 and si.is_return = 0"""
-	values = {"so": in_values(sales_orders)}
-	for so, net, total, outstanding in frappe.db.sql(
-		f"""
-		select s.sales_order, sum(s.net), sum(s.base_grand_total * s.share),
-			sum(s.outstanding_amount * s.conversion_rate * s.share)
-		from ({shares}) s
-		group by s.sales_order""",
-		values,
-	):
-		out[so].invoiced_net = flt(net)
-		out[so].invoiced = flt(total)
-		out[so].outstanding = flt(outstanding)
-	# Payment Entries allocated to those invoices (their share) …
-	for so, paid in frappe.db.sql(
-		f"""
-		select s.sales_order, sum(ref.allocated_amount * s.conversion_rate * s.share)
-		from ({shares}) s
-		join `tabPayment Entry Reference` ref
-			on ref.reference_doctype = 'Sales Invoice' and ref.reference_name = s.invoice
-		join `tabPayment Entry` pe on pe.name = ref.parent and pe.docstatus = 1
-		group by s.sales_order""",
-		values,
-	):
-		out[so].paid += flt(paid)
-	# … and advances against the Sales Order that no invoice has taken yet (ERPNext moves an advance's
-	# reference from the Sales Order to the invoice when the invoice uses it)
-	for so, paid in frappe.db.sql(
-		"""
-		select ref.reference_name, sum(ref.allocated_amount * so.conversion_rate)
-		from `tabPayment Entry Reference` ref
-		join `tabPayment Entry` pe on pe.name = ref.parent and pe.docstatus = 1
-		join `tabSales Order` so on so.name = ref.reference_name
-		where ref.reference_doctype = 'Sales Order' and ref.reference_name in %(so)s
-		group by ref.reference_name""",
-		values,
-	):
-		out[so].paid += flt(paid)
-	return out
 
 
 @functools.cache
@@ -173,20 +119,12 @@ def _label(text: str) -> str:
 	return _(text)
 
 
-def invoice_status(invoiced_net: float, order_net: float) -> str:
-	"""The order's invoice status by the app's rule (rules.billing), as a translated label."""
-	status, _percent = billing.invoice_status(order_net, invoiced_net)
-	if status == billing.PART_INVOICED:
-		return _label("Part invoiced ({0}%)").format(round(100 * invoiced_net / order_net, 1))
-	return _label(status)
-
-
-def payment_status(paid: float, invoiced: float, order_total: float) -> str:
-	"""The order's payment status by the app's rule (rules.billing), as a translated label."""
-	status, _percent = billing.payment_status(invoiced, paid, order_total)
-	if status == billing.PART_PAID:
-		base = invoiced if invoiced > EPS else order_total
-		return _label("Part paid ({0}%)").format(round(100 * paid / base, 1) if base > EPS else 0)
+def status_label(status: str, per: float, part: str) -> str:
+	"""The order's invoice or payment status as a translated label, with its share when partial."""
+	if status == part == billing.PART_INVOICED:
+		return _label("Part invoiced ({0}%)").format(round(per, 1))
+	if status == part == billing.PART_PAID:
+		return _label("Part paid ({0}%)").format(round(per, 1))
 	return _label(status)
 
 
@@ -202,6 +140,7 @@ def by_customer(rows) -> list[dict]:
 				"invoiced_amount": 0.0,
 				"paid_amount": 0.0,
 				"outstanding_amount": 0.0,
+				"currency": r.get("currency"),
 			},
 		)
 		g["orders"] += 1
@@ -248,7 +187,9 @@ def get_summary(rows):
 
 @frappe.whitelist()
 def get_unpaid_amount(filters=None) -> dict:
-	"""The "Unpaid Amount" number card: what customers owe on all submitted orders the user may read."""
+	"""The "Unpaid Order Amount" number card: what customers owe on all submitted orders the user may read
+	(delivered and archived ones included), in the company currency; an order that holds a customer's credit
+	does not lower another order's debt."""
 	frappe.has_permission("Customer Order", "read", throw=True)
 	filters = frappe.parse_json(filters) if isinstance(filters, str) else (filters or {})
 	if isinstance(filters, list):
@@ -260,7 +201,7 @@ def get_unpaid_amount(filters=None) -> dict:
 		else None
 	)
 	return {
-		"value": flt(sum(r["outstanding_amount"] for r in rows), 2),
+		"value": flt(sum(max(r["outstanding_amount"], 0.0) for r in rows), 2),
 		"fieldtype": "Currency",
 		"options": currency or frappe.db.get_default("currency"),
 	}
