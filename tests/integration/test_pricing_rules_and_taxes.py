@@ -73,6 +73,21 @@ def test_a_free_item_rule_adds_its_line_and_confirm_carries_it():
 	assert flt(so.grand_total, 2) == flt(order.grand_total, 2)
 
 
+def test_the_form_sees_the_free_line_before_saving():
+	bought, gift = make_item(price=40), make_item(price=15)
+	make_free_item_rule(bought, gift)
+	# as the form starts a new order: with the site's defaults (the selling price list among them)
+	order = make_order(
+		items=[{"item_code": bought, "qty": 1}], selling_price_list="Standard Selling", save=False
+	)
+	order.price()  # what the form calls while the user edits
+	assert lines(order) == sorted([(bought, 1, 40, 0), (gift, 1, 0, 1)])
+	free = next(d for d in order.items if d.is_free_item)
+	assert free.get("__islocal") and not free.name  # the form names the new row
+	order.insert()
+	assert lines(frappe.get_doc("Customer Order", order.name)) == lines(order)
+
+
 def test_a_same_item_free_rule_keeps_the_paid_and_the_free_line_apart():
 	item = make_item(price=10)
 	make_free_item_rule(item, None, free_qty=1)

@@ -469,6 +469,10 @@ class CustomerOrder(Document):
 		self.set_defaults()
 		self.reset_prices_of_changed_lines()
 		selling.apply_prices(self)
+		for d in self.items:
+			if not d.name:
+				# a free line ERPNext added: new to the form, which names it
+				d.set("__islocal", 1)
 
 	# --- status -------------------------------------------------------------------------------------
 
