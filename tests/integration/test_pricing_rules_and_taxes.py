@@ -73,6 +73,24 @@ def test_a_free_item_rule_adds_its_line_and_confirm_carries_it():
 	assert flt(so.grand_total, 2) == flt(order.grand_total, 2)
 
 
+def test_a_client_cannot_make_a_line_free_and_an_amended_order_gets_the_rules_line_once():
+	bought, gift = make_item(price=40), make_item(price=15)
+	make_free_item_rule(bought, gift)
+	# a line claimed free without a rule giving it is the rule's to add: dropped
+	order = make_order(
+		items=[{"item_code": bought, "qty": 1}, {"item_code": gift, "qty": 3, "is_free_item": 1}]
+	)
+	assert lines(order) == sorted([(bought, 1, 40, 0), (gift, 1, 0, 1)])
+
+	api.confirm(order.name)
+	api.cancel(order.name)
+	amended = frappe.copy_doc(frappe.get_doc("Customer Order", order.name), ignore_no_copy=False)
+	amended.amended_from = order.name
+	amended.docstatus = 0  # as the form's Amend does
+	amended.insert()
+	assert lines(amended) == sorted([(bought, 1, 40, 0), (gift, 1, 0, 1)])
+
+
 def test_the_form_sees_the_free_line_before_saving():
 	bought, gift = make_item(price=40), make_item(price=15)
 	make_free_item_rule(bought, gift)

@@ -307,6 +307,13 @@ class CustomerOrder(Document):
 		so new lines start empty here."""
 		previous = self.get_doc_before_save()
 		known = {d.name for d in previous.items} if previous else set()
+		# a free line is the pricing rule's: one a client sends (or an amended order copies) is left to
+		# ERPNext, which adds it again if its rule still gives it
+		claimed_free = {id(d) for d in self.items if d.name not in known and d.get("is_free_item")}
+		if claimed_free:
+			self.set("items", [d for d in self.items if id(d) not in claimed_free])
+			for i, d in enumerate(self.items, start=1):
+				d.idx = i
 		for d in self.items:
 			if d.name not in known:
 				for field in LINE_DERIVED_FIELDS:
