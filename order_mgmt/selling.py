@@ -216,13 +216,33 @@ def set_taxes(order, so):
 		# so.taxes_and_charges: the Tax Rule's template or empty; ERPNext adds the default when empty
 		so.set_taxes()
 		return
-	so.taxes_and_charges = template
 	previous = order.get_doc_before_save()
+	if previous and previous.customer != order.customer:
+		# another customer chosen: their Tax Rule's template, as the form's party details bring it
+		template = customer_tax_template(order) or template
+	so.taxes_and_charges = template
 	if template and (not rows or (previous and (previous.taxes_and_charges or None) != template)):
 		so.append_taxes_from_master()
 	else:
 		for tax in rows:
 			so.append("taxes", {f: tax.get(f) for f in TAX_INPUTS})
+
+
+def customer_tax_template(order):
+	"""The customer's Tax Rule template (by customer, customer group or Tax Category), ERPNext's lookup."""
+	from erpnext.accounts.party import set_taxes as tax_rule_template
+
+	customer_group, tax_category = frappe.db.get_value(
+		"Customer", order.customer, ["customer_group", "tax_category"]
+	) or (None, None)
+	return tax_rule_template(
+		order.customer,
+		"Customer",
+		order.order_date,
+		order.company,
+		customer_group=customer_group,
+		tax_category=tax_category,
+	)
 
 
 def _line_key(line) -> tuple:

@@ -201,3 +201,25 @@ def test_a_customer_rule_by_name_wins_over_the_company_default():
 	).insert()
 	order = make_order(customer=customer, items=[{"item_code": make_item(price=100), "qty": 1}])
 	assert (order.taxes_and_charges, order.grand_total) == (ruled, 103)
+
+
+def test_choosing_a_customer_with_a_tax_rule_on_a_saved_order_brings_its_template():
+	_default_template(10)
+	ruled = make_tax_template(3)
+	customer = make_customer()
+	frappe.get_doc(
+		{
+			"doctype": "Tax Rule",
+			"tax_type": "Sales",
+			"customer": customer,
+			"sales_tax_template": ruled,
+			"company": company(),
+			"use_for_shopping_cart": 0,
+		}
+	).insert()
+	order = make_order(items=[{"item_code": make_item(price=100), "qty": 1}])
+	assert order.grand_total == 110
+	order.customer = customer
+	order.save()
+	assert (order.taxes_and_charges, [t.description for t in order.taxes]) == (ruled, ["VAT 3%"])
+	assert order.grand_total == 103
