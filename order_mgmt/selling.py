@@ -327,9 +327,9 @@ def make_sales_order(order):
 	so = build_sales_order(order, price=False)
 	# an order of services only expects no Delivery Note: ERPNext's way to say so on the Sales Order (it
 	# then completes with billing alone)
-	stock_items = {d.item_code for d in order.items if d.item_code}
-	if stock_items and not frappe.get_all(
-		"Item", filters={"name": ("in", list(stock_items)), "is_stock_item": 1}, limit=1, pluck="name"
+	item_codes = {d.item_code for d in order.items if d.item_code}
+	if item_codes and not frappe.get_all(
+		"Item", filters={"name": ("in", list(item_codes)), "is_stock_item": 1}, limit=1, pluck="name"
 	):
 		so.skip_delivery_note = 1
 	# the Sales Order is the consequence of confirming the order: the right to confirm it was checked
