@@ -31,6 +31,8 @@ HEADER_FIELDS = (
 	"paid_amount",
 	"outstanding_amount",
 	"party_account_currency",
+	"sales_order_status",
+	"nothing_to_ship",
 )
 LINE_FIELDS = ("product_status", "reserved_qty", "delivered_qty", "expected_date", "sources")
 
@@ -77,8 +79,11 @@ def in_list(field, values):
 
 def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dict:
 	co = frappe.qb.DocType("Customer Order")
+	so = frappe.qb.DocType("Sales Order")
 	orders = (
 		frappe.qb.from_(co)
+		.left_join(so)
+		.on(so.name == co.sales_order)
 		.select(
 			co.name,
 			co.docstatus,
@@ -88,6 +93,8 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 			co.rounded_total,
 			co.currency,
 			*[co[f] for f in HEADER_FIELDS],
+			so.status.as_("so_status"),
+			so.skip_delivery_note,
 		)
 		.where(in_list(co.name, order_names) & (co.docstatus == 1))
 	).run(as_dict=True)
@@ -644,6 +651,8 @@ def evaluate(data, today) -> tuple[dict, dict]:
 			work_orders_started=sum(1 for w in work_orders if w.started and w.open_qty > 0),
 			incoming_qty=incoming,
 			has_stock_items=has_stock,
+			skip_delivery_note=bool(order.skip_delivery_note),
+			sales_order_closed=order.so_status == "Closed",
 		)
 		status = order.status
 		target = pipeline.automatic_status(order.status, facts)
@@ -669,6 +678,8 @@ def evaluate(data, today) -> tuple[dict, dict]:
 				"paid_amount": bill.paid_amount,
 				"outstanding_amount": bill.outstanding_amount,
 				"party_account_currency": figures.currency if figures else order.currency,
+				"sales_order_status": order.so_status or "",
+				"nothing_to_ship": int(pipeline.nothing_left_to_ship(facts)),
 			},
 		)
 	return header_changes, line_changes

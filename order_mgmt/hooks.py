@@ -23,7 +23,7 @@ doc_events = {
 	"Sales Order": {
 		"validate": "order_mgmt.selling.guard_sales_order_link",
 		"on_submit": f"{_events}.sales_order_stock_written",
-		"on_cancel": f"{_events}.sales_order_stock_written",
+		"on_cancel": f"{_events}.sales_order_cancelled",
 		"on_update_after_submit": f"{_events}.sales_order_updated_after_submit",
 		"on_change": f"{_events}.sales_order_changed",
 	},

@@ -7,6 +7,7 @@ figures to the cent.
 """
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
 import frappe
@@ -47,6 +48,7 @@ ITEM_RESULTS = (
 	"net_rate",
 	"net_amount",
 	"pricing_rules",
+	"is_free_item",
 	"warehouse",
 	"delivery_date",
 )
@@ -171,29 +173,108 @@ def build_sales_order(order, price: bool = True):
 		}
 	)
 	for line in order.items:
-		so.append(
-			"items",
-			{
-				"item_code": line.item_code,
-				"qty": line.qty,
-				"uom": _none_if_empty(line.uom),
-				"warehouse": line.warehouse or order.set_warehouse or None,
-				"delivery_date": line.delivery_date or order.delivery_date,
-				# a price the user or ERPNext already set is kept; an empty one is looked up
-				"price_list_rate": _none_if_empty(line.price_list_rate),
-				"discount_percentage": _none_if_empty(line.discount_percentage),
-				"rate": _none_if_empty(line.rate),
-			},
-		)
+		row = {
+			"item_code": line.item_code,
+			"qty": line.qty,
+			"uom": _none_if_empty(line.uom),
+			"warehouse": line.warehouse or order.set_warehouse or None,
+			"delivery_date": line.delivery_date or order.delivery_date,
+			# a price the user or ERPNext already set is kept; an empty one is looked up
+			"price_list_rate": _none_if_empty(line.price_list_rate),
+			"discount_percentage": _none_if_empty(line.discount_percentage),
+			"rate": _none_if_empty(line.rate),
+		}
+		if line.get("is_free_item"):
+			# a free line a product-discount rule added: ERPNext finds it by item and rule and updates it
+			# (instead of adding it again)
+			row.update({"is_free_item": 1, "pricing_rules": line.pricing_rules})
+		so.append("items", row)
 	if not price:
 		for tax in order.get("taxes") or []:
 			so.append("taxes", {f: tax.get(f) for f in TAX_INPUTS})
 		return so
+	# ERPNext's party details: price list, currency, and the customer's Tax Rule template (by its Tax
+	# Category and group) where the order has no template; product-discount rules append their free lines
 	so.set_missing_values(for_validate=True)
-	# the template's tax lines (the company's default template when none is chosen), as a new Sales Order
-	so.set_taxes()
+	set_taxes(order, so)
 	so.calculate_taxes_and_totals()
 	return so
+
+
+def set_taxes(order, so):
+	"""The order's taxes, decided as the desk form and ERPNext decide a Sales Order's:
+	- a new order with no template and no tax lines: the customer's Tax Rule template (ERPNext's party
+	  details filled it in `set_missing_values`), else the company's default template, with its lines
+	  (ERPNext's `set_taxes` of a new document);
+	- a template with no lines, or a template changed since the last save: the template's lines (the form
+	  clears the lines when the template changes);
+	- otherwise the order's own lines as they are, or none at all (a tax-exempt order: template and lines
+	  cleared on a saved order stay cleared)."""
+	template = order.taxes_and_charges or None
+	rows = order.get("taxes") or []
+	so.set("taxes", [])
+	if order.is_new() and not template and not rows:
+		# so.taxes_and_charges: the Tax Rule's template or empty; ERPNext adds the default when empty
+		so.set_taxes()
+		return
+	previous = order.get_doc_before_save()
+	if previous and previous.customer != order.customer:
+		# another customer chosen: their Tax Rule's template, as the form's party details bring it
+		template = customer_tax_template(order) or template
+	so.taxes_and_charges = template
+	if template and (not rows or (previous and (previous.taxes_and_charges or None) != template)):
+		so.append_taxes_from_master()
+	else:
+		for tax in rows:
+			so.append("taxes", {f: tax.get(f) for f in TAX_INPUTS})
+
+
+def customer_tax_template(order):
+	"""The customer's Tax Rule template (by customer, customer group or Tax Category), ERPNext's lookup."""
+	from erpnext.accounts.party import set_taxes as tax_rule_template
+
+	customer_group, tax_category = frappe.db.get_value(
+		"Customer", order.customer, ["customer_group", "tax_category"]
+	) or (None, None)
+	return tax_rule_template(
+		order.customer,
+		"Customer",
+		order.order_date,
+		order.company,
+		customer_group=customer_group,
+		tax_category=tax_category,
+	)
+
+
+def _line_key(line) -> tuple:
+	"""What a line is: its item, whether it is a free item, and (for free items) the pricing rule that
+	gave it: the key ERPNext itself matches free lines by (`apply_pricing_rule_for_free_items`)."""
+	free = bool(line.get("is_free_item"))
+	return (line.get("item_code"), free, (line.get("pricing_rules") or "") if free else "")
+
+
+def match_lines(lines, so_lines) -> list[tuple]:
+	"""Pairs (order line, Sales Order line), matched by what they are, never by position: a line linked to
+	its Sales Order line (`so_detail`) first, then by item, free-item flag and (free items) pricing rule,
+	in their order within each kind. A line without a partner comes with None on the other side."""
+	by_name = {s.name: s for s in so_lines if s.name}
+	used, pairs, pending = set(), [], []
+	for line in lines:
+		so_line = by_name.get(line.get("so_detail")) if line.get("so_detail") else None
+		if so_line is not None and id(so_line) not in used:
+			used.add(id(so_line))
+			pairs.append((line, so_line))
+		else:
+			pending.append(line)
+	unmatched = defaultdict(list)
+	for so_line in so_lines:
+		if id(so_line) not in used:
+			unmatched[_line_key(so_line)].append(so_line)
+	for line in pending:
+		bucket = unmatched.get(_line_key(line))
+		pairs.append((line, bucket.pop(0) if bucket else None))
+	pairs.extend((None, so_line) for bucket in unmatched.values() for so_line in bucket)
+	return pairs
 
 
 def apply_prices(order, so=None):
@@ -201,9 +282,27 @@ def apply_prices(order, so=None):
 	so = so or build_sales_order(order)
 	for field in HEADER_RESULTS:
 		order.set(field, so.get(field))
-	for line, so_line in zip(order.items, so.items, strict=True):
+	lines = []
+	for line, so_line in match_lines(order.items, so.items):
+		if so_line is None:
+			if line.get("is_free_item"):
+				continue  # its pricing rule no longer applies: ERPNext drops the free line too
+			frappe.throw(
+				_("Row {0}: ERPNext did not price item {1}.").format(line.idx, frappe.bold(line.item_code)),
+				title=_("Pricing Failed"),
+			)
+		if line is None:
+			# a free line ERPNext added for a product-discount pricing rule
+			line = order.append("items", {"item_code": so_line.item_code})
+		if so_line.get("is_free_item"):
+			line.qty = so_line.qty  # the rule decides the free quantity
 		for field in ITEM_RESULTS:
 			line.set(field, so_line.get(field))
+		lines.append(line)
+	if len(lines) != len(order.items) or any(a is not b for a, b in zip(lines, order.items, strict=False)):
+		order.set("items", lines)
+		for i, line in enumerate(order.items, start=1):
+			line.idx = i
 	# tax lines are updated in place, so that saving an unchanged order changes nothing
 	taxes = so.get("taxes") or []
 	if len(order.get("taxes") or []) != len(taxes):
@@ -235,6 +334,13 @@ def make_sales_order(order):
 		)
 	# the order's prices and tax lines; ERPNext's own validation prices the Sales Order on insert
 	so = build_sales_order(order, price=False)
+	# an order of services only expects no Delivery Note: ERPNext's way to say so on the Sales Order (it
+	# then completes with billing alone)
+	item_codes = {d.item_code for d in order.items if d.item_code}
+	if item_codes and not frappe.get_all(
+		"Item", filters={"name": ("in", list(item_codes)), "is_stock_item": 1}, limit=1, pluck="name"
+	):
+		so.skip_delivery_note = 1
 	# the Sales Order is the consequence of confirming the order: the right to confirm it was checked
 	so.flags.linking_customer_order = order.name
 	so.insert()

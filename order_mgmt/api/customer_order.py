@@ -68,7 +68,7 @@ def set_status(name: str | None = None, status: str | None = None) -> dict:
 @frappe.whitelist(methods=["POST"])
 @one_action
 def complete(name: str | None = None) -> dict:
-	"""Mark a shipped order as Delivered (done). Its tasks stay open."""
+	"""Mark a shipped order (or one with nothing left to ship) as Delivered (done). Its tasks stay open."""
 	return set_status(name, pipeline.DELIVERED)
 
 
@@ -84,5 +84,9 @@ def status_summary(name: str | None = None) -> dict:
 		"sales_order": order.sales_order,
 		"grand_total": order.grand_total,
 		"currency": order.currency,
-		"manual_targets": pipeline.manual_targets(order.status) if order.docstatus < 2 else [],
+		"sales_order_status": order.sales_order_status,
+		"nothing_to_ship": order.nothing_to_ship,
+		"manual_targets": pipeline.manual_targets(order.status, bool(order.nothing_to_ship))
+		if order.docstatus < 2
+		else [],
 	}

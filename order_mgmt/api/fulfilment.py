@@ -31,12 +31,19 @@ def _order(name: str, ptype: str = "write", action: str = ""):
 				),
 				title=_("Order Not Confirmed"),
 			)
-		if frappe.db.get_value("Sales Order", order.sales_order, "status") in ("Closed", "On Hold"):
+		so_status = frappe.db.get_value("Sales Order", order.sales_order, "status")
+		if so_status in ("Closed", "On Hold"):
 			frappe.throw(
-				_("Cannot {0} order {1}: its Sales Order {2} is closed or on hold.").format(
-					_(action), name, order.sales_order
+				_(
+					"Cannot {0} order {1}: its Sales Order {2} is {3} in ERPNext. {4} the Sales Order there first."
+				).format(
+					_(action),
+					name,
+					order.sales_order,
+					_(so_status),
+					_("Resume") if so_status == "On Hold" else _("Re-open"),
 				),
-				title=_("Sales Order Closed"),
+				title=_("Sales Order {0}").format(_(so_status)),
 			)
 	return order
 

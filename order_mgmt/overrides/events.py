@@ -2,6 +2,7 @@
 (one query at most) and hands them to the one recompute path."""
 
 import frappe
+from frappe import _
 
 from order_mgmt import costing, fulfilment, selling, stock_guard
 
@@ -20,6 +21,32 @@ def sales_order_stock_written(doc, method=None):
 	stock_guard.resync_after_event(
 		stock_guard.stock_pairs((d.item_code, d.warehouse) for d in doc.items if d.warehouse)
 	)
+
+
+def sales_order_cancelled(doc, method=None):
+	"""Sales Order on_cancel: the Bins (as on submit); and a Sales Order cancelled directly in ERPNext
+	cancels its Customer Order (R1: cancelling reverses), unless the order's own cancel is doing it."""
+	sales_order_stock_written(doc)
+	name = doc.get("customer_order")
+	if not name or doc.flags.get("cancelling_customer_order"):
+		return
+	order = frappe.get_doc("Customer Order", name)
+	if order.docstatus != 1 or order.sales_order != doc.name:
+		return
+	from order_mgmt.rules import pipeline
+
+	verdict = pipeline.check_transition(order.status, pipeline.CANCELED, pipeline.Action.CANCEL)
+	if not verdict.allowed:
+		frappe.throw(
+			_(
+				"Sales Order {0} cannot be cancelled: its Customer Order {1} is {2}, and a {2} order cannot be canceled."
+			).format(doc.name, name, _(order.status)),
+			title=_("Cannot Cancel"),
+		)
+	# the user cancelled the Sales Order; the order is its consequence
+	order.flags.ignore_permissions = True
+	order.add_comment("Info", _("Canceled with its Sales Order {0}, cancelled in ERPNext.").format(doc.name))
+	order.cancel()
 
 
 def sales_order_updated_after_submit(doc, method=None):

@@ -99,9 +99,11 @@ class Verdict:
 	reason: str = ""
 
 
-def check_transition(current: str, target: str, action: Action) -> Verdict:
+def check_transition(current: str, target: str, action: Action, nothing_to_ship: bool = False) -> Verdict:
 	"""May `action` move an order from `current` to `target`? A reason (English, to be translated by
-	the caller) comes with every refusal."""
+	the caller) comes with every refusal. `nothing_to_ship`: the order has nothing (left) to ship
+	(`nothing_left_to_ship`): it counts as shipped, so a user may mark it Delivered from any confirmed,
+	unfinished status."""
 	if current not in STATUSES:
 		return Verdict(False, f"Unknown status {current}")
 	if target not in STATUSES:
@@ -110,6 +112,8 @@ def check_transition(current: str, target: str, action: Action) -> Verdict:
 		return Verdict(True)
 	allowed = TRANSITIONS.get((current, target))
 	if allowed == action:
+		return Verdict(True)
+	if nothing_to_ship and target == DELIVERED and action == Action.MANUAL and current in _ACTIVE:
 		return Verdict(True)
 	if current == CANCELED:
 		return Verdict(False, "A canceled order cannot be restored: amend it to make a new order")
@@ -124,9 +128,12 @@ def check_transition(current: str, target: str, action: Action) -> Verdict:
 	return Verdict(False, f"An order cannot move from {current} to {target}")
 
 
-def manual_targets(current: str) -> list[str]:
+def manual_targets(current: str, nothing_to_ship: bool = False) -> list[str]:
 	"""Statuses a user may move an order to by hand from `current` (for buttons and the board)."""
-	return [b for (a, b), act in TRANSITIONS.items() if a == current and act == Action.MANUAL]
+	targets = [b for (a, b), act in TRANSITIONS.items() if a == current and act == Action.MANUAL]
+	if nothing_to_ship and current in _ACTIVE and DELIVERED not in targets:
+		targets.append(DELIVERED)
+	return targets
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,22 @@ class OrderFacts:
 	incoming_qty: float = 0.0
 	#: the order has stock lines at all (a pure service order only moves by hand)
 	has_stock_items: bool = True
+	#: its Sales Order expects no Delivery Note (ERPNext's `skip_delivery_note`: services only)
+	skip_delivery_note: bool = False
+	#: its Sales Order was closed in ERPNext (short-close: what is not delivered will not be)
+	sales_order_closed: bool = False
+
+
+def nothing_left_to_ship(facts: OrderFacts) -> bool:
+	"""The order has nothing (left) to ship and counts as shipped for "Delivered only after Shipped":
+	services only (no stock lines, or a Sales Order that skips the Delivery Note), every stock line
+	delivered, or a Sales Order closed in ERPNext (short-close)."""
+	return (
+		not facts.has_stock_items
+		or facts.skip_delivery_note
+		or facts.sales_order_closed
+		or (facts.ordered_qty > 1e-9 and facts.delivered_qty >= facts.ordered_qty - 1e-9)
+	)
 
 
 def automatic_status(current: str, facts: OrderFacts) -> str:
@@ -155,8 +178,11 @@ def automatic_status(current: str, facts: OrderFacts) -> str:
 	if current not in OPEN_STATUSES:
 		return current
 	eps = 1e-9
-	if not facts.has_stock_items:
+	if not facts.has_stock_items or facts.skip_delivery_note:
 		return CONFIRMED
+	if facts.sales_order_closed:
+		# short-closed: shipped if anything was, else nothing will come (the user marks it Delivered)
+		return SHIPPED if facts.delivered_qty > eps else CONFIRMED
 	if facts.ordered_qty > eps and facts.delivered_qty >= facts.ordered_qty - eps:
 		return SHIPPED
 	pending = facts.ordered_qty - facts.delivered_qty

@@ -87,6 +87,33 @@ def test_transition(current, target, action, allowed, words):
 		assert words in verdict.reason
 
 
+# an order with nothing (left) to ship counts as shipped: (from, to, action, allowed, words)
+NOTHING_TO_SHIP_CASES = [
+	(C, D, A.MANUAL, True, ""),
+	(RS, D, A.MANUAL, True, ""),
+	(IP, D, A.MANUAL, True, ""),
+	(WP, D, A.MANUAL, True, ""),
+	(S, D, A.MANUAL, True, ""),
+	# only by hand, only from a confirmed, unfinished order
+	(C, D, A.AUTOMATIC, False, "Shipped"),
+	(Q, D, A.MANUAL, False, "Shipped"),
+	(W, D, A.MANUAL, False, "Shipped"),
+	(X, D, A.MANUAL, False, "cannot be restored"),
+	(AR, D, A.MANUAL, False, "archived"),
+	# nothing else changes
+	(C, S, A.MANUAL, False, "automatically"),
+	(D, AR, A.ARCHIVE, True, ""),
+]
+
+
+@pytest.mark.parametrize("current,target,action,allowed,words", NOTHING_TO_SHIP_CASES)
+def test_transition_with_nothing_to_ship(current, target, action, allowed, words):
+	verdict = p.check_transition(current, target, action, nothing_to_ship=True)
+	assert verdict.allowed is allowed
+	if not allowed:
+		assert words in verdict.reason
+
+
 def test_every_status_pair_is_decided_by_the_table():
 	"""Outside the table only 'stay where you are' is allowed, whatever the action."""
 	for a in p.STATUSES:
@@ -105,6 +132,14 @@ def test_every_status_pair_is_decided_by_the_table():
 )
 def test_manual_targets(current, targets):
 	assert p.manual_targets(current) == targets
+
+
+@pytest.mark.parametrize(
+	"current,targets",
+	[(Q, [W]), (C, [D]), (RS, [D]), (S, [D]), (D, []), (X, []), (AR, [])],
+)
+def test_manual_targets_with_nothing_to_ship(current, targets):
+	assert p.manual_targets(current, nothing_to_ship=True) == targets
 
 
 F = p.OrderFacts
@@ -146,7 +181,34 @@ AUTOMATIC_CASES = [
 	# an order of services only moves by hand
 	(C, F(ordered_qty=0, has_stock_items=False), C),
 	(S, F(ordered_qty=0, has_stock_items=False), C),
+	(C, F(ordered_qty=10, skip_delivery_note=True), C),
+	# a Sales Order closed after a partial delivery (short-close) is shipped; closed before any, not
+	(C, F(ordered_qty=10, delivered_qty=4, sales_order_closed=True), S),
+	(RS, F(ordered_qty=10, delivered_qty=4, reserved_qty=6, sales_order_closed=True), S),
+	(C, F(ordered_qty=10, reserved_qty=10, sales_order_closed=True), C),
 ]
+
+
+# (facts, nothing left to ship)
+NOTHING_LEFT_CASES = [
+	(F(ordered_qty=10), False),
+	(F(ordered_qty=10, delivered_qty=4), False),
+	# every stock line delivered (a mixed order's services aside: only stock lines are counted)
+	(F(ordered_qty=10, delivered_qty=10), True),
+	# services only
+	(F(ordered_qty=0, has_stock_items=False), True),
+	(F(ordered_qty=10, skip_delivery_note=True), True),
+	# short-closed in ERPNext, after a partial delivery or none
+	(F(ordered_qty=10, delivered_qty=4, sales_order_closed=True), True),
+	(F(ordered_qty=10, sales_order_closed=True), True),
+	# an order without lines has something to do yet
+	(F(ordered_qty=0), False),
+]
+
+
+@pytest.mark.parametrize("facts,expected", NOTHING_LEFT_CASES)
+def test_nothing_left_to_ship(facts, expected):
+	assert p.nothing_left_to_ship(facts) is expected
 
 
 @pytest.mark.parametrize("current,facts,expected", AUTOMATIC_CASES)

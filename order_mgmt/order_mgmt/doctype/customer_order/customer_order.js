@@ -53,7 +53,20 @@ frappe.ui.form.on("Customer Order", {
 			frm.add_custom_button(__("Payment"), () => record_payment(frm), __("Create"));
 		}
 		if (!open) return;
-		if (frm.doc.status === "Shipped") {
+		if (["On Hold", "Closed"].includes(frm.doc.sales_order_status)) {
+			frm.dashboard.set_headline_alert(
+				__("Sales Order {0} is {1} in ERPNext: reserving, delivering and invoicing wait until it is {2} there.", [
+					frappe.utils.escape_html(frm.doc.sales_order),
+					__(frm.doc.sales_order_status),
+					frm.doc.sales_order_status === "On Hold" ? __("resumed") : __("re-opened"),
+				]),
+				"orange"
+			);
+		}
+		if (
+			frm.doc.status === "Shipped" ||
+			(frm.doc.nothing_to_ship && !["Delivered", "Canceled", "Archived"].includes(frm.doc.status))
+		) {
 			frm.add_custom_button(__("Mark Delivered"), () => order_action(frm, "complete"));
 		}
 		frm.add_custom_button(__("Reserve"), () => fulfilment_action(frm, "reserve"), __("Stock"));

@@ -15,6 +15,7 @@ LINE_DERIVED_FIELDS = (
 	"product_status",
 	"expected_date",
 	"sources",
+	"is_free_item",
 )
 
 
@@ -54,6 +55,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		naming_series: DF.Literal["CO-.YYYY.-"]
 		net_total: DF.Currency
 		notes: DF.TextEditor | None
+		nothing_to_ship: DF.Check
 		order_area: DF.Link | None
 		order_date: DF.Date
 		order_manager: DF.Link | None
@@ -88,6 +90,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		rounded_total: DF.Currency
 		rounding_adjustment: DF.Currency
 		sales_order: DF.Link | None
+		sales_order_status: DF.Data | None
 		selling_price_list: DF.Link | None
 		set_warehouse: DF.Link | None
 		status: DF.Literal[
@@ -165,8 +168,16 @@ class CustomerOrder(validation.RowsFromClients, Document):
 	def on_submit(self):
 		so = selling.make_sales_order(self)
 		self.db_set("sales_order", so.name)
-		# link each line to its Sales Order line (same order of lines): one UPDATE
-		for line, so_line in zip(self.items, so.items, strict=True):
+		# link each line to its Sales Order line, matched by what they are (item, free item, pricing
+		# rule): one UPDATE
+		for line, so_line in selling.match_lines(self.items, so.items):
+			if line is None or so_line is None:
+				frappe.throw(
+					_(
+						"The Sales Order's lines do not match the order's (row {0}). Save the order again and confirm it."
+					).format((line or so_line).idx),
+					title=_("Prices Changed"),
+				)
 			line.so_detail = so_line.name
 		selling.link_lines(self)
 		from order_mgmt import fulfilment
@@ -178,9 +189,20 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		self.assert_transition(self.status, pipeline.CANCELED, Action.CANCEL)
 		if not self.sales_order:
 			return
-		per_delivered, per_billed = frappe.db.get_value(
-			"Sales Order", self.sales_order, ["per_delivered", "per_billed"]
+		so_docstatus, so_status, per_delivered, per_billed = frappe.db.get_value(
+			"Sales Order", self.sales_order, ["docstatus", "status", "per_delivered", "per_billed"]
 		)
+		if so_docstatus != 1:
+			# the Sales Order was cancelled in ERPNext: the order follows it
+			return
+		if so_status == "Closed":
+			frappe.throw(
+				_(
+					"Customer Order {0} cannot be canceled: its Sales Order {1} is Closed in ERPNext. Re-open it there first, or mark the order Delivered."
+				).format(self.name, self.sales_order),
+				title=_("Cannot Cancel"),
+			)
+		self.check_supply_documents()
 		if flt(per_delivered) or flt(per_billed):
 			frappe.throw(
 				_(
@@ -189,14 +211,73 @@ class CustomerOrder(validation.RowsFromClients, Document):
 				title=_("Cannot Cancel"),
 			)
 
+	def check_supply_documents(self):
+		"""Submitted Work Orders and Material Requests made for the Sales Order keep ERPNext from cancelling
+		it (it unlinks Purchase Orders and advances itself): say which, and what to do, before trying."""
+		wo = frappe.qb.DocType("Work Order")
+		mr = frappe.qb.DocType("Material Request")
+		mri = frappe.qb.DocType("Material Request Item")
+		work_orders = (
+			frappe.qb.from_(wo)
+			.select(wo.name)
+			.where((wo.sales_order == self.sales_order) & (wo.docstatus == 1))
+			.orderby(wo.name)
+		).run(pluck=True)
+		requests = (
+			frappe.qb.from_(mri)
+			.join(mr)
+			.on(mr.name == mri.parent)
+			.select(mr.name)
+			.distinct()
+			.where((mri.sales_order == self.sales_order) & (mr.docstatus == 1))
+			.orderby(mr.name)
+		).run(pluck=True)
+		if not (work_orders or requests):
+			return
+		documents = [_("Work Order {0}").format(n) for n in work_orders] + [
+			_("Material Request {0}").format(n) for n in requests
+		]
+		frappe.throw(
+			_(
+				"Customer Order {0} cannot be canceled while its Sales Order {1} has submitted supply documents: {2}. Cancel them in ERPNext first (a Work Order's stock entries before the Work Order), then cancel the order."
+			).format(self.name, self.sales_order, ", ".join(documents)),
+			title=_("Cannot Cancel"),
+		)
+
 	def on_cancel(self):
 		if self.sales_order:
 			so = frappe.get_doc("Sales Order", self.sales_order)
 			if so.docstatus == 1:
 				so.flags.ignore_permissions = True
+				so.flags.cancelling_customer_order = self.name
 				# ERPNext releases the order's stock reservations when its Sales Order is cancelled
-				so.cancel()
+				try:
+					so.cancel()
+				except frappe.LinkExistsError as e:
+					frappe.throw(
+						_(
+							"Customer Order {0} cannot be canceled: ERPNext cannot cancel its Sales Order {1} while other submitted documents are linked to it ({2}). Cancel those first."
+						).format(self.name, self.sales_order, frappe.utils.strip_html(str(e))),
+						title=_("Cannot Cancel"),
+					)
 		self.db_set({"status": pipeline.CANCELED, "probability": self.status_probability(pipeline.CANCELED)})
+		self.clear_product_statuses()
+
+	def clear_product_statuses(self):
+		"""A canceled order has no product status, reservation or source: none is left showing."""
+		self.db_set({"product_status": None, "per_reserved": 0})
+		coi = frappe.qb.DocType("Customer Order Item")
+		(
+			frappe.qb.update(coi)
+			.set(coi.product_status, None)
+			.set(coi.reserved_qty, 0)
+			.set(coi.expected_date, None)
+			.set(coi.sources, None)
+			.where((coi.parent == self.name) & (coi.parenttype == self.doctype))
+		).run()
+		for d in self.items:
+			d.product_status = d.expected_date = d.sources = None
+			d.reserved_qty = 0
 
 	def before_update_after_submit(self):
 		permissions.validate_order_planners(self)
@@ -250,6 +331,13 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		so new lines start empty here."""
 		previous = self.get_doc_before_save()
 		known = {d.name for d in previous.items} if previous else set()
+		# a free line is the pricing rule's: one a client sends (or an amended order copies) is left to
+		# ERPNext, which adds it again if its rule still gives it
+		claimed_free = {id(d) for d in self.items if d.name not in known and d.get("is_free_item")}
+		if claimed_free:
+			self.set("items", [d for d in self.items if id(d) not in claimed_free])
+			for i, d in enumerate(self.items, start=1):
+				d.idx = i
 		for d in self.items:
 			if d.name not in known:
 				for field in LINE_DERIVED_FIELDS:
@@ -384,7 +472,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		previous = self.get_doc_before_save()
 		if not previous or previous.status == self.status or self.flags.status_action:
 			return
-		self.assert_transition(previous.status, self.status, Action.MANUAL)
+		self.assert_transition(previous.status, self.status, Action.MANUAL, self.nothing_to_ship)
 		if self.status == pipeline.DELIVERED:
 			self.completed_on = nowdate()
 
@@ -402,8 +490,8 @@ class CustomerOrder(validation.RowsFromClients, Document):
 					d.uom = None
 
 	@staticmethod
-	def assert_transition(current, target, action):
-		verdict = pipeline.check_transition(current, target, action)
+	def assert_transition(current, target, action, nothing_to_ship=False):
+		verdict = pipeline.check_transition(current, target, action, bool(nothing_to_ship))
 		if not verdict.allowed:
 			frappe.throw(_(verdict.reason), title=_("Status Not Allowed"))
 
@@ -414,6 +502,10 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		self.set_defaults()
 		self.reset_prices_of_changed_lines()
 		selling.apply_prices(self)
+		for d in self.items:
+			if not d.name:
+				# a free line ERPNext added: new to the form, which names it
+				d.set("__islocal", 1)
 
 	# --- status -------------------------------------------------------------------------------------
 
@@ -430,7 +522,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 
 	def set_status(self, status, action=Action.MANUAL):
 		"""Move the order to `status` if the table allows `action` to; saves the order."""
-		self.assert_transition(self.status, status, action)
+		self.assert_transition(self.status, status, action, self.nothing_to_ship)
 		self.status = status
 		self.flags.status_action = action
 		if status == pipeline.DELIVERED:

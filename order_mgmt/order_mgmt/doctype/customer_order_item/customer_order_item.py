@@ -20,6 +20,7 @@ class CustomerOrderItem(RowsFromClients, Document):
 		discount_percentage: DF.Percent
 		expected_date: DF.Date | None
 		item_code: DF.Link
+		is_free_item: DF.Check
 		item_name: DF.Data | None
 		net_amount: DF.Currency
 		net_rate: DF.Currency
