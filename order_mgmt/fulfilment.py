@@ -17,12 +17,8 @@ from pypika.terms import ContainsCriterion, Function, LiteralValue
 from order_mgmt.rules import billing, pipeline, product, sources
 
 #: header fields this module owns
-HEADER_FIELDS = (
-	"status",
-	"probability",
-	"product_status",
-	"per_reserved",
-	"per_delivered",
+#: the order's money figures (R7), in its receivable currency
+MONEY_FIELDS = (
 	"invoice_status",
 	"per_invoiced",
 	"invoiced_amount",
@@ -31,6 +27,14 @@ HEADER_FIELDS = (
 	"paid_amount",
 	"outstanding_amount",
 	"party_account_currency",
+)
+HEADER_FIELDS = (
+	"status",
+	"probability",
+	"product_status",
+	"per_reserved",
+	"per_delivered",
+	*MONEY_FIELDS,
 	"sales_order_status",
 	"nothing_to_ship",
 )

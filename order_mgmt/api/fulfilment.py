@@ -631,21 +631,7 @@ def record_payment(
 
 
 def _billing_summary(name):
-	return frappe.db.get_value(
-		"Customer Order",
-		name,
-		[
-			"invoice_status",
-			"per_invoiced",
-			"invoiced_amount",
-			"payment_status",
-			"per_paid",
-			"paid_amount",
-			"outstanding_amount",
-			"party_account_currency",
-		],
-		as_dict=True,
-	)
+	return frappe.db.get_value("Customer Order", name, list(fulfilment.MONEY_FIELDS), as_dict=True)
 
 
 @frappe.whitelist()
@@ -660,21 +646,7 @@ def customer_debt(customer: str | None = None) -> dict:
 	orders = frappe.get_list(
 		"Customer Order",
 		filters={"customer": customer, "docstatus": 1},
-		fields=[
-			"name",
-			"status",
-			"order_date",
-			"currency",
-			"party_account_currency",
-			"grand_total",
-			"invoice_status",
-			"per_invoiced",
-			"invoiced_amount",
-			"payment_status",
-			"per_paid",
-			"paid_amount",
-			"outstanding_amount",
-		],
+		fields=["name", "status", "order_date", "currency", "grand_total", *fulfilment.MONEY_FIELDS],
 		order_by="order_date asc",
 	)
 	open_orders = [o for o in orders if abs(flt(o.outstanding_amount)) > billing.EPS]
