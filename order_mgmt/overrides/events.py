@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 
 from order_mgmt import costing, fulfilment, selling, stock_guard
+from order_mgmt.rules import pipeline
 
 
 def sales_order_changed(doc, method=None):
@@ -33,8 +34,6 @@ def sales_order_cancelled(doc, method=None):
 	order = frappe.get_doc("Customer Order", name)
 	if order.docstatus != 1 or order.sales_order != doc.name:
 		return
-	from order_mgmt.rules import pipeline
-
 	verdict = pipeline.check_transition(order.status, pipeline.CANCELED, pipeline.Action.CANCEL)
 	if not verdict.allowed:
 		frappe.throw(
