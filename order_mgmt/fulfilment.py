@@ -549,6 +549,13 @@ def shortages(items: list[str] | None = None) -> set[str]:
 	)
 	if not tight_items:
 		return set()
+	dedicated = dedicated_receipts(tight_items)
+	for (item_code, warehouse), by_line in dedicated.items():
+		supply[(item_code, warehouse)] = supply.get((item_code, warehouse), 0.0) - sum(by_line.values())
+	for_line = {}
+	for by_line in dedicated.values():
+		for line, qty in by_line.items():
+			for_line[line] = for_line.get(line, 0.0) + qty
 	demands = [
 		sources.Demand(
 			key=r.name,
@@ -560,6 +567,7 @@ def shortages(items: list[str] | None = None) -> set[str]:
 			),
 			delivery_date=getdate(r.delivery_date) if r.delivery_date else None,
 			confirmed=str(r.creation),
+			dedicated=for_line.get(r.name, 0.0),
 		)
 		for r in (
 			frappe.qb.from_(soi)
@@ -580,6 +588,115 @@ def shortages(items: list[str] | None = None) -> set[str]:
 		).run(as_dict=True)
 	]
 	return sources.short_lines(demands, supply)
+
+
+def recompute_shortages_after_commit(item_codes) -> None:
+	"""Stock of these items was reserved, released, delivered or newly demanded: the other open orders of
+	the same items whose *Not enough* verdict changes are recomputed right after the commit, in one job on
+	the short queue (the document's own submit stays fast; the nightly run remains the safety net). In
+	tests, which never commit, at once."""
+	items = {i for i in item_codes if i}
+	if not items:
+		return
+	if frappe.flags.in_test:
+		recompute_changed_shortages(sorted(items))
+		return
+	pending = frappe.flags.get("order_mgmt_shortage_items")
+	if pending is None:
+		pending = frappe.flags.order_mgmt_shortage_items = set()
+		frappe.db.after_commit.add(_enqueue_shortage_recompute)
+	pending.update(items)
+
+
+def _enqueue_shortage_recompute():
+	items = sorted(frappe.flags.pop("order_mgmt_shortage_items", None) or ())
+	if items:
+		frappe.enqueue(
+			"order_mgmt.fulfilment.recompute_changed_shortages",
+			queue="short",
+			items=items,
+			job_id=f"order_mgmt_shortages::{frappe.generate_hash(','.join(items), 12)}",
+			deduplicate=True,
+		)
+
+
+def recompute_changed_shortages(items: list[str]) -> list[str]:
+	"""Recompute the open orders of these items whose stored *Not enough* no longer matches the priority
+	pass (a fixed number of queries to find them). Returns their names."""
+	short = shortages(list(items))
+	co, coi = frappe.qb.DocType("Customer Order"), frappe.qb.DocType("Customer Order Item")
+	rows = (
+		frappe.qb.from_(coi)
+		.join(co)
+		.on(co.name == coi.parent)
+		.select(coi.parent, coi.so_detail, coi.product_status)
+		.where(
+			coi.item_code.isin(list(items))
+			& (co.docstatus == 1)
+			& co.status.isin(sorted(pipeline.OPEN_STATUSES))
+			& coi.so_detail.isnotnull()
+		)
+	).run()
+	changed = sorted(
+		{
+			parent
+			for parent, so_detail, status in rows
+			if (status == product.NOT_ENOUGH) != (so_detail in short)
+		}
+	)
+	if changed:
+		recompute(changed)
+	return changed
+
+
+def dedicated_receipts(items: list[str]) -> dict[tuple[str, str], dict[str, float]]:
+	"""Open planned receipts made for a Sales Order line — purchase order lines and work orders that carry
+	it — per (item, warehouse they arrive in) and line, in stock units, counted as ERPNext counts them in
+	the Bin's ordered and planned quantities (two queries)."""
+	po, poi = frappe.qb.DocType("Purchase Order"), frappe.qb.DocType("Purchase Order Item")
+	wo = frappe.qb.DocType("Work Order")
+	out: dict[tuple[str, str], dict[str, float]] = {}
+
+	def add(item_code, warehouse, line, qty):
+		if line and qty and qty > 0:
+			by_line = out.setdefault((item_code, warehouse), {})
+			by_line[line] = by_line.get(line, 0.0) + float(qty)
+
+	for r in (
+		frappe.qb.from_(poi)
+		.join(po)
+		.on(po.name == poi.parent)
+		.select(
+			poi.item_code,
+			poi.warehouse,
+			poi.sales_order_item,
+			(poi.qty - poi.received_qty) * Coalesce(NullIf(poi.conversion_factor, 0), 1),
+		)
+		.where(
+			poi.item_code.isin(items)
+			& poi.sales_order_item.isnotnull()
+			& (poi.sales_order_item != "")
+			& (poi.qty > poi.received_qty)
+			& (po.docstatus == 1)
+			& po.status.notin(["Closed", "Delivered"])
+			& (poi.delivered_by_supplier == 0)
+		)
+	).run():
+		add(*r)
+	for r in (
+		frappe.qb.from_(wo)
+		.select(wo.production_item, wo.fg_warehouse, wo.sales_order_item, wo.qty - wo.produced_qty)
+		.where(
+			wo.production_item.isin(items)
+			& wo.sales_order_item.isnotnull()
+			& (wo.sales_order_item != "")
+			& (wo.docstatus == 1)
+			& wo.status.notin(["Stopped", "Completed", "Closed"])
+			& (wo.qty > wo.produced_qty)
+		)
+	).run():
+		add(*r)
+	return out
 
 
 class Greatest(Function):

@@ -22,6 +22,7 @@ def sales_order_stock_written(doc, method=None):
 	stock_guard.resync_after_event(
 		stock_guard.stock_pairs((d.item_code, d.warehouse) for d in doc.items if d.warehouse)
 	)
+	fulfilment.recompute_shortages_after_commit(d.item_code for d in doc.items)
 
 
 def sales_order_cancelled(doc, method=None):
@@ -65,6 +66,9 @@ def delivery_note_changed(doc, method=None):
 	)
 	orders = fulfilment.recompute_for_sales_orders(d.against_sales_order for d in doc.items)
 	costing.update_profitability(orders)
+	fulfilment.recompute_shortages_after_commit(
+		d.item_code for d in doc.items if d.get("against_sales_order")
+	)
 
 
 def delivery_note_before_submit(doc, method=None):
@@ -98,6 +102,7 @@ def stock_reservation_changed(doc, method=None):
 	stock_guard.resync_after_event([(doc.item_code, doc.warehouse)])
 	if doc.voucher_type == "Sales Order":
 		fulfilment.recompute_for_sales_orders([doc.voucher_no])
+	fulfilment.recompute_shortages_after_commit([doc.item_code])
 
 
 def stock_reservation_before_submit(doc, method=None):

@@ -141,20 +141,28 @@ class Demand:
 	reserved: float
 	delivery_date: date | None
 	confirmed: str = ""
+	#: open planned receipts made for this very line (its purchase order lines, its work orders)
+	dedicated: float = 0.0
 
 
 def short_lines(demands: list[Demand], supply: dict[tuple[str, str], float]) -> set[str]:
 	"""The one priority pass behind "Not enough".
 
 	`supply[(item, warehouse)]`: stock plus planned receipts (purchase and work orders) minus everything
-	reserved. Reserved quantities stay with their lines; the rest of each line's need is served from the
-	free supply in priority order — earlier delivery date first, then earlier confirmation — and a line
-	that the supply does not reach in full is short."""
+	reserved, *not counting* the receipts dedicated to a line. Reserved quantities and dedicated receipts
+	stay with their lines (what a line's dedicated receipts bring beyond its need is free for the others);
+	the rest of each line's need is served from the free supply in priority order — earlier delivery date
+	first, then earlier confirmation — and a line that the supply does not reach in full is short."""
 	free = dict(supply)
+	for d in demands:
+		surplus = d.dedicated - max(d.pending - d.reserved, 0.0)
+		if surplus > EPS:
+			pair = (d.item_code, d.warehouse)
+			free[pair] = free.get(pair, 0.0) + surplus
 	short = set()
 	far_future = date.max
 	for d in sorted(demands, key=lambda d: (d.delivery_date or far_future, d.confirmed, d.key)):
-		need = max(d.pending - d.reserved, 0.0)
+		need = max(d.pending - d.reserved - d.dedicated, 0.0)
 		if need <= EPS:
 			continue
 		pair = (d.item_code, d.warehouse)

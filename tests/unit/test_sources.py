@@ -163,6 +163,35 @@ PRIORITY_CASES = [
 	([D("a", "X", "W", 1, 0, None)], {}, {"a"}),
 	# no date: last
 	([D("a", "X", "W", 5, 0, None), D("b", "X", "W", 5, 0, NEXT_WEEK)], {("X", "W"): 5}, {"a"}),
+	# a purchase or work order made for a line serves that line, never an earlier one (supply given here
+	# is without the dedicated receipts)
+	(
+		[D("a", "X", "W", 5, 0, NEXT_WEEK, dedicated=5), D("b", "X", "W", 5, 0, TOMORROW)],
+		{("X", "W"): 0},
+		{"b"},
+	),
+	(
+		[D("a", "X", "W", 5, 0, NEXT_WEEK, dedicated=5), D("b", "X", "W", 5, 0, TOMORROW)],
+		{("X", "W"): 5},
+		set(),
+	),
+	# … and what it brings beyond the line's need is free for the others
+	(
+		[D("a", "X", "W", 2, 0, NEXT_WEEK, dedicated=8), D("b", "X", "W", 5, 0, TOMORROW)],
+		{("X", "W"): 0},
+		set(),
+	),
+	(
+		[D("a", "X", "W", 2, 0, NEXT_WEEK, dedicated=6), D("b", "X", "W", 5, 0, TOMORROW)],
+		{("X", "W"): 0},
+		{"b"},
+	),
+	# a dedicated receipt smaller than the need: the rest from the free supply in priority order
+	(
+		[D("a", "X", "W", 5, 0, TOMORROW, dedicated=3), D("b", "X", "W", 2, 0, NEXT_WEEK)],
+		{("X", "W"): 2},
+		{"b"},
+	),
 ]
 
 
