@@ -356,15 +356,29 @@ def test_transfer_request_past_its_date():
 
 
 def test_a_late_line_with_a_draft_request_is_delayed():
-	item = make_item(price=20)
-	order = confirmed(item, 3, days=2)
+	product, raw = make_item(price=20), make_item(price=5)
+	make_bom(product, raw, qty=1)
+	add_stock(raw, 10)
+	order = confirmed(product, 3, days=2)
 	delivery = getdate(order.items[0].delivery_date)
 	api.make_material_request(order.name, material_request_type="Purchase")  # a draft
 	assert line(order.name)[1].product_status == "Requested"
-	assert status_on(order.name, add_days(delivery, 1)) == "Delayed"
-	assert status_on(order.name, delivery) == "Possibly delayed"
-	# and a confirmed Work Order finishing after the date makes it Delayed even with the request open
+	assert status_on(order.name, delivery) == "Possibly delayed"  # due today, not received
+	assert status_on(order.name, add_days(delivery, 1)) == "Delayed"  # past its date, whatever is requested
 	fulfilment.recompute([order.name])
+
+	# a confirmed Work Order finishing after the date makes the line Delayed, the request still open
+	from erpnext.manufacturing.doctype.work_order.work_order import make_stock_entry
+
+	wo = _work_order_ready(api.make_work_orders(order.name)["work_orders"][0])
+	wo.planned_end_date = f"{add_days(delivery, 1)} 12:00:00"  # the planner's date (no operations)
+	wo.submit()
+	transfer = frappe.get_doc(make_stock_entry(wo.name, "Material Transfer for Manufacture", wo.qty))
+	transfer.insert()
+	transfer.submit()
+	_order, row = line(order.name)
+	assert "Requested" in row.sources and f"Work Order {wo.name}" in row.sources
+	assert row.product_status == "Delayed"
 
 
 def test_the_delayed_orders_card_report_and_roll_up_agree():
