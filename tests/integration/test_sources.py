@@ -355,6 +355,74 @@ def test_transfer_request_past_its_date():
 	fulfilment.recompute([order.name])
 
 
+def _new_warehouse(**kw):
+	from tests.integration.factories import company
+
+	abbr = frappe.get_cached_value("Company", company(), "abbr")
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Warehouse",
+				"warehouse_name": f"_T-WH-{frappe.generate_hash(length=6)}",
+				"company": company(),
+				"parent_warehouse": f"All Warehouses - {abbr}",
+				**kw,
+			}
+		)
+		.insert()
+		.name
+	)
+
+
+def test_a_transfer_in_transit_is_shipped_then_received():
+	from erpnext.stock.doctype.material_request.material_request import make_in_transit_stock_entry
+	from erpnext.stock.doctype.stock_entry.stock_entry import make_stock_in_entry
+
+	item = make_item(price=20)
+	order = confirmed(item, 3, days=10)
+	delivery = getdate(order.items[0].delivery_date)
+	source_wh = _new_warehouse()
+	transit_wh = _new_warehouse(warehouse_type="Transit")
+	frappe.get_doc(
+		{
+			"doctype": "Stock Entry",
+			"stock_entry_type": "Material Receipt",
+			"company": frappe.db.get_value("Warehouse", source_wh, "company"),
+			"items": [{"item_code": item, "qty": 3, "t_warehouse": source_wh, "basic_rate": 10}],
+		}
+	).insert().submit()
+	mr = frappe.get_doc(
+		"Material Request",
+		api.make_material_request(order.name, material_request_type="Material Transfer")["material_request"],
+	)
+	required_by = add_days(delivery, -4)
+	mr.schedule_date = required_by
+	mr.set_from_warehouse = source_wh
+	for row in mr.items:
+		row.schedule_date = required_by
+		row.from_warehouse = source_wh
+	mr.save()
+	mr.submit()
+	assert status_on(order.name, required_by) == "Possibly delayed"  # not shipped on its date
+
+	out = make_in_transit_stock_entry(mr.name, transit_wh)
+	out.insert()
+	out.submit()
+	assert frappe.db.get_value("Material Request", mr.name, "transfer_status") == "In Transit"
+	# shipped (in transit), not received: on time on its date, late after it
+	assert status_on(order.name, required_by) == "Expected on time"
+	assert f"Transfer {mr.name}: 0 of 3" in line(order.name)[1].sources
+	assert status_on(order.name, add_days(delivery, 1)) == "Delayed"
+
+	arrival = make_stock_in_entry(out.name)
+	arrival.insert()
+	arrival.submit()
+	assert frappe.db.get_value("Material Request", mr.name, "transfer_status") == "Completed"
+	fulfilment.recompute([order.name])
+	_order, row = line(order.name)
+	assert f"Transfer {mr.name}: 3 of 3 · Received" in row.sources
+
+
 def test_a_late_line_with_a_draft_request_is_delayed():
 	product, raw = make_item(price=20), make_item(price=5)
 	make_bom(product, raw, qty=1)
