@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import frappe
 from frappe.query_builder.functions import Coalesce, NullIf, Sum
-from frappe.utils import flt, getdate, now_datetime
+from frappe.utils import add_days, cint, flt, getdate, now_datetime
 from pypika.terms import ContainsCriterion, Function, LiteralValue
 
 from order_mgmt.rules import billing, pipeline, product, sources
@@ -337,46 +337,14 @@ def _invoice_share(invoice) -> float:
 
 
 def gather_sources(sales_orders) -> dict[str, list]:
-	"""{Sales Order line: [sources.Source]} from Work Orders, Purchase Orders and Material Requests linked
-	to the lines (three queries)."""
+	"""{Sales Order line: [sources.Source]} from the Work Orders, Purchase Orders and Material Requests of the
+	Sales Orders, with at most seven queries whatever the number of orders and lines."""
 	out = defaultdict(list)
 	if not sales_orders:
 		return out
-	wo = frappe.qb.DocType("Work Order")
-	for r in (
-		frappe.qb.from_(wo)
-		.select(
-			wo.name,
-			wo.sales_order_item,
-			wo.qty,
-			wo.produced_qty,
-			wo.docstatus,
-			wo.status,
-			wo.planned_end_date,
-			wo.expected_delivery_date,
-			wo.material_transferred_for_manufacturing,
-		)
-		.where(
-			in_list(wo.sales_order, sales_orders)
-			& (wo.docstatus < 2)
-			& wo.status.notin(["Stopped", "Closed"])
-		)
-	).run(as_dict=True):
-		out[r.sales_order_item].append(
-			sources.Source(
-				kind=sources.WORK_ORDER,
-				name=r.name,
-				qty=flt(r.qty),
-				received=flt(r.produced_qty),
-				requested=r.docstatus == 0,
-				expected=getdate(r.expected_delivery_date or r.planned_end_date)
-				if (r.expected_delivery_date or r.planned_end_date)
-				else None,
-				started=r.status == "In Process"
-				or flt(r.material_transferred_for_manufacturing) > 0
-				or flt(r.produced_qty) > 0,
-			)
-		)
+	for line, source in _work_order_sources(sales_orders):
+		out[line].append(source)
+	po = frappe.qb.DocType("Purchase Order")
 	po = frappe.qb.DocType("Purchase Order")
 	poi = frappe.qb.DocType("Purchase Order Item")
 	for r in (
@@ -420,6 +388,7 @@ def gather_sources(sales_orders) -> dict[str, list]:
 			mr.name,
 			mr.docstatus,
 			mr.material_request_type,
+			mr.transfer_status,
 			mri.sales_order_item,
 			mri.stock_qty,
 			mri.qty,
@@ -434,13 +403,18 @@ def gather_sources(sales_orders) -> dict[str, list]:
 	).run(as_dict=True):
 		cf = flt(r.stock_qty) / flt(r.qty) if flt(r.qty) else 1.0
 		if r.material_request_type == "Material Transfer":
+			# a transfer order: its required-by date is the planned arrival (and shipment: ERPNext has no
+			# transit time); what Stock Entries moved against it counts as received unless it is only in a
+			# transit warehouse (transfer_status "In Transit": shipped, not received)
+			in_transit = r.transfer_status == "In Transit"
 			source = sources.Source(
 				kind=sources.TRANSFER,
 				name=r.name,
 				qty=flt(r.stock_qty),
-				received=flt(r.ordered_qty) * cf,
+				received=0.0 if in_transit else flt(r.ordered_qty) * cf,
 				requested=r.docstatus == 0,
 				expected=getdate(r.schedule_date) if r.schedule_date else None,
+				shipped=in_transit or flt(r.ordered_qty) > 0,
 			)
 		else:
 			# what is already ordered (purchase or work order) is counted on that order
@@ -452,6 +426,164 @@ def gather_sources(sales_orders) -> dict[str, list]:
 				expected=getdate(r.schedule_date) if r.schedule_date else None,
 			)
 		out[r.sales_order_item].append(source)
+	return out
+
+
+def _work_order_sources(sales_orders):
+	"""(Sales Order line, sources.Source) for each Work Order of the Sales Orders, four queries at most.
+
+	Attribution: a Work Order carrying the line (`sales_order_item`: made from the Sales Order, or from a
+	Production Plan without combining) belongs to it; one from a Production Plan that combined items is
+	split over the lines the plan's item references list (`prod_plan_references`, which ERPNext fills
+	only when combining; their `item_reference` names the plan row, or — as v15 writes it — the plan row's
+	first Sales Order line), in proportion to their quantities; one typed by hand with the Sales Order and
+	no line is split over the Sales Order's lines of its item, in proportion to their quantities.
+
+	When production finishes: the actual end once finished; else the planned end date where ERPNext has
+	one (it computes it from the operations on submit, or the planner set it), else the planned start plus
+	the item's lead time — never `expected_delivery_date`, which ERPNext copies from the customer's date.
+	Parts booked (the seed's MO "Not booked"; v15 cannot reserve raw materials for a Work Order): with
+	transfer to work in progress, all of the Work Order's materials are transferred for manufacture; with
+	backflush (`skip_transfer`), each required item not yet consumed is available in its source warehouse."""
+	wo = frappe.qb.DocType("Work Order")
+	ref = frappe.qb.DocType("Production Plan Item Reference")
+	ppi = frappe.qb.DocType("Production Plan Item")
+	item = frappe.qb.DocType("Item")
+	refs = (
+		frappe.qb.from_(ref)
+		.select(ref.parent, ref.item_reference, ref.sales_order, ref.sales_order_item, ref.qty)
+		.where(
+			ref.parent.isin(
+				frappe.qb.from_(ref).select(ref.parent).where(in_list(ref.sales_order, sales_orders))
+			)
+		)
+	).run(as_dict=True)
+	combined_plans = sorted({r.parent for r in refs})
+	belongs = in_list(wo.sales_order, sales_orders)
+	if combined_plans:
+		belongs |= in_list(wo.production_plan, combined_plans)
+	orders = (
+		frappe.qb.from_(wo)
+		.left_join(ppi)
+		.on(ppi.name == wo.production_plan_item)
+		.left_join(item)
+		.on(item.name == wo.production_item)
+		.select(
+			wo.name,
+			wo.sales_order,
+			wo.sales_order_item,
+			wo.production_item,
+			wo.production_plan,
+			wo.production_plan_item,
+			ppi.sales_order_item.as_("plan_sales_order_item"),
+			wo.qty,
+			wo.produced_qty,
+			wo.docstatus,
+			wo.status,
+			wo.skip_transfer,
+			wo.planned_start_date,
+			wo.planned_end_date,
+			wo.actual_start_date,
+			wo.actual_end_date,
+			wo.material_transferred_for_manufacturing,
+			item.lead_time_days,
+		)
+		.where(belongs & (wo.docstatus < 2) & wo.status.notin(["Stopped", "Closed"]))
+	).run(as_dict=True)
+	if not orders:
+		return []
+
+	# backflushed Work Orders whose required items are not all available in their source warehouses
+	backflush = [o.name for o in orders if o.skip_transfer and o.docstatus == 1 and o.status != "Completed"]
+	missing_parts = set()
+	if backflush:
+		woi = frappe.qb.DocType("Work Order Item")
+		b = frappe.qb.DocType("Bin")
+		missing_parts = set(
+			(
+				frappe.qb.from_(woi)
+				.left_join(b)
+				.on((b.item_code == woi.item_code) & (b.warehouse == woi.source_warehouse))
+				.select(woi.parent)
+				.distinct()
+				.where(
+					in_list(woi.parent, backflush)
+					& (woi.required_qty - woi.consumed_qty > Coalesce(b.actual_qty, 0) + 1e-9)
+				)
+			).run(pluck=True)
+		)
+
+	# the Sales Orders' lines of each item, for Work Orders typed by hand without a line
+	by_hand = {(o.sales_order, o.production_item) for o in orders if o.sales_order and not o.sales_order_item}
+	so_lines = defaultdict(list)
+	if by_hand:
+		soi = frappe.qb.DocType("Sales Order Item")
+		for r in (
+			frappe.qb.from_(soi)
+			.select(soi.parent, soi.name, soi.item_code, soi.stock_qty)
+			.where(in_list(soi.parent, sorted({so for so, _item in by_hand})))
+			.orderby(soi.idx)
+		).run(as_dict=True):
+			so_lines[(r.parent, r.item_code)].append((r.name, _num(r.stock_qty)))
+
+	refs_by_row = defaultdict(list)
+	for r in refs:
+		refs_by_row[(r.parent, r.item_reference)].append((r.sales_order_item, _num(r.qty)))
+	wanted = set(sales_orders)
+	wanted_lines = {r.sales_order_item for r in refs if r.sales_order in wanted}
+
+	out = []
+	for o in orders:
+		if o.production_plan in combined_plans:
+			shares = refs_by_row.get((o.production_plan, o.production_plan_item)) or refs_by_row.get(
+				(o.production_plan, o.plan_sales_order_item), []
+			)
+			total = sum(q for _line, q in shares)
+			shares = [(line, q / total) for line, q in shares if line in wanted_lines] if total else []
+		elif o.sales_order_item:
+			shares = [(o.sales_order_item, 1.0)]
+		else:
+			lines = so_lines.get((o.sales_order, o.production_item), [])
+			total = sum(q for _line, q in lines)
+			shares = [(line, q / total) for line, q in lines] if total else []
+		if not shares:
+			continue
+		finished = o.status == "Completed"
+		if finished and o.actual_end_date:
+			expected = getdate(o.actual_end_date)
+		elif o.planned_end_date:
+			expected = getdate(o.planned_end_date)
+		elif o.planned_start_date:
+			expected = add_days(getdate(o.planned_start_date), cint(o.lead_time_days))
+		else:
+			expected = None
+		started = (
+			o.status == "In Process"
+			or bool(o.actual_start_date)
+			or _num(o.material_transferred_for_manufacturing) > 0
+			or _num(o.produced_qty) > 0
+		)
+		if o.skip_transfer:
+			parts_booked = o.name not in missing_parts
+		else:
+			parts_booked = _num(o.material_transferred_for_manufacturing) >= _num(o.qty) - 1e-9
+		for line, share in shares:
+			out.append(
+				(
+					line,
+					sources.Source(
+						kind=sources.WORK_ORDER,
+						name=o.name,
+						qty=_num(o.qty) * share,
+						received=_num(o.produced_qty) * share,
+						requested=o.docstatus == 0,
+						expected=expected,
+						started=started,
+						planned_start=getdate(o.planned_start_date) if o.planned_start_date else None,
+						parts_booked=parts_booked or finished,
+					),
+				)
+			)
 	return out
 
 
@@ -717,7 +849,6 @@ def evaluate(data, today) -> tuple[dict, dict]:
 	for line in data.lines:
 		lines_by_order[line.parent].append(line)
 
-	reserved, all_sources, short = data.reserved, data.sources, data.short
 	header_changes, line_changes = {}, {}
 	for order in data.orders:
 		ordered = delivered = reserved_total = incoming = 0.0
@@ -727,21 +858,9 @@ def evaluate(data, today) -> tuple[dict, dict]:
 		for line in lines_by_order[order.name]:
 			cf = _num(line.cf) or 1.0
 			delivered_qty = _num(line.so_delivered_qty)
-			reserved_qty = _num(reserved.get(line.so_detail))
 			stock_qty = _num(line.stock_qty)
-			line_sources = tuple(all_sources.get(line.so_detail, ()))
-			delivery_date = line.delivery_date
-			facts = sources.Line(
-				ordered=stock_qty,
-				delivered=delivered_qty * cf,
-				reserved=reserved_qty,
-				sources=line_sources,
-				delivery_date=delivery_date
-				if type(delivery_date) is date or not delivery_date
-				else getdate(delivery_date),
-				is_stock_item=bool(line.is_stock_item),
-				short=line.so_detail in short,
-			)
+			facts = line_facts(line, data)
+			reserved_qty, line_sources = facts.reserved, facts.sources
 			status = sources.line_status(facts, today)
 			statuses.append(status)
 			work_orders.extend(s for s in line_sources if s.kind == sources.WORK_ORDER)
@@ -804,6 +923,33 @@ def evaluate(data, today) -> tuple[dict, dict]:
 			},
 		)
 	return header_changes, line_changes
+
+
+def line_facts(line, data) -> sources.Line:
+	"""The rules' view of one gathered line."""
+	delivery_date = line.delivery_date
+	return sources.Line(
+		ordered=_num(line.stock_qty),
+		delivered=_num(line.so_delivered_qty) * (_num(line.cf) or 1.0),
+		reserved=_num(data.reserved.get(line.so_detail)),
+		sources=tuple(data.sources.get(line.so_detail, ())),
+		delivery_date=delivery_date
+		if type(delivery_date) is date or not delivery_date
+		else getdate(delivery_date),
+		is_stock_item=bool(line.is_stock_item),
+		short=line.so_detail in data.short,
+	)
+
+
+def line_statuses(order_names, today) -> dict[str, str]:
+	"""{Customer Order Item: its product status as of `today`}: the same gathering and rules as `recompute`,
+	nothing written (the Delayed Orders report as of another date)."""
+	order_names = list(set(order_names or ()))
+	if not order_names:
+		return {}
+	data = gather(order_names)
+	today = getdate(today)
+	return {line.name: sources.line_status(line_facts(line, data), today) for line in data.lines}
 
 
 def describe_sources(line, today) -> str:

@@ -1,14 +1,21 @@
 """Where a line's goods come from (R4), each source's status, the line's product status (R3) and the
 priority pass that tells "Not enough". Pure Python, no Frappe import; `today` is always passed in.
 
-Statuses mean what the seed (`seeds/002_…`) says:
-- a source finishing *on* the line's delivery date, or a delivery date of today with goods not received,
-  is Possibly delayed; a source finishing *after* it, or a delivery date in the past with goods not
-  received, is Delayed; a work order whose planned finish has passed while it is not finished is
-  Possibly delayed;
-- a source that is only requested (material request, draft purchase or work order) is Requested;
-- a source whose goods have arrived (finished work order, received purchase, done transfer, stock) is
-  Received.
+Source statuses mean what the seed (`seeds/002_…`) says, judged on the source's own dates and states:
+- Requested: only requested (a material request, a draft purchase or work order);
+- Received: its goods have arrived (finished work order, received purchase, done transfer, stock);
+- Delayed: not received and its own date has passed (a work order not finished by its planned end, a
+  purchase past the supplier's promise, a transfer past its planned arrival), or it finishes after the
+  line's delivery date, or the line's delivery date has passed;
+- Not booked (work orders): some parts are not booked — neither transferred for manufacture nor available
+  in the source warehouse;
+- Possibly delayed: it finishes on the line's delivery date, the delivery date is today, a work order has
+  not started by its planned start, or a transfer is not shipped on its planned shipment date;
+- Expected on time: otherwise.
+
+A line's status (`line_status`): Delivered, Ready for shipment, then Delayed as soon as its delivery date
+has passed (the seed: "CO delivery date is in the past and products are not received"), then Not enough /
+Not booked (quantity not covered), then the worst of what its open sources mean for the customer's date.
 """
 
 from __future__ import annotations
@@ -33,9 +40,6 @@ POSSIBLY_DELAYED = product.POSSIBLY_DELAYED
 DELAYED = product.DELAYED
 RECEIVED = "Received"
 
-#: worst first, for the roll-up of a line's open sources
-SOURCE_SEVERITY = (DELAYED, POSSIBLY_DELAYED, REQUESTED, EXPECTED_ON_TIME, RECEIVED)
-
 EPS = 1e-9
 
 
@@ -53,6 +57,12 @@ class Source:
 	expected: date | None = None
 	#: a work order whose production has started
 	started: bool = False
+	#: a work order's planned start (Possibly delayed when passed and not started)
+	planned_start: date | None = None
+	#: a work order whose parts are transferred for manufacture or available in its source warehouse
+	parts_booked: bool = True
+	#: a transfer whose goods have left (a Stock Entry to a transit warehouse)
+	shipped: bool = False
 
 	@property
 	def open_qty(self) -> float:
@@ -64,22 +74,46 @@ def source_status(src: Source, delivery_date: date | None, today: date) -> str:
 		return RECEIVED
 	if src.requested:
 		return REQUESTED
-	if delivery_date is not None:
-		if delivery_date < today:
-			return DELAYED
-		if src.expected is not None and src.expected > delivery_date:
-			return DELAYED
-	if src.kind == WORK_ORDER and src.expected is not None and src.expected < today:
-		return POSSIBLY_DELAYED
-	if delivery_date is not None:
-		if src.expected is not None and src.expected == delivery_date:
-			return POSSIBLY_DELAYED
-		if delivery_date == today:
-			return POSSIBLY_DELAYED
-	if src.expected is not None and src.expected < today:
-		# a purchase or transfer expected in the past and still not here
+	expected = src.expected
+	if expected is not None and expected < today:
+		return DELAYED  # its own date passed and the goods are not here
+	if delivery_date is not None and (
+		delivery_date < today or (expected is not None and expected > delivery_date)
+	):
+		return DELAYED
+	if src.kind == WORK_ORDER and not src.parts_booked:
+		return NOT_BOOKED
+	if (
+		src.kind == WORK_ORDER
+		and src.planned_start is not None
+		and src.planned_start < today
+		and not src.started
+	):
+		return POSSIBLY_DELAYED  # not started on time
+	if src.kind == TRANSFER and not src.shipped and expected is not None and expected <= today:
+		return POSSIBLY_DELAYED  # the planned shipment date (= its required-by date) is here, not shipped
+	if delivery_date is not None and (expected == delivery_date or delivery_date == today):
 		return POSSIBLY_DELAYED
 	return EXPECTED_ON_TIME
+
+
+#: worst first: what a line's open sources mean for it
+LINE_SEVERITY = (DELAYED, NOT_BOOKED, POSSIBLY_DELAYED, REQUESTED, EXPECTED_ON_TIME, RECEIVED)
+
+
+def source_effect(src: Source, delivery_date: date | None, today: date) -> str:
+	"""What a source's status means for the line: a source late on its own date while the customer's date
+	is still ahead may yet make it (Possibly delayed); a source finishing after the customer's date, or a
+	customer's date that passed, is Delayed."""
+	status = source_status(src, delivery_date, today)
+	if (
+		status == DELAYED
+		and delivery_date is not None
+		and delivery_date >= today
+		and (src.expected is None or src.expected <= delivery_date)
+	):
+		return POSSIBLY_DELAYED
+	return status
 
 
 @dataclass(frozen=True)
@@ -107,20 +141,17 @@ def line_status(line: Line, today: date) -> str:
 		return product.DELIVERED
 	if not line.is_stock_item or line.reserved >= pending - EPS:
 		return product.READY_FOR_SHIPMENT
+	if line.delivery_date is not None and line.delivery_date < today:
+		return product.DELAYED  # past its delivery date and not received, whatever else is true
 	if booked_qty(line) < pending - EPS:
 		return product.NOT_ENOUGH if line.short else product.NOT_BOOKED
-	open_sources = [s for s in line.sources if s.open_qty > EPS]
-	statuses = [source_status(s, line.delivery_date, today) for s in open_sources]
-	if REQUESTED in statuses:
-		return product.REQUESTED
-	if line.delivery_date is not None and line.delivery_date < today:
-		return product.DELAYED
-	worst = min(statuses, key=SOURCE_SEVERITY.index) if statuses else EXPECTED_ON_TIME
+	statuses = [source_effect(s, line.delivery_date, today) for s in line.sources if s.open_qty > EPS]
+	if line.delivery_date is not None and line.delivery_date == today:
+		statuses.append(POSSIBLY_DELAYED)  # due today, not received
+	worst = min(statuses, key=LINE_SEVERITY.index) if statuses else EXPECTED_ON_TIME
 	if worst == RECEIVED:
 		# open sources all report their goods as arrived but nothing is reserved yet
 		return product.NOT_BOOKED
-	if line.delivery_date is not None and line.delivery_date == today and worst == EXPECTED_ON_TIME:
-		return product.POSSIBLY_DELAYED
 	return worst
 
 

@@ -109,6 +109,30 @@ def test_material_request_is_requested():
 	assert line(order.name)[1].product_status == "Not enough"
 
 
+def test_a_material_request_turned_into_a_purchase_order_counts_only_what_is_unordered():
+	from erpnext.stock.doctype.material_request.material_request import make_purchase_order
+
+	item = make_item(price=20)
+	order = confirmed(item, 10)
+	mr = api.make_material_request(order.name, material_request_type="Purchase", submit=1)["material_request"]
+	po = make_purchase_order(mr)
+	po.supplier = make_supplier()
+	po.items[0].qty = 4  # the buyer orders part of it for now
+	po.insert()
+	po.submit()
+	assert frappe.db.get_value("Material Request Item", {"parent": mr}, "ordered_qty") == 4
+	fulfilment.recompute([order.name])
+	_order, row = line(order.name)
+	assert f"Purchase Order {po.name}: 0 of 4" in row.sources
+	assert f"Material Request {mr}: 0 of 6" in row.sources
+	# the purchase is asked for the customer's date (possibly delayed), which outranks the requested 6
+	assert row.product_status == "Possibly delayed"
+	po.reload()
+	po.items[0].expected_delivery_date = add_days(nowdate(), 2)
+	po.save()
+	assert line(order.name)[1].product_status == "Requested"  # the 6 still only requested
+
+
 def _work_order_ready(name):
 	wo = frappe.get_doc("Work Order", name)
 	wo.wip_warehouse = warehouse()
@@ -119,10 +143,17 @@ def _work_order_ready(name):
 	return wo
 
 
+def status_on(name, day):
+	"""The line's product status and its sources' text with "today" frozen at `day`."""
+	fulfilment.recompute([name], today=day)
+	row = line(name)[1]
+	return row.product_status
+
+
 def test_work_order_moves_the_order_through_production():
 	from erpnext.manufacturing.doctype.work_order.work_order import make_stock_entry
 
-	product, raw = make_item(price=100), make_item(price=5)
+	product, raw = make_item(price=100, lead_time_days=3), make_item(price=5)
 	make_bom(product, raw, qty=2)
 	add_stock(raw, 20)
 	order = confirmed(product, 5, days=10)
@@ -134,29 +165,48 @@ def test_work_order_moves_the_order_through_production():
 	assert (row.product_status, order.status) == ("Requested", "Confirmed")  # draft: not yet planned
 
 	wo = _work_order_ready(names[0])
-	wo.expected_delivery_date = add_days(delivery, -2)
-	wo.planned_end_date = f"{add_days(delivery, -2)} 17:00:00"
-	wo.save()
 	wo.submit()
+	# ERPNext copied the customer's date into the Work Order; production finishes at its planned start
+	# plus the item's lead time (no operations), which the app reads instead
+	assert getdate(wo.expected_delivery_date) == delivery
+	assert not wo.operations
+	start = getdate(wo.planned_start_date)
+	finish = add_days(start, 3)
 	order, row = line(order.name)
-	assert (row.product_status, order.status) == ("Expected on time", "Waiting for Production")
-
-	# the plan moves to the delivery date, then past it
-	wo.reload()
-	wo.expected_delivery_date = delivery
-	wo.save()
-	assert line(order.name)[1].product_status == "Possibly delayed"
-	wo.reload()
-	wo.expected_delivery_date = add_days(delivery, 1)
-	wo.save()
-	assert line(order.name)[1].product_status == "Delayed"
+	assert getdate(row.expected_date) == finish
+	# its materials are not transferred for manufacture yet: some parts are not booked
+	assert (row.product_status, order.status) == ("Not booked", "Waiting for Production")
+	assert f"Work Order {wo.name}" in row.sources and "Not booked" in row.sources
 
 	# production starts: material transferred
 	transfer = frappe.get_doc(make_stock_entry(wo.name, "Material Transfer for Manufacture", 5))
 	transfer.insert()
 	transfer.submit()
 	order, row = line(order.name)
-	assert order.status == "In Production"
+	assert (row.product_status, order.status) == ("Expected on time", "In Production")
+
+	# the same Work Order judged on other days: not finished by its planned end is Delayed for the
+	# source, which the line (delivery date still ahead) shows as Possibly delayed
+	assert status_on(order.name, finish) == "Expected on time"
+	assert status_on(order.name, add_days(finish, 1)) == "Possibly delayed"
+	assert "Delayed" in line(order.name)[1].sources
+	assert status_on(order.name, delivery) == "Possibly delayed"
+	assert status_on(order.name, add_days(delivery, 1)) == "Delayed"
+	fulfilment.recompute([order.name])
+
+	# the planner sets the planned end (no operations): on the delivery date, then after it
+	wo.reload()
+	wo.planned_end_date = f"{delivery} 17:00:00"
+	wo.save()
+	assert line(order.name)[1].product_status == "Possibly delayed"
+	wo.reload()
+	wo.planned_end_date = f"{add_days(delivery, 1)} 09:00:00"
+	wo.save()
+	assert line(order.name)[1].product_status == "Delayed"
+	wo.reload()
+	wo.planned_end_date = f"{add_days(delivery, -1)} 17:00:00"
+	wo.save()
+	assert line(order.name)[1].product_status == "Expected on time"
 
 	# production finishes: the work order is received; booking the goods makes the order ready
 	finish = frappe.get_doc(make_stock_entry(wo.name, "Manufacture", 5))
@@ -175,6 +225,355 @@ def test_work_order_moves_the_order_through_production():
 	finish.cancel()
 	order, row = line(order.name)
 	assert order.status == "In Production"
+
+
+def test_work_order_not_started_on_time_and_backflushed_parts():
+	product, raw = make_item(price=100, lead_time_days=2), make_item(price=5)
+	make_bom(product, raw, qty=2)
+	order = confirmed(product, 5, days=10)
+	wo = _work_order_ready(api.make_work_orders(order.name)["work_orders"][0])
+	wo.skip_transfer = 1  # backflush: materials are consumed from the source warehouse on manufacture
+	wo.submit()
+	start = getdate(wo.planned_start_date)
+	# backflush with nothing in the source warehouse: not booked
+	assert line(order.name)[1].product_status == "Not booked"
+	add_stock(raw, 10)  # exactly what it requires
+	fulfilment.recompute([order.name])
+	assert line(order.name)[1].product_status == "Expected on time"
+	# not started the day after its planned start: possibly delayed
+	assert status_on(order.name, start) == "Expected on time"
+	assert status_on(order.name, add_days(start, 1)) == "Possibly delayed"
+	# past its planned end (start + lead time), not finished, customer's date still ahead
+	assert status_on(order.name, add_days(start, 3)) == "Possibly delayed"
+	fulfilment.recompute([order.name])
+
+
+def _workstation_and_operation():
+	ws = frappe.get_doc(
+		{
+			"doctype": "Workstation",
+			"workstation_name": f"_T-WS-{frappe.generate_hash(length=6)}",
+			"production_capacity": 1,
+		}
+	).insert()
+	op = frappe.get_doc(
+		{"doctype": "Operation", "name": f"_T-OP-{frappe.generate_hash(length=6)}", "workstation": ws.name}
+	).insert()
+	return ws.name, op.name
+
+
+def _bom_with_operation(product, raw, minutes):
+	ws, op = _workstation_and_operation()
+	bom = frappe.get_doc(
+		{
+			"doctype": "BOM",
+			"item": product,
+			"company": frappe.db.get_single_value("Global Defaults", "default_company")
+			or frappe.get_all("Company", pluck="name")[0],
+			"quantity": 1,
+			"is_active": 1,
+			"is_default": 1,
+			"with_operations": 1,
+			"items": [{"item_code": raw, "qty": 1, "rate": 5}],
+			"operations": [{"operation": op, "workstation": ws, "time_in_mins": minutes}],
+		}
+	).insert()
+	bom.submit()
+	return bom.name
+
+
+def test_work_order_with_operations_finishes_when_erpnext_plans_it():
+	from erpnext.manufacturing.doctype.work_order.work_order import make_stock_entry
+
+	product, raw = make_item(price=100, lead_time_days=30), make_item(price=5)
+	_bom_with_operation(product, raw, minutes=2 * 24 * 60)  # two days of work per unit
+	add_stock(raw, 10)
+	order = confirmed(product, 2, days=10)
+	delivery = getdate(order.items[0].delivery_date)
+	wo = _work_order_ready(api.make_work_orders(order.name)["work_orders"][0])
+	wo.submit()
+	wo.reload()
+	assert wo.operations and wo.planned_end_date  # ERPNext computed it from the operations
+	planned_end = getdate(wo.planned_end_date)
+	assert planned_end > getdate(wo.planned_start_date)
+	# the item's lead time (30 days, after the delivery date) is not used when operations plan the end
+	transfer = frappe.get_doc(make_stock_entry(wo.name, "Material Transfer for Manufacture", 2))
+	transfer.insert()
+	transfer.submit()
+	order, row = line(order.name)
+	assert getdate(row.expected_date) == planned_end
+	assert planned_end < delivery
+	assert row.product_status == "Expected on time"
+	# judged on other days: on its planned end, then not finished by it (delivery date still ahead)
+	assert status_on(order.name, planned_end) == "Expected on time"
+	assert status_on(order.name, add_days(planned_end, 1)) == "Possibly delayed"
+	assert "Delayed" in line(order.name)[1].sources
+	fulfilment.recompute([order.name])
+
+
+def test_purchase_order_partly_received_with_a_late_promise():
+	from erpnext.buying.doctype.purchase_order.purchase_order import make_purchase_receipt
+
+	item = make_item(price=20)
+	order = confirmed(item, 10, days=10)
+	delivery = getdate(order.items[0].delivery_date)
+	po = frappe.get_doc(
+		"Purchase Order", api.make_purchase_order(order.name, supplier=make_supplier())["purchase_order"]
+	)
+	po.items[0].expected_delivery_date = add_days(delivery, 3)  # the supplier promises after our date
+	po.submit()
+	pr = make_purchase_receipt(po.name)
+	pr.items[0].qty = 4
+	pr.insert()
+	pr.submit()
+	order, row = line(order.name)
+	assert f"Purchase Order {po.name}: 4 of 10" in row.sources
+	if row.reserved_qty < 4:
+		api.reserve(order.name)
+	order, row = line(order.name)
+	assert row.reserved_qty == 4
+	# the open 6 come after the delivery date: Delayed
+	assert row.product_status == "Delayed"
+	assert getdate(row.expected_date) == add_days(delivery, 3)
+	# the supplier promises in time: only what is open is judged
+	po.reload()
+	po.items[0].expected_delivery_date = add_days(delivery, -1)
+	po.save()
+	assert line(order.name)[1].product_status == "Expected on time"
+	# the promise passed, not received: the source is Delayed; the line possibly (due today), then Delayed
+	assert status_on(order.name, delivery) == "Possibly delayed"
+	assert (
+		f"Purchase Order {po.name}: 4 of 10, expected {add_days(delivery, -1)} · Delayed"
+		in line(order.name)[1].sources
+	)
+	assert status_on(order.name, add_days(delivery, 1)) == "Delayed"
+	fulfilment.recompute([order.name])
+
+
+def test_transfer_request_past_its_date():
+	item = make_item(price=20)
+	order = confirmed(item, 3, days=10)
+	delivery = getdate(order.items[0].delivery_date)
+	mr = frappe.get_doc(
+		"Material Request",
+		api.make_material_request(order.name, material_request_type="Material Transfer")["material_request"],
+	)
+	# ERPNext's mapper asks for the goods by the customer's date: arriving on it is possibly delayed
+	assert getdate(mr.items[0].schedule_date) == delivery
+	required_by = add_days(delivery, -4)
+	for row in mr.items:
+		row.schedule_date = required_by
+	mr.schedule_date = required_by
+	mr.save()
+	mr.submit()
+	_order, row = line(order.name)
+	assert f"Transfer {mr.name}" in row.sources
+	assert (row.product_status, getdate(row.expected_date)) == ("Expected on time", required_by)
+	# its required-by date is the planned arrival and shipment: on it and not shipped, possibly delayed;
+	# after it the transfer is Delayed, and the line possibly (its own date ahead), then Delayed
+	assert status_on(order.name, add_days(required_by, -1)) == "Expected on time"
+	assert status_on(order.name, required_by) == "Possibly delayed"
+	assert status_on(order.name, add_days(required_by, 1)) == "Possibly delayed"
+	assert f"Transfer {mr.name}: 0 of 3, expected {required_by} · Delayed" in line(order.name)[1].sources
+	assert status_on(order.name, add_days(delivery, 1)) == "Delayed"
+	fulfilment.recompute([order.name])
+
+
+def _new_warehouse(**kw):
+	from tests.integration.factories import company
+
+	abbr = frappe.get_cached_value("Company", company(), "abbr")
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Warehouse",
+				"warehouse_name": f"_T-WH-{frappe.generate_hash(length=6)}",
+				"company": company(),
+				"parent_warehouse": f"All Warehouses - {abbr}",
+				**kw,
+			}
+		)
+		.insert()
+		.name
+	)
+
+
+def test_a_transfer_in_transit_is_shipped_then_received():
+	from erpnext.stock.doctype.material_request.material_request import make_in_transit_stock_entry
+	from erpnext.stock.doctype.stock_entry.stock_entry import make_stock_in_entry
+
+	item = make_item(price=20)
+	order = confirmed(item, 3, days=10)
+	delivery = getdate(order.items[0].delivery_date)
+	source_wh = _new_warehouse()
+	transit_wh = _new_warehouse(warehouse_type="Transit")
+	frappe.get_doc(
+		{
+			"doctype": "Stock Entry",
+			"stock_entry_type": "Material Receipt",
+			"company": frappe.db.get_value("Warehouse", source_wh, "company"),
+			"items": [{"item_code": item, "qty": 3, "t_warehouse": source_wh, "basic_rate": 10}],
+		}
+	).insert().submit()
+	mr = frappe.get_doc(
+		"Material Request",
+		api.make_material_request(order.name, material_request_type="Material Transfer")["material_request"],
+	)
+	required_by = add_days(delivery, -4)
+	mr.schedule_date = required_by
+	mr.set_from_warehouse = source_wh
+	for row in mr.items:
+		row.schedule_date = required_by
+		row.from_warehouse = source_wh
+	mr.save()
+	mr.submit()
+	assert status_on(order.name, required_by) == "Possibly delayed"  # not shipped on its date
+
+	out = make_in_transit_stock_entry(mr.name, transit_wh)
+	out.insert()
+	out.submit()
+	assert frappe.db.get_value("Material Request", mr.name, "transfer_status") == "In Transit"
+	# shipped (in transit), not received: on time on its date, late after it
+	assert status_on(order.name, required_by) == "Expected on time"
+	assert f"Transfer {mr.name}: 0 of 3" in line(order.name)[1].sources
+	assert status_on(order.name, add_days(delivery, 1)) == "Delayed"
+
+	arrival = make_stock_in_entry(out.name)
+	arrival.insert()
+	arrival.submit()
+	assert frappe.db.get_value("Material Request", mr.name, "transfer_status") == "Completed"
+	fulfilment.recompute([order.name])
+	_order, row = line(order.name)
+	assert f"Transfer {mr.name}: 3 of 3 · Received" in row.sources
+
+
+def test_a_late_line_with_a_draft_request_is_delayed():
+	product, raw = make_item(price=20), make_item(price=5)
+	make_bom(product, raw, qty=1)
+	add_stock(raw, 10)
+	order = confirmed(product, 3, days=2)
+	delivery = getdate(order.items[0].delivery_date)
+	api.make_material_request(order.name, material_request_type="Purchase")  # a draft
+	assert line(order.name)[1].product_status == "Requested"
+	assert status_on(order.name, delivery) == "Possibly delayed"  # due today, not received
+	assert status_on(order.name, add_days(delivery, 1)) == "Delayed"  # past its date, whatever is requested
+	fulfilment.recompute([order.name])
+
+	# a confirmed Work Order finishing after the date makes the line Delayed, the request still open
+	from erpnext.manufacturing.doctype.work_order.work_order import make_stock_entry
+
+	wo = _work_order_ready(api.make_work_orders(order.name)["work_orders"][0])
+	wo.planned_end_date = f"{add_days(delivery, 1)} 12:00:00"  # the planner's date (no operations)
+	wo.submit()
+	transfer = frappe.get_doc(make_stock_entry(wo.name, "Material Transfer for Manufacture", wo.qty))
+	transfer.insert()
+	transfer.submit()
+	_order, row = line(order.name)
+	assert "Requested" in row.sources and f"Work Order {wo.name}" in row.sources
+	assert row.product_status == "Delayed"
+
+
+def test_the_delayed_orders_card_report_and_roll_up_agree():
+	import json
+
+	from order_mgmt.order_mgmt.report.delayed_orders.delayed_orders import get_data
+	from order_mgmt.rules import product
+
+	card = frappe.get_doc("Number Card", "Delayed Orders")
+	filters = {f[1]: f[3] for f in json.loads(card.filters_json)}
+	assert sorted(filters["product_status"]) == sorted(product.LATE)
+
+	late_item, short_item = make_item(price=5), make_item(price=5)
+	order = make_order(
+		items=[
+			{"item_code": late_item, "qty": 1, "delivery_date": add_days(nowdate(), 1)},
+			{"item_code": short_item, "qty": 1, "delivery_date": add_days(nowdate(), 20)},
+		],
+		delivery_date=add_days(nowdate(), 1),
+	)
+	order_api.confirm(order.name)
+	day = add_days(nowdate(), 2)  # "today" frozen two days on: the first line is past its date
+	fulfilment.recompute([order.name], today=day)
+	order = frappe.get_doc("Customer Order", order.name)
+	statuses = [r.product_status for r in order.items]
+	assert statuses[0] == "Delayed" and statuses[1] in ("Not enough", "Not booked")
+	assert order.product_status == "Delayed"  # the roll-up shows the late line
+	rows = get_data(frappe._dict(customer=order.customer, as_of_date=day))
+	assert [(r.customer_order, r.item_code) for r in rows] == [(order.name, late_item)]
+	card_filters = {
+		"name": order.name,
+		"docstatus": 1,
+		"status": ("in", filters["status"]),
+		"product_status": ("in", filters["product_status"]),
+	}
+	assert frappe.db.count("Customer Order", card_filters) == 1
+	fulfilment.recompute([order.name])
+	assert get_data(frappe._dict(customer=order.customer)) == []
+
+
+def test_production_plan_work_orders_are_attributed_to_their_lines():
+	product, raw = make_item(price=100), make_item(price=5)
+	make_bom(product, raw, qty=1)
+	first, second = confirmed(product, 2, days=10), confirmed(product, 3, days=12)
+
+	def plan(combine):
+		pp = frappe.new_doc("Production Plan")
+		pp.company = frappe.db.get_value("Sales Order", first.sales_order, "company")
+		pp.get_items_from = "Sales Order"
+		pp.combine_items = combine
+		pp.posting_date = nowdate()
+		for o in (first, second):
+			so = frappe.get_doc("Sales Order", o.sales_order)
+			pp.append(
+				"sales_orders",
+				{
+					"sales_order": so.name,
+					"sales_order_date": so.transaction_date,
+					"customer": so.customer,
+					"grand_total": so.grand_total,
+				},
+			)
+		pp.get_items()
+		for row in pp.po_items:
+			row.warehouse = warehouse()
+		pp.insert()
+		pp.submit()
+		pp.make_work_order()
+		return frappe.get_all("Work Order", {"production_plan": pp.name}, ["name", "qty", "sales_order"])
+
+	def wo_parts(order):
+		fulfilment.recompute([first.name, second.name])
+		return [x for x in line(order.name)[1].sources.split("\n") if x.startswith("Work Order")]
+
+	# combined: one Work Order of 5 without a Sales Order, split by the plan's item references
+	combined = plan(1)
+	assert [w.qty for w in combined] == [5] and not combined[0].sales_order
+	assert [p.split(",")[0] for p in wo_parts(first)] == [f"Work Order {combined[0].name}: 0 of 2"]
+	assert [p.split(",")[0] for p in wo_parts(second)] == [f"Work Order {combined[0].name}: 0 of 3"]
+	for w in combined:
+		frappe.delete_doc("Work Order", w.name)
+
+	# not combined: one Work Order per line, carrying it
+	separate = plan(0)
+	assert sorted(w.qty for w in separate) == [2, 3]
+	for order, qty in ((first, 2), (second, 3)):
+		parts = wo_parts(order)
+		assert len(parts) == 1 and f": 0 of {qty}," in parts[0]
+	for w in separate:
+		frappe.delete_doc("Work Order", w.name)
+
+	# typed by hand with the Sales Order and no line: attributed to the order's lines of that item
+	wo = frappe.new_doc("Work Order")
+	wo.production_item = product
+	wo.bom_no = frappe.db.get_value("BOM", {"item": product, "is_default": 1})
+	wo.qty = 2
+	wo.company = frappe.db.get_value("Sales Order", first.sales_order, "company")
+	wo.sales_order = first.sales_order
+	wo.wip_warehouse = wo.fg_warehouse = wo.source_warehouse = warehouse()
+	wo.insert()
+	fulfilment.recompute([first.name, second.name])
+	assert [p.split(",")[0] for p in wo_parts(first)] == [f"Work Order {wo.name}: 0 of 2"]
+	assert wo_parts(second) == []
 
 
 def test_not_enough_counts_higher_priority_orders():

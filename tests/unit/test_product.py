@@ -13,7 +13,9 @@ from order_mgmt.rules import product as p
 		([p.DELIVERED, p.READY_FOR_SHIPMENT], p.READY_FOR_SHIPMENT),
 		([p.READY_FOR_SHIPMENT, p.NOT_BOOKED], p.NOT_BOOKED),
 		([p.EXPECTED_ON_TIME, p.POSSIBLY_DELAYED, p.REQUESTED], p.POSSIBLY_DELAYED),
-		([p.DELAYED, p.NOT_BOOKED], p.NOT_BOOKED),
+		# lateness first: an order with a late line shows it (was Not booked)
+		([p.DELAYED, p.NOT_BOOKED], p.DELAYED),
+		([p.NOT_ENOUGH, p.POSSIBLY_DELAYED], p.POSSIBLY_DELAYED),
 		([p.NOT_BOOKED, p.NOT_ENOUGH], p.NOT_ENOUGH),
 	],
 )

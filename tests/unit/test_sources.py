@@ -26,11 +26,21 @@ SOURCE_CASES = [
 	(WO(expected=TOMORROW), NEXT_WEEK, s.EXPECTED_ON_TIME),  # finishes before the delivery date
 	(WO(expected=NEXT_WEEK), NEXT_WEEK, s.POSSIBLY_DELAYED),  # MO finish date = delivery date
 	(WO(expected=date(2026, 12, 1)), NEXT_WEEK, s.DELAYED),  # MO finish date after delivery date
-	(WO(expected=YESTERDAY), NEXT_WEEK, s.POSSIBLY_DELAYED),  # planned finish passed, not finished
+	# MO not finished on time (its planned end passed): Delayed (was Possibly delayed)
+	(WO(expected=YESTERDAY), NEXT_WEEK, s.DELAYED),
+	# some operation not started on time: the planned start passed and production has not started
+	(WO(expected=TOMORROW, planned_start=YESTERDAY), NEXT_WEEK, s.POSSIBLY_DELAYED),
+	(WO(expected=TOMORROW, planned_start=YESTERDAY, started=True), NEXT_WEEK, s.EXPECTED_ON_TIME),
+	(WO(expected=TOMORROW, planned_start=TODAY), NEXT_WEEK, s.EXPECTED_ON_TIME),
+	# MO Not booked: some parts are not booked (not transferred / not available in the source warehouse)
+	(WO(expected=TOMORROW, parts_booked=False), NEXT_WEEK, s.NOT_BOOKED),
+	(WO(expected=date(2026, 12, 1), parts_booked=False), NEXT_WEEK, s.DELAYED),  # late wins
+	(WO(expected=TOMORROW, parts_booked=False, requested=True), NEXT_WEEK, s.REQUESTED),  # not approved
 	(WO(expected=TOMORROW, received=10), NEXT_WEEK, s.RECEIVED),  # MO finished
 	(WO(expected=TOMORROW, received=4), NEXT_WEEK, s.EXPECTED_ON_TIME),  # partly produced
 	(WO(expected=TOMORROW), YESTERDAY, s.DELAYED),  # delivery date passed, not received
-	(WO(expected=YESTERDAY), TODAY, s.POSSIBLY_DELAYED),  # delivery date is today
+	(WO(expected=TODAY), TODAY, s.POSSIBLY_DELAYED),  # delivery date is today
+	(WO(expected=YESTERDAY), TODAY, s.DELAYED),  # MO not finished on time (was Possibly delayed)
 	(WO(expected=None), NEXT_WEEK, s.EXPECTED_ON_TIME),  # no plan yet, nothing late
 	# Purchase orders
 	(PO(requested=True, expected=TOMORROW), NEXT_WEEK, s.REQUESTED),  # PO not confirmed (draft)
@@ -40,13 +50,22 @@ SOURCE_CASES = [
 	(PO(expected=TOMORROW), YESTERDAY, s.DELAYED),  # not received, delivery date passed
 	(PO(expected=TOMORROW), TODAY, s.DELAYED),  # expected after a delivery date of today
 	(PO(expected=TODAY), TODAY, s.POSSIBLY_DELAYED),  # delivery date today, not received
-	(PO(expected=YESTERDAY), NEXT_WEEK, s.POSSIBLY_DELAYED),  # overdue supplier, still in time
+	# not received and the promised (supplier's) date passed: Delayed (was Possibly delayed)
+	(PO(expected=YESTERDAY), NEXT_WEEK, s.DELAYED),
+	(PO(expected=date(2026, 12, 2), received=6), NEXT_WEEK, s.DELAYED),  # partly received, late promise
+	(PO(expected=TOMORROW, received=6), NEXT_WEEK, s.EXPECTED_ON_TIME),  # partly received, on time
 	(PO(expected=TOMORROW, received=10), YESTERDAY, s.RECEIVED),  # received: nothing late any more
 	# Material requests and transfers
 	(MR(expected=TOMORROW), NEXT_WEEK, s.REQUESTED),
 	(MR(expected=TOMORROW), YESTERDAY, s.REQUESTED),  # only requested, whatever the dates
 	(TO(expected=TOMORROW), NEXT_WEEK, s.EXPECTED_ON_TIME),
-	(TO(expected=YESTERDAY), NEXT_WEEK, s.POSSIBLY_DELAYED),  # planned date passed, not shipped
+	# not shipped on its planned shipment date (= its required-by date: ERPNext has no transit time)
+	(TO(expected=TODAY), NEXT_WEEK, s.POSSIBLY_DELAYED),
+	(TO(expected=TODAY, shipped=True), NEXT_WEEK, s.EXPECTED_ON_TIME),  # in transit, due today
+	# not received and the planned arrival (required-by date) passed: Delayed (was Possibly delayed)
+	(TO(expected=YESTERDAY), NEXT_WEEK, s.DELAYED),
+	(TO(expected=YESTERDAY, shipped=True), NEXT_WEEK, s.DELAYED),
+	(TO(expected=date(2026, 12, 1)), NEXT_WEEK, s.DELAYED),  # arrives after the delivery date
 	(TO(expected=TOMORROW), YESTERDAY, s.DELAYED),  # planned arrival passed
 	(TO(expected=TOMORROW, received=10), YESTERDAY, s.RECEIVED),
 ]
@@ -69,6 +88,9 @@ LINE_CASES = [
 	),
 	# Not enough: and stock plus planned receipts cannot cover it after higher priorities
 	(L(ordered=10, delivery_date=NEXT_WEEK, short=True), p.NOT_ENOUGH),
+	# ... unless its delivery date passed: not received, so Delayed whatever else is true
+	(L(ordered=10, delivery_date=YESTERDAY, short=True), p.DELAYED),
+	(L(ordered=10, reserved=6, delivery_date=YESTERDAY), p.DELAYED),
 	(L(ordered=10, reserved=6, delivery_date=NEXT_WEEK, short=True), p.NOT_ENOUGH),
 	# Requested: covered, but partly by sources that are only requested
 	(L(ordered=10, reserved=6, sources=(MR(qty=4),), delivery_date=NEXT_WEEK), p.REQUESTED),
@@ -80,6 +102,37 @@ LINE_CASES = [
 			delivery_date=NEXT_WEEK,
 		),
 		p.REQUESTED,
+	),
+	# a late line with only a draft request is Delayed, not Requested
+	(L(ordered=10, sources=(MR(expected=TOMORROW),), delivery_date=YESTERDAY), p.DELAYED),
+	(L(ordered=10, sources=(PO(requested=True),), delivery_date=YESTERDAY), p.DELAYED),
+	# a confirmed source finishing after the date is Delayed even when others are only requested
+	(
+		L(
+			ordered=10,
+			sources=(MR(qty=5), WO(qty=5, expected=date(2026, 12, 5))),
+			delivery_date=NEXT_WEEK,
+		),
+		p.DELAYED,
+	),
+	# a source at risk outranks a requested one
+	(
+		L(ordered=10, sources=(MR(qty=5), PO(qty=5, expected=NEXT_WEEK)), delivery_date=NEXT_WEEK),
+		p.POSSIBLY_DELAYED,
+	),
+	# due today with a requested source: possibly delayed
+	(L(ordered=10, sources=(MR(),), delivery_date=TODAY), p.POSSIBLY_DELAYED),
+	# a source late on its own date while the customer's date is ahead may still make it
+	(L(ordered=10, sources=(WO(expected=YESTERDAY),), delivery_date=NEXT_WEEK), p.POSSIBLY_DELAYED),
+	(L(ordered=10, sources=(PO(expected=YESTERDAY),), delivery_date=NEXT_WEEK), p.POSSIBLY_DELAYED),
+	# an MO whose parts are not booked leaves the line Not booked
+	(
+		L(ordered=10, sources=(WO(expected=TOMORROW, parts_booked=False),), delivery_date=NEXT_WEEK),
+		p.NOT_BOOKED,
+	),
+	(
+		L(ordered=10, sources=(WO(expected=TOMORROW, planned_start=YESTERDAY),), delivery_date=NEXT_WEEK),
+		p.POSSIBLY_DELAYED,
 	),
 	# Expected on time
 	(L(ordered=10, sources=(WO(expected=TOMORROW),), delivery_date=NEXT_WEEK), p.EXPECTED_ON_TIME),
@@ -198,3 +251,21 @@ PRIORITY_CASES = [
 @pytest.mark.parametrize("demands,supply,short", PRIORITY_CASES)
 def test_priority_pass(demands, supply, short):
 	assert s.short_lines(demands, supply) == short
+
+
+# (line statuses, order product status, late?): the order shows its worst line, lateness first, so that
+# the roll-up, the Delayed Orders card (product status in LATE) and the report (lines in LATE) agree
+ORDER_CASES = [
+	([p.EXPECTED_ON_TIME, p.READY_FOR_SHIPMENT], p.EXPECTED_ON_TIME, False),
+	([p.NOT_BOOKED, p.DELAYED], p.DELAYED, True),
+	([p.NOT_ENOUGH, p.POSSIBLY_DELAYED], p.POSSIBLY_DELAYED, True),
+	([p.NOT_ENOUGH, p.REQUESTED], p.NOT_ENOUGH, False),
+	([p.DELIVERED, p.POSSIBLY_DELAYED, p.DELAYED], p.DELAYED, True),
+	([], "", False),
+]
+
+
+@pytest.mark.parametrize("lines,status,late", ORDER_CASES)
+def test_order_roll_up_and_late(lines, status, late):
+	assert p.order_status(lines) == status
+	assert p.is_late(status) == late == any(p.is_late(x) for x in lines)

@@ -1,16 +1,16 @@
-"""Delayed Orders (R3, R11): lines of confirmed, unfinished orders that are late or at risk — the line's
-product status is Possibly delayed or Delayed, or its delivery date has passed (as of a date, today by
-default) and not all of it is delivered (Sales Order line's delivered quantity)."""
+"""Delayed Orders (R3, R11): lines of confirmed, unfinished orders that are late or at risk, by the one
+definition the order's roll-up and the *Delayed Orders* number card use (`rules.product.LATE`): the line's
+product status is Possibly delayed or Delayed — as stored (today), or as the same rules judge it on another
+date (`as_of_date`)."""
 
 import frappe
 from frappe import _
 from frappe.utils import date_diff, getdate, nowdate
 
+from order_mgmt import fulfilment
 from order_mgmt.order_mgmt.report.common import get_orders, order_columns
 from order_mgmt.order_mgmt.report.ordered_items.ordered_items import get_lines
-from order_mgmt.rules import pipeline
-
-AT_RISK = ("Possibly delayed", "Delayed")
+from order_mgmt.rules import pipeline, product
 
 
 def execute(filters=None):
@@ -55,22 +55,23 @@ def get_data(filters) -> list[dict]:
 	)
 	managers = {o.name: o.order_manager for o in orders}
 	rows = []
-	candidates = get_lines(
-		orders, frappe._dict(item_code=filters.get("item_code"), late_or_at_risk=(as_of, sorted(AT_RISK)))
-	)
+	if as_of == getdate(nowdate()):
+		# the stored statuses are today's: only the late lines need reading
+		candidates = get_lines(
+			orders, frappe._dict(item_code=filters.get("item_code"), late_or_at_risk=(as_of, product.LATE))
+		)
+		statuses = {}
+	else:
+		candidates = get_lines(orders, frappe._dict(item_code=filters.get("item_code")))
+		statuses = fulfilment.line_statuses([o.name for o in orders], as_of)
 	for line in candidates:
-		overdue = bool(line.delivery_date and getdate(line.delivery_date) < as_of and line.pending_qty > 1e-9)
-		at_risk = line.product_status in AT_RISK and line.pending_qty > 1e-9
-		if not (overdue or at_risk):
+		line.product_status = statuses.get(line.name, line.product_status)
+		if not (product.is_late(line.product_status) and line.pending_qty > 1e-9):
 			continue
-		reasons = []
-		if overdue:
-			reasons.append(_("Delivery date passed"))
-		if at_risk:
-			reasons.append(_(line.product_status))
+		overdue = bool(line.delivery_date and getdate(line.delivery_date) < as_of)
 		line.order_manager = managers.get(line.customer_order)
 		line.days_late = max(0, date_diff(as_of, line.delivery_date)) if line.delivery_date else 0
-		line.reason = ", ".join(reasons)
+		line.reason = _("Delivery date passed") if overdue else _(line.product_status)
 		rows.append(line)
 	rows.sort(key=lambda r: (-r.days_late, r.customer_order, r.idx))
 	return rows

@@ -66,7 +66,7 @@ def get_lines(orders, filters) -> list[dict]:
 		values.update(late_before=late_before, at_risk=tuple(at_risk))
 	lines = frappe.db.sql(
 		f"""
-		select coi.parent as customer_order, coi.idx, coi.item_code, coi.item_name, coi.qty, coi.stock_qty,
+		select coi.name, coi.parent as customer_order, coi.idx, coi.item_code, coi.item_name, coi.qty, coi.stock_qty,
 			coi.amount, coi.delivery_date, coi.product_status, coi.expected_date, coi.sources, coi.so_detail,
 			soi.delivered_qty as so_delivered_qty, soi.conversion_factor as so_conversion_factor,
 			(select sum(sre.reserved_qty - sre.delivered_qty) from `tabStock Reservation Entry` sre
