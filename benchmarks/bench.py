@@ -88,7 +88,7 @@ def child_recompute(site, fraction, mode):
 	each). `mode`: "unchanged" (the stored statuses are current) or "changed" (every stored status and
 	quantity is first made stale, so every line's values are written)."""
 	frappe = connect(site)
-	from order_mgmt import fulfilment, tasks
+	from order_mgmt import order_figures, tasks
 
 	names = tasks.open_order_names()
 	names = names[: max(1, round(len(names) * fraction))]
@@ -103,7 +103,7 @@ def child_recompute(site, fraction, mode):
 			frappe.qb.from_(coi).select(Count("*")).where(coi.parent.isin(names[start : start + 5000]))
 		).run()[0][0]
 	# a worker that runs the nightly job has its modules imported and caches warm: so has this one
-	fulfilment.recompute(names[:3])
+	order_figures.recompute(names[:3])
 	frappe.db.rollback()
 	base_mb = rss_mb()
 	counter = QueryCounter(frappe)
@@ -111,7 +111,7 @@ def child_recompute(site, fraction, mode):
 	queries, changed = [], 0
 	started = time.perf_counter()
 	# as tasks.recompute_open_orders: the priority pass once, then the batches, a commit after each
-	short = fulfilment.shortages()
+	short = order_figures.shortages()
 	setup_queries = counter.take()
 	for start in range(0, len(names), batch_size):
 		changed += tasks.recompute_batch(names[start : start + batch_size], short=short)

@@ -9,7 +9,7 @@
    entries, and their stock, general and payment ledger entries — by one `INSERT … SELECT` per table and
    prototype over MariaDB's sequence table, every name of the prototype's documents and rows suffixed
    with `-x<n>` wherever it appears. That is the bulk path.
-3. **Check.** A sample of copies is recomputed through the app's normal path (`fulfilment.gather` +
+3. **Check.** A sample of copies is recomputed through the app's normal path (`order_figures.gather` +
    `evaluate`), among the whole dataset: the statuses, quantities, percentages and amounts it computes
    must be the prototype's, which the normal flows made. `check_sample` says how many matched.
 """
@@ -23,7 +23,7 @@ import time
 import frappe
 from frappe.utils import add_days, flt, getdate, nowdate
 
-from order_mgmt import demo, fulfilment
+from order_mgmt import demo, order_figures
 from order_mgmt.rules import pipeline
 
 #: order kinds with their share of the dataset (percent) — a realistic mix, open orders dominating
@@ -396,8 +396,8 @@ def copy_all(prototypes: dict[str, list[str]], orders: int) -> dict:
 
 #: what a copy must compute as its prototype did: every status, quantity and amount the app writes
 #: (the probability follows the status)
-COMPARED_HEADER = tuple(f for f in fulfilment.HEADER_FIELDS if f != "probability")
-COMPARED_LINE = fulfilment.LINE_FIELDS
+COMPARED_HEADER = tuple(f for f in order_figures.HEADER_FIELDS if f != "probability")
+COMPARED_LINE = order_figures.LINE_FIELDS
 
 
 def _snapshot(order: str) -> dict:
@@ -433,8 +433,8 @@ def check_sample(prototypes: dict[str, list[str]], per_prototype: int = 2) -> di
 			)
 			for copy in copies:
 				suffix = copy[len(proto) :]
-				header_changes, line_changes = fulfilment.evaluate(
-					fulfilment.gather([copy]), getdate(nowdate())
+				header_changes, line_changes = order_figures.evaluate(
+					order_figures.gather([copy]), getdate(nowdate())
 				)
 				got = _snapshot(copy)
 				for field, value in header_changes.get(copy, {}).items():

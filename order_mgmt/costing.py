@@ -27,7 +27,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
-from order_mgmt.fulfilment import in_list, write
+from order_mgmt.order_figures import in_list, write
 from order_mgmt.permissions import get_order
 from order_mgmt.rules.profit import Costs, profitability
 from order_mgmt.transactions import one_action

@@ -123,10 +123,10 @@ def _make(orders, rng, log, done, commit) -> dict:
 			done()
 		log(f"{scenario}: {count} order(s)")
 
-	from order_mgmt import fulfilment
+	from order_mgmt import order_figures
 	from order_mgmt.costing import update_profitability
 
-	fulfilment.recompute(made)
+	order_figures.recompute(made)
 	update_profitability(made)
 	done()
 	summary = frappe.get_all(

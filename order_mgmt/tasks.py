@@ -3,7 +3,7 @@
 import frappe
 from frappe.utils import add_days, cint, get_datetime, getdate, now_datetime
 
-from order_mgmt import costing, fulfilment
+from order_mgmt import costing, order_figures
 from order_mgmt.rules import pipeline
 
 SETTINGS = "Order Management Settings"
@@ -47,7 +47,7 @@ def recompute_open_orders(batch_size: int | None = None, today=None, commit: boo
 	names = open_order_names()
 	changed = 0
 	# the priority pass over all open demand, once for every batch (R4: "Not enough")
-	short = fulfilment.shortages() if names else set()
+	short = order_figures.shortages() if names else set()
 	for start in range(0, len(names), batch_size):
 		changed += recompute_batch(names[start : start + batch_size], today=today, short=short)
 		if commit if commit is not None else not frappe.flags.in_test:
@@ -59,7 +59,7 @@ def recompute_batch(names: list[str], today=None, short: set[str] | None = None)
 	"""One batch of the nightly job: statuses, then profitability (costs booked without a document event of
 	the app: purchase invoices, journal entries). `short`: the result of the priority pass, when the caller
 	ran it once for all batches. Returns how many orders' statuses changed."""
-	changed = len(fulfilment.recompute(names, today=today, short=short))
+	changed = len(order_figures.recompute(names, today=today, short=short))
 	costing.update_profitability(names)
 	return changed
 
@@ -86,7 +86,7 @@ def archive_old_orders(today=None, commit: bool | None = None) -> list[str]:
 		)
 
 		probability = get_probabilities().get(pipeline.ARCHIVED, 0)
-		fulfilment.write(
+		order_figures.write(
 			"Customer Order", {n: {"status": pipeline.ARCHIVED, "probability": probability} for n in names}
 		)
 		if commit if commit is not None else not frappe.flags.in_test:

@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html, flt
 
-from order_mgmt import fulfilment, stock_guard
+from order_mgmt import order_figures, stock_guard
 from order_mgmt.permissions import assert_may_create, get_order
 from order_mgmt.rules import availability, billing, pipeline
 from order_mgmt.transactions import one_action
@@ -311,7 +311,7 @@ def reserve(name: str | None = None, items: str | list | dict | None = None) -> 
 			),
 			title=_("Nothing to Reserve"),
 		)
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 	return {"reserved": made, "lines": get_availability(order.name)}
 
 
@@ -382,7 +382,7 @@ def release(name: str | None = None, items: str | list | None = None) -> dict:
 	with stock_guard.bins_resynced_at_end():
 		cancel_stock_reservation_entries(sre_list=sre_names, notify=False)
 	stock_guard.resync_reserved_stock(pairs)
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 	return {"released": len(sre_names), "lines": get_availability(order.name)}
 
 
@@ -590,7 +590,7 @@ def record_payment(
 		_invalid(_("The amount must be a number."))
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 
-	figures = fulfilment.gather_money([order.sales_order]).get(order.sales_order)
+	figures = order_figures.gather_money([order.sales_order]).get(order.sales_order)
 	if not figures:
 		frappe.throw(_("Order {0} has no Sales Order.").format(name), title=_("Order Not Confirmed"))
 	owed = billing.billing(figures.money).outstanding_amount
@@ -631,7 +631,7 @@ def record_payment(
 
 
 def _billing_summary(name):
-	return frappe.db.get_value("Customer Order", name, list(fulfilment.MONEY_FIELDS), as_dict=True)
+	return frappe.db.get_value("Customer Order", name, list(order_figures.MONEY_FIELDS), as_dict=True)
 
 
 @frappe.whitelist()
@@ -646,7 +646,7 @@ def customer_debt(customer: str | None = None) -> dict:
 	orders = frappe.get_list(
 		"Customer Order",
 		filters={"customer": customer, "docstatus": 1},
-		fields=["name", "status", "order_date", "currency", "grand_total", *fulfilment.MONEY_FIELDS],
+		fields=["name", "status", "order_date", "currency", "grand_total", *order_figures.MONEY_FIELDS],
 		order_by="order_date asc",
 	)
 	open_orders = [o for o in orders if abs(flt(o.outstanding_amount)) > billing.EPS]
@@ -716,7 +716,7 @@ def make_work_orders(name: str | None = None, items: str | list | dict | None = 
 	names = erpnext_make_work_orders(
 		json.dumps({"items": rows}, default=str), order.sales_order, order.company, order.project
 	)
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 	return {"work_orders": names, "without_bom": missing_bom}
 
 
@@ -765,7 +765,7 @@ def make_purchase_order(
 	po.insert()
 	if submit:
 		po.submit()
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 	return {"purchase_order": po.name, "docstatus": po.docstatus}
 
 
@@ -794,5 +794,5 @@ def make_material_request(
 	mr.insert()
 	if submit:
 		mr.submit()
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 	return {"material_request": mr.name, "docstatus": mr.docstatus}

@@ -4,7 +4,7 @@ import frappe
 import pytest
 from frappe.utils import flt
 
-from order_mgmt import fulfilment
+from order_mgmt import order_figures
 from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import fulfilment as api
 from tests.integration.factories import add_stock, counted_queries, make_item, make_order, make_user, refused
@@ -335,7 +335,7 @@ def test_recompute_runs_a_constant_number_of_queries():
 		frappe.db.set_value("Customer Order", order.name, "product_status", "")  # force a write
 		frappe.local.flags.pop("order_mgmt_probabilities", None)  # both runs read the settings
 		with counted_queries() as queries:
-			changed = fulfilment.recompute([order.name])
+			changed = order_figures.recompute([order.name])
 		assert changed[order.name]["product_status"] == "Not enough"  # nothing in stock or planned
 		return len(queries)
 

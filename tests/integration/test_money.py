@@ -629,7 +629,7 @@ def test_report_card_and_print_use_the_orders_figures():
 
 
 def test_money_is_read_with_a_constant_number_of_queries():
-	from order_mgmt import fulfilment
+	from order_mgmt import order_figures
 	from tests.integration.factories import counted_queries
 
 	def orders_with_money(n):
@@ -648,7 +648,7 @@ def test_money_is_read_with_a_constant_number_of_queries():
 
 	def count(names):
 		with counted_queries() as queries:
-			changed = fulfilment.recompute(names)
+			changed = order_figures.recompute(names)
 		assert all(
 			changed[n]["outstanding_amount"] == 10 for n in names
 		)  # 50 - 10 advance - 10 credited - 20

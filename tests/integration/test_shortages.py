@@ -5,7 +5,7 @@ at once (right after the commit in production; tests never commit, so at once he
 import frappe
 from frappe.utils import add_days, nowdate
 
-from order_mgmt import fulfilment
+from order_mgmt import order_figures
 from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import fulfilment as api
 from tests.integration.factories import add_stock, make_item, make_order, make_supplier
@@ -49,7 +49,7 @@ def test_a_purchase_order_made_for_a_line_is_not_free_for_an_earlier_order():
 	late = confirmed(item, 5, days=30)
 	api.make_purchase_order(late, supplier=make_supplier(), submit=1)
 	early = confirmed(item, 5, days=3)
-	fulfilment.recompute([early, late])
+	order_figures.recompute([early, late])
 	# the 5 on order are the later order's: the earlier one, though first in line, cannot count on them
 	assert status(early) == "Not enough"
 	assert status(late) != "Not enough"

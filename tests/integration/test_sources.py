@@ -4,7 +4,7 @@
 import frappe
 from frappe.utils import add_days, getdate, nowdate
 
-from order_mgmt import fulfilment, tasks
+from order_mgmt import order_figures, tasks
 from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import fulfilment as api
 from tests.integration.factories import (
@@ -58,7 +58,7 @@ def test_purchase_order_source_and_its_dates():
 
 	# the same facts judged on other days
 	def status_on(day):
-		fulfilment.recompute([order.name], today=day)
+		order_figures.recompute([order.name], today=day)
 		return line(order.name)[1].product_status
 
 	assert status_on(add_days(delivery, -4)) == "Expected on time"
@@ -66,7 +66,7 @@ def test_purchase_order_source_and_its_dates():
 	assert status_on(add_days(delivery, -2)) == "Possibly delayed"  # supplier date passed, not received
 	assert status_on(delivery) == "Possibly delayed"  # delivery date is today, not received
 	assert status_on(add_days(delivery, 1)) == "Delayed"  # delivery date passed
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 
 	# the supplier slips past the delivery date: delayed
 	po.reload()
@@ -121,7 +121,7 @@ def test_a_material_request_turned_into_a_purchase_order_counts_only_what_is_uno
 	po.insert()
 	po.submit()
 	assert frappe.db.get_value("Material Request Item", {"parent": mr}, "ordered_qty") == 4
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 	_order, row = line(order.name)
 	assert f"Purchase Order {po.name}: 0 of 4" in row.sources
 	assert f"Material Request {mr}: 0 of 6" in row.sources
@@ -145,7 +145,7 @@ def _work_order_ready(name):
 
 def status_on(name, day):
 	"""The line's product status and its sources' text with "today" frozen at `day`."""
-	fulfilment.recompute([name], today=day)
+	order_figures.recompute([name], today=day)
 	row = line(name)[1]
 	return row.product_status
 
@@ -192,7 +192,7 @@ def test_work_order_moves_the_order_through_production():
 	assert "Delayed" in line(order.name)[1].sources
 	assert status_on(order.name, delivery) == "Possibly delayed"
 	assert status_on(order.name, add_days(delivery, 1)) == "Delayed"
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 
 	# the planner sets the planned end (no operations): on the delivery date, then after it
 	wo.reload()
@@ -238,14 +238,14 @@ def test_work_order_not_started_on_time_and_backflushed_parts():
 	# backflush with nothing in the source warehouse: not booked
 	assert line(order.name)[1].product_status == "Not booked"
 	add_stock(raw, 10)  # exactly what it requires
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 	assert line(order.name)[1].product_status == "Expected on time"
 	# not started the day after its planned start: possibly delayed
 	assert status_on(order.name, start) == "Expected on time"
 	assert status_on(order.name, add_days(start, 1)) == "Possibly delayed"
 	# past its planned end (start + lead time), not finished, customer's date still ahead
 	assert status_on(order.name, add_days(start, 3)) == "Possibly delayed"
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 
 
 def _workstation_and_operation():
@@ -308,7 +308,7 @@ def test_work_order_with_operations_finishes_when_erpnext_plans_it():
 	assert status_on(order.name, planned_end) == "Expected on time"
 	assert status_on(order.name, add_days(planned_end, 1)) == "Possibly delayed"
 	assert "Delayed" in line(order.name)[1].sources
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 
 
 def test_purchase_order_partly_received_with_a_late_promise():
@@ -347,7 +347,7 @@ def test_purchase_order_partly_received_with_a_late_promise():
 		in line(order.name)[1].sources
 	)
 	assert status_on(order.name, add_days(delivery, 1)) == "Delayed"
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 
 
 def test_transfer_request_past_its_date():
@@ -376,7 +376,7 @@ def test_transfer_request_past_its_date():
 	assert status_on(order.name, add_days(required_by, 1)) == "Possibly delayed"
 	assert f"Transfer {mr.name}: 0 of 3, expected {required_by} · Delayed" in line(order.name)[1].sources
 	assert status_on(order.name, add_days(delivery, 1)) == "Delayed"
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 
 
 def _new_warehouse(**kw):
@@ -442,7 +442,7 @@ def test_a_transfer_in_transit_is_shipped_then_received():
 	arrival.insert()
 	arrival.submit()
 	assert frappe.db.get_value("Material Request", mr.name, "transfer_status") == "Completed"
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 	_order, row = line(order.name)
 	assert f"Transfer {mr.name}: 3 of 3 · Received" in row.sources
 
@@ -457,7 +457,7 @@ def test_a_late_line_with_a_draft_request_is_delayed():
 	assert line(order.name)[1].product_status == "Requested"
 	assert status_on(order.name, delivery) == "Possibly delayed"  # due today, not received
 	assert status_on(order.name, add_days(delivery, 1)) == "Delayed"  # past its date, whatever is requested
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 
 	# a confirmed Work Order finishing after the date makes the line Delayed, the request still open
 	from erpnext.manufacturing.doctype.work_order.work_order import make_stock_entry
@@ -493,7 +493,7 @@ def test_the_delayed_orders_card_report_and_roll_up_agree():
 	)
 	order_api.confirm(order.name)
 	day = add_days(nowdate(), 2)  # "today" frozen two days on: the first line is past its date
-	fulfilment.recompute([order.name], today=day)
+	order_figures.recompute([order.name], today=day)
 	order = frappe.get_doc("Customer Order", order.name)
 	statuses = [r.product_status for r in order.items]
 	assert statuses[0] == "Delayed" and statuses[1] in ("Not enough", "Not booked")
@@ -507,7 +507,7 @@ def test_the_delayed_orders_card_report_and_roll_up_agree():
 		"product_status": ("in", filters["product_status"]),
 	}
 	assert frappe.db.count("Customer Order", card_filters) == 1
-	fulfilment.recompute([order.name])
+	order_figures.recompute([order.name])
 	assert get_data(frappe._dict(customer=order.customer)) == []
 
 
@@ -542,7 +542,7 @@ def test_production_plan_work_orders_are_attributed_to_their_lines():
 		return frappe.get_all("Work Order", {"production_plan": pp.name}, ["name", "qty", "sales_order"])
 
 	def wo_parts(order):
-		fulfilment.recompute([first.name, second.name])
+		order_figures.recompute([first.name, second.name])
 		return [x for x in line(order.name)[1].sources.split("\n") if x.startswith("Work Order")]
 
 	# combined: one Work Order of 5 without a Sales Order, split by the plan's item references
@@ -571,7 +571,7 @@ def test_production_plan_work_orders_are_attributed_to_their_lines():
 	wo.sales_order = first.sales_order
 	wo.wip_warehouse = wo.fg_warehouse = wo.source_warehouse = warehouse()
 	wo.insert()
-	fulfilment.recompute([first.name, second.name])
+	order_figures.recompute([first.name, second.name])
 	assert [p.split(",")[0] for p in wo_parts(first)] == [f"Work Order {wo.name}: 0 of 2"]
 	assert wo_parts(second) == []
 
@@ -581,11 +581,11 @@ def test_not_enough_counts_higher_priority_orders():
 	add_stock(item, 6)
 	early = confirmed(item, 5, days=3)
 	late = confirmed(item, 5, days=20)
-	fulfilment.recompute([early.name, late.name])
+	order_figures.recompute([early.name, late.name])
 	assert line(early.name)[1].product_status == "Not booked"  # 6 in stock cover the earlier order
 	assert line(late.name)[1].product_status == "Not enough"  # 1 left for the later one
 	api.reserve(late.name)  # booking changes who has the goods
-	fulfilment.recompute([early.name, late.name])
+	order_figures.recompute([early.name, late.name])
 	assert line(late.name)[1].product_status == "Ready for shipment"
 	assert line(early.name)[1].product_status == "Not enough"
 
@@ -596,7 +596,7 @@ def test_the_nightly_job_finds_the_same_short_lines_as_the_documents_events():
 	early = confirmed(item, 5, days=3)
 	late = confirmed(item, 5, days=20)
 	plenty = confirmed(make_item(price=10), 2, days=5)  # nothing in stock, nothing else wants it
-	fulfilment.recompute([early.name, late.name, plenty.name])
+	order_figures.recompute([early.name, late.name, plenty.name])
 	by_events = {o.name: line(o.name)[1].product_status for o in (early, late, plenty)}
 	assert by_events == {early.name: "Not booked", late.name: "Not enough", plenty.name: "Not enough"}
 	frappe.db.set_value("Customer Order Item", {"parent": ("in", list(by_events))}, "product_status", "")

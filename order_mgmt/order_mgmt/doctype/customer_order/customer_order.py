@@ -180,9 +180,9 @@ class CustomerOrder(validation.RowsFromClients, Document):
 				)
 			line.so_detail = so_line.name
 		selling.link_lines(self)
-		from order_mgmt import fulfilment
+		from order_mgmt import order_figures
 
-		fulfilment.recompute([self.name])
+		order_figures.recompute([self.name])
 		self.reload()
 
 	def before_cancel(self):

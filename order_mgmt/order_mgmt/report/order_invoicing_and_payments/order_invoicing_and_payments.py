@@ -1,7 +1,7 @@
 """Order Invoicing and Payments (R7, R11): what each order has invoiced, what is paid and what the
 customer still owes — per order, or per customer (the customer's debt).
 
-One computation with the order's own figures: `order_mgmt.fulfilment.gather_money` reads ERPNext's
+One computation with the order's own figures: `order_mgmt.order_figures.gather_money` reads ERPNext's
 documents and payment ledger for all the orders at once and `order_mgmt.rules.billing` turns them into the
 figures (README, "What the money figures mean"). Statuses and percentages are the order's (in its
 receivable currency); amounts are in the company currency, so that the totals never add different
@@ -14,7 +14,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
-from order_mgmt import fulfilment
+from order_mgmt import order_figures
 from order_mgmt.order_mgmt.report.common import get_orders, order_columns
 from order_mgmt.rules import billing
 
@@ -86,7 +86,7 @@ def get_data(filters) -> list[dict]:
 		["customer", "order_date", "status", "sales_order"],
 		extra_filters=[["Customer Order", "docstatus", "=", 1]],
 	)
-	figures = fulfilment.gather_money([o.sales_order for o in orders])
+	figures = order_figures.gather_money([o.sales_order for o in orders])
 	rows = []
 	for o in orders:
 		f = figures.get(o.sales_order)

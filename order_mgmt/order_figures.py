@@ -1,4 +1,5 @@
-"""The one recompute path: an order's statuses from its ERPNext documents.
+"""The one recompute path: every figure the app derives for an order (statuses, quantities, money) from
+its ERPNext documents. (The actions users call are `order_mgmt.api.fulfilment`.)
 
 `recompute(order_names)` gathers everything with a constant number of queries (whatever the number of
 orders and lines), applies the pure rules of `order_mgmt.rules`, and writes only what changed, in
@@ -744,7 +745,7 @@ def _enqueue_shortage_recompute():
 	items = sorted(frappe.flags.pop("order_mgmt_shortage_items", None) or ())
 	if items:
 		frappe.enqueue(
-			"order_mgmt.fulfilment.recompute_changed_shortages",
+			"order_mgmt.order_figures.recompute_changed_shortages",
 			queue="short",
 			items=items,
 			job_id=f"order_mgmt_shortages::{frappe.generate_hash(','.join(items), 12)}",
