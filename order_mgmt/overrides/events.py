@@ -11,7 +11,7 @@ def sales_order_changed(doc, method=None):
 	"""Sales Order on_change (ERPNext's status updates). Not while the order itself is being confirmed: it
 	recomputes once its lines are linked to the new Sales Order's."""
 	if doc.get("customer_order") and doc.docstatus == 1 and not doc.flags.get("confirming_order"):
-		fulfilment.recompute_for_sales_orders([doc.name])
+		fulfilment.recompute_for_sales_orders([doc.name], cause=doc)
 
 
 def sales_order_stock_written(doc, method=None):
@@ -54,7 +54,7 @@ def sales_order_updated_after_submit(doc, method=None):
 	sales_order_stock_written(doc)
 	if doc.get("customer_order") and doc.docstatus == 1:
 		selling.sync_from_sales_order(doc)
-		fulfilment.recompute_for_sales_orders([doc.name])
+		fulfilment.recompute_for_sales_orders([doc.name], cause=doc)
 
 
 def delivery_note_changed(doc, method=None):
@@ -64,7 +64,7 @@ def delivery_note_changed(doc, method=None):
 			(d.item_code, d.warehouse) for d in doc.items if d.get("against_sales_order") and d.warehouse
 		)
 	)
-	orders = fulfilment.recompute_for_sales_orders(d.against_sales_order for d in doc.items)
+	orders = fulfilment.recompute_for_sales_orders((d.against_sales_order for d in doc.items), cause=doc)
 	costing.update_profitability(orders)
 
 
@@ -78,7 +78,7 @@ def sales_invoice_changed(doc, method=None):
 	credit notes, reconciliation and unreconciliation all end in ERPNext's `set_status` → `db_set`)."""
 	if doc.docstatus == 0:
 		return
-	orders = fulfilment.recompute_for_sales_orders(d.sales_order for d in doc.items)
+	orders = fulfilment.recompute_for_sales_orders((d.sales_order for d in doc.items), cause=doc)
 	costing.update_profitability(orders)
 
 
@@ -92,13 +92,13 @@ def payment_entry_changed(doc, method=None):
 				pluck=True
 			)
 		)
-	fulfilment.recompute_for_sales_orders(sales_orders)
+	fulfilment.recompute_for_sales_orders(sales_orders, cause=doc)
 
 
 def stock_reservation_changed(doc, method=None):
 	stock_guard.resync_after_event([(doc.item_code, doc.warehouse)])
 	if doc.voucher_type == "Sales Order":
-		fulfilment.recompute_for_sales_orders([doc.voucher_no])
+		fulfilment.recompute_for_sales_orders([doc.voucher_no], cause=doc)
 
 
 def stock_reservation_before_submit(doc, method=None):
@@ -107,15 +107,15 @@ def stock_reservation_before_submit(doc, method=None):
 
 def work_order_changed(doc, method=None):
 	if doc.get("sales_order"):
-		fulfilment.recompute_for_sales_orders([doc.sales_order])
+		fulfilment.recompute_for_sales_orders([doc.sales_order], cause=doc)
 
 
 def purchase_order_changed(doc, method=None):
-	fulfilment.recompute_for_sales_orders(d.get("sales_order") for d in doc.items)
+	fulfilment.recompute_for_sales_orders((d.get("sales_order") for d in doc.items), cause=doc)
 
 
 def material_request_changed(doc, method=None):
-	fulfilment.recompute_for_sales_orders(d.get("sales_order") for d in doc.items)
+	fulfilment.recompute_for_sales_orders((d.get("sales_order") for d in doc.items), cause=doc)
 
 
 def purchase_receipt_changed(doc, method=None):
@@ -126,7 +126,8 @@ def purchase_receipt_changed(doc, method=None):
 		fulfilment.recompute_for_sales_orders(
 			(frappe.qb.from_(poi).select(poi.sales_order).distinct().where(poi.name.isin(po_items))).run(
 				pluck=True
-			)
+			),
+			cause=doc,
 		)
 
 
@@ -143,7 +144,7 @@ def stock_entry_changed(doc, method=None):
 				pluck=True
 			)
 		)
-	fulfilment.recompute_for_sales_orders(sales_orders)
+	fulfilment.recompute_for_sales_orders(sales_orders, cause=doc)
 
 
 def job_costs_changed(doc, method=None):
@@ -190,7 +191,7 @@ def sales_invoice_before_validate(doc, method=None):
 def journal_entry_money_changed(doc, method=None):
 	"""A Journal Entry receipt against an invoice or an advance against a Sales Order (submit, cancel)."""
 	refs = [(r.get("reference_type"), r.get("reference_name")) for r in doc.get("accounts") or []]
-	fulfilment.recompute_for_sales_orders(_sales_orders_of(refs))
+	fulfilment.recompute_for_sales_orders(_sales_orders_of(refs), cause=doc)
 
 
 def unreconcile_payment_submitted(doc, method=None):
@@ -206,7 +207,7 @@ def unreconcile_payment_submitted(doc, method=None):
 				fields=["reference_doctype", "reference_name"],
 			)
 		]
-	fulfilment.recompute_for_sales_orders(_sales_orders_of(refs))
+	fulfilment.recompute_for_sales_orders(_sales_orders_of(refs), cause=doc)
 
 
 def stock_revalued(doc, method=None):
