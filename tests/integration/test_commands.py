@@ -77,3 +77,34 @@ def test_the_demo_on_a_new_site_completes_the_setup_wizard_itself():
 		assert "Completing the setup wizard" not in again.stdout
 	finally:
 		on_site("drop-site", site, "--force", "--no-backup", "--db-root-password", root_password)
+
+
+def test_scripts_demo_makes_a_site_with_the_demo_and_reuses_it_when_run_again():
+	"""Command one of the README (`scripts/demo --no-serve`), on the bench under test and a site of its own."""
+	site = "order-mgmt-demo-script.localhost"
+	root_password = os.environ.get("ORDER_MGMT_DB_ROOT_PASSWORD", "root")
+	script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "demo")
+	bench = os.path.dirname(os.getcwd())
+	env = dict(os.environ, ORDER_MGMT_BENCH=bench)
+
+	def demo():
+		return subprocess.run(
+			[script, "--no-serve", "--site", site, "--orders", "13"],
+			capture_output=True, text=True, timeout=1200, check=False, env=env,
+		)  # fmt: skip
+
+	try:
+		first = demo()
+		assert first.returncode == 0, (first.stdout[-3000:], first.stderr[-3000:])
+		assert "creating site" in first.stdout and "Demo ready on" in first.stdout
+		assert f"ready: http://localhost:8000 (site {site})" in first.stdout
+		again = demo()
+		assert again.returncode == 0, (again.stdout[-3000:], again.stderr[-3000:])
+		assert "creating site" not in again.stdout and "Demo ready" not in again.stdout
+		assert "migrating" not in again.stdout
+	finally:
+		subprocess.run(
+			[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "drop-site", site, "--force",
+			 "--no-backup", "--db-root-password", root_password],
+			cwd=os.getcwd(), capture_output=True, timeout=600, check=False,
+		)  # fmt: skip
