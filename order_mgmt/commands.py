@@ -24,7 +24,13 @@ def order_mgmt_demo(context, orders=None, seed=7):
 	frappe.connect()
 	try:
 		frappe.set_user("Administrator")
-		result = make_demo(orders=orders, seed=seed)
+		try:
+			result = make_demo(orders=orders, seed=seed)
+		except frappe.ValidationError as e:
+			# a refusal (no company and a wizard that cannot run): its message, not a traceback
+			frappe.db.rollback()
+			click.secho(frappe.utils.strip_html(str(e)) or type(e).__name__, fg="red", err=True)
+			raise SystemExit(1) from None
 		if result["failed"]:
 			click.secho(f"{len(result['failed'])} order(s) could not be made; see above.", fg="yellow")
 		click.secho(f"Demo ready on {site}: {len(result['orders'])} orders.", fg="green")

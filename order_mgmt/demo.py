@@ -14,6 +14,7 @@ Each order is committed on its own; one that fails is rolled back, reported and 
 import random
 
 import frappe
+from frappe import _
 from frappe.utils import add_days, add_months, flt, getdate, nowdate
 
 from order_mgmt.rules import pipeline
@@ -95,6 +96,8 @@ def make_demo(
 
 
 def _make(orders, rng, log, done, commit) -> dict:
+	ensure_setup_complete(log)
+	done()
 	ctx = setup_masters(log)
 	done()
 
@@ -143,6 +146,46 @@ def _make(orders, rng, log, done, commit) -> dict:
 
 
 # --- masters ----------------------------------------------------------------------------------------
+
+
+#: what the setup wizard is given on a site where it was never run (Frappe's `setup_complete`, as the
+#: desk's wizard calls it; not ERPNext's test setup, which deletes every Item Price)
+WIZARD = {
+	"company_name": "Order Management Demo",
+	"company_abbr": "OMD",
+	"company_tagline": "Customer orders, from inquiry to payment",
+	"currency": "EUR",
+	"country": "Germany",
+	"timezone": "Europe/Berlin",
+	"language": "English",
+	"chart_of_accounts": "Standard",
+	"industry": "Manufacturing",
+	"full_name": "Administrator",
+}
+
+
+def ensure_setup_complete(log=print) -> str | None:
+	"""Complete the setup wizard with a demo company when the site has no company yet (a site made with
+	`bench new-site --install-app erpnext`). Returns the company made, or None when one was there."""
+	if frappe.db.a_row_exists("Company"):
+		return None
+	from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
+
+	if frappe.is_setup_complete():
+		frappe.throw(
+			_(
+				"The setup wizard of this site is complete, but the site has no Company. Make a Company in ERPNext first."
+			),
+			title=_("No Company"),
+		)
+	year = getdate(nowdate()).year
+	args = dict(WIZARD, fy_start_date=f"{year}-01-01", fy_end_date=f"{year}-12-31")
+	log(f"Completing the setup wizard: company {args['company_name']} ({args['currency']}) …")
+	setup_complete(args)
+	if not frappe.db.a_row_exists("Company"):
+		frappe.throw(_("The setup wizard did not complete; see the Error Log."), title=_("Setup Failed"))
+	frappe.clear_cache()
+	return args["company_name"]
 
 
 def setup_masters(log) -> frappe._dict:
@@ -719,3 +762,17 @@ SCENARIOS = {
 	"canceled": s_canceled,
 	"archived": s_archived,
 }
+
+
+def site_summary() -> dict:
+	"""What the demo command left on the site, as JSON (`bench --site S execute order_mgmt.demo.site_summary`)."""
+	company = frappe.db.get_single_value("Global Defaults", "default_company")
+	summary = {
+		"setup_complete": frappe.is_setup_complete(),
+		"company": company,
+		"currency": company and frappe.db.get_value("Company", company, "default_currency"),
+		"fiscal_years": frappe.db.count("Fiscal Year"),
+		"item_prices": frappe.db.count("Item Price"),
+		"orders": frappe.db.count("Customer Order"),
+	}
+	return summary

@@ -42,8 +42,9 @@ HEADER_FIELDS = (
 LINE_FIELDS = ("product_status", "reserved_qty", "delivered_qty", "expected_date", "sources")
 
 
-def recompute_for_sales_orders(sales_orders) -> list[str]:
-	"""Recompute the Customer Orders of these Sales Orders (one query to find them)."""
+def recompute_for_sales_orders(sales_orders, cause=None) -> list[str]:
+	"""Recompute the Customer Orders of these Sales Orders (one query to find them). `cause`: the document
+	whose change it is, named in the orders' timelines."""
 	sales_orders = [s for s in set(sales_orders or ()) if s]
 	if not sales_orders:
 		return []
@@ -51,15 +52,19 @@ def recompute_for_sales_orders(sales_orders) -> list[str]:
 	names = (
 		frappe.qb.from_(co).select(co.name).where(co.sales_order.isin(sales_orders) & (co.docstatus == 1))
 	).run(pluck=True)
-	recompute(names)
+	recompute(names, cause=cause)
 	return names
 
 
-def recompute(order_names, today=None, short: set[str] | None = None) -> dict[str, dict]:
+def recompute(
+	order_names, today=None, short: set[str] | None = None, cause=None, events: bool = True
+) -> dict[str, dict]:
 	"""Recompute the statuses of submitted orders; returns {order: {field: new value}} of what changed.
 	`today` is the date the delay statuses are judged on (default: the site's today). `short`: the Sales
 	Order lines that stock cannot cover, when the caller already ran the priority pass over all demand
-	(the nightly job runs it once for all batches)."""
+	(the nightly job runs it once for all batches). What changed is written to the orders' timelines as
+	their business events, with `cause` (the document whose change it is), unless `events` is False (the
+	nightly recalculation)."""
 	order_names = list(set(order_names or ()))
 	if not order_names:
 		return {}
@@ -67,6 +72,12 @@ def recompute(order_names, today=None, short: set[str] | None = None) -> dict[st
 	header_changes, line_changes = evaluate(data, getdate(today))
 	write("Customer Order", header_changes)
 	write("Customer Order Item", line_changes)
+	if events:
+		from order_mgmt import timeline
+
+		timeline.record_changes(
+			{o.name: o for o in data.orders}, header_changes, cause=cause, recomputed=order_names
+		)
 	return header_changes
 
 

@@ -59,7 +59,7 @@ def recompute_batch(names: list[str], today=None, short: set[str] | None = None)
 	"""One batch of the nightly job: statuses, then profitability (costs booked without a document event of
 	the app: purchase invoices, journal entries). `short`: the result of the priority pass, when the caller
 	ran it once for all batches. Returns how many orders' statuses changed."""
-	changed = len(order_figures.recompute(names, today=today, short=short))
+	changed = len(order_figures.recompute(names, today=today, short=short, events=False))
 	costing.update_profitability(names)
 	return changed
 

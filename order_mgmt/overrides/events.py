@@ -12,7 +12,7 @@ def sales_order_changed(doc, method=None):
 	"""Sales Order on_change (ERPNext's status updates). Not while the order itself is being confirmed: it
 	recomputes once its lines are linked to the new Sales Order's."""
 	if doc.get("customer_order") and doc.docstatus == 1 and not doc.flags.get("confirming_order"):
-		order_figures.recompute_for_sales_orders([doc.name])
+		order_figures.recompute_for_sales_orders([doc.name], cause=doc)
 
 
 def sales_order_stock_written(doc, method=None):
@@ -54,7 +54,7 @@ def sales_order_updated_after_submit(doc, method=None):
 	sales_order_stock_written(doc)
 	if doc.get("customer_order") and doc.docstatus == 1:
 		selling.sync_from_sales_order(doc)
-		order_figures.recompute_for_sales_orders([doc.name])
+		order_figures.recompute_for_sales_orders([doc.name], cause=doc)
 
 
 def delivery_note_changed(doc, method=None):
@@ -64,7 +64,7 @@ def delivery_note_changed(doc, method=None):
 			(d.item_code, d.warehouse) for d in doc.items if d.get("against_sales_order") and d.warehouse
 		)
 	)
-	orders = order_figures.recompute_for_sales_orders(d.against_sales_order for d in doc.items)
+	orders = order_figures.recompute_for_sales_orders((d.against_sales_order for d in doc.items), cause=doc)
 	costing.update_profitability(orders)
 	order_figures.recompute_shortages_after_commit(
 		d.item_code for d in doc.items if d.get("against_sales_order")
@@ -81,7 +81,7 @@ def sales_invoice_changed(doc, method=None):
 	credit notes, reconciliation and unreconciliation all end in ERPNext's `set_status` → `db_set`)."""
 	if doc.docstatus == 0:
 		return
-	orders = order_figures.recompute_for_sales_orders(d.sales_order for d in doc.items)
+	orders = order_figures.recompute_for_sales_orders((d.sales_order for d in doc.items), cause=doc)
 	costing.update_profitability(orders)
 
 
@@ -95,13 +95,13 @@ def payment_entry_changed(doc, method=None):
 				pluck=True
 			)
 		)
-	order_figures.recompute_for_sales_orders(sales_orders)
+	order_figures.recompute_for_sales_orders(sales_orders, cause=doc)
 
 
 def stock_reservation_changed(doc, method=None):
 	stock_guard.resync_after_event([(doc.item_code, doc.warehouse)])
 	if doc.voucher_type == "Sales Order":
-		order_figures.recompute_for_sales_orders([doc.voucher_no])
+		order_figures.recompute_for_sales_orders([doc.voucher_no], cause=doc)
 	order_figures.recompute_shortages_after_commit([doc.item_code])
 
 
@@ -111,15 +111,15 @@ def stock_reservation_before_submit(doc, method=None):
 
 def work_order_changed(doc, method=None):
 	if doc.get("sales_order"):
-		order_figures.recompute_for_sales_orders([doc.sales_order])
+		order_figures.recompute_for_sales_orders([doc.sales_order], cause=doc)
 
 
 def purchase_order_changed(doc, method=None):
-	order_figures.recompute_for_sales_orders(d.get("sales_order") for d in doc.items)
+	order_figures.recompute_for_sales_orders((d.get("sales_order") for d in doc.items), cause=doc)
 
 
 def material_request_changed(doc, method=None):
-	order_figures.recompute_for_sales_orders(d.get("sales_order") for d in doc.items)
+	order_figures.recompute_for_sales_orders((d.get("sales_order") for d in doc.items), cause=doc)
 
 
 def purchase_receipt_changed(doc, method=None):
@@ -130,7 +130,8 @@ def purchase_receipt_changed(doc, method=None):
 		order_figures.recompute_for_sales_orders(
 			(frappe.qb.from_(poi).select(poi.sales_order).distinct().where(poi.name.isin(po_items))).run(
 				pluck=True
-			)
+			),
+			cause=doc,
 		)
 
 
@@ -147,7 +148,7 @@ def stock_entry_changed(doc, method=None):
 				pluck=True
 			)
 		)
-	order_figures.recompute_for_sales_orders(sales_orders)
+	order_figures.recompute_for_sales_orders(sales_orders, cause=doc)
 
 
 def job_costs_changed(doc, method=None):
@@ -194,7 +195,7 @@ def sales_invoice_before_validate(doc, method=None):
 def journal_entry_money_changed(doc, method=None):
 	"""A Journal Entry receipt against an invoice or an advance against a Sales Order (submit, cancel)."""
 	refs = [(r.get("reference_type"), r.get("reference_name")) for r in doc.get("accounts") or []]
-	order_figures.recompute_for_sales_orders(_sales_orders_of(refs))
+	order_figures.recompute_for_sales_orders(_sales_orders_of(refs), cause=doc)
 
 
 def unreconcile_payment_submitted(doc, method=None):
@@ -210,7 +211,7 @@ def unreconcile_payment_submitted(doc, method=None):
 				fields=["reference_doctype", "reference_name"],
 			)
 		]
-	order_figures.recompute_for_sales_orders(_sales_orders_of(refs))
+	order_figures.recompute_for_sales_orders(_sales_orders_of(refs), cause=doc)
 
 
 def stock_revalued(doc, method=None):

@@ -25,8 +25,10 @@ def free_port() -> int:
 class Server:
 	"""`frappe.app:application` on gunicorn (2 workers at most) on a free loopback port, for one site."""
 
-	def __init__(self, bench: str, site: str, workers: int = 2):
+	def __init__(self, bench: str, site: str, workers: int = 2, statics: bool = False):
+		"""`statics`: also serve /assets and /files, as `bench serve` does (for a browser)."""
 		self.bench, self.site = bench, site
+		self.app = "frappe.app:application_with_statics()" if statics else "frappe.app:application"
 		self.workers = max(1, min(workers, 2))
 		self.port = free_port()
 		self.base = f"http://127.0.0.1:{self.port}"
@@ -46,7 +48,7 @@ class Server:
 				"-t",
 				"180",
 				"--preload",
-				"frappe.app:application",
+				self.app,
 			],
 			cwd=os.path.join(self.bench, "sites"),
 			stdout=self.log,

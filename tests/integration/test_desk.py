@@ -143,3 +143,20 @@ def test_the_number_cards_count_what_they_say():
 	assert count("Open Orders") == before + 1
 	unpaid = get_unpaid_amount()
 	assert unpaid["fieldtype"] == "Currency" and unpaid["value"] >= 0
+
+
+def test_the_board_cards_get_the_values_they_show():
+	"""Frappe's Kanban view is a list view: it fetches the standard fields, the title, the fields shown in
+	the list and the list settings' `add_fields` (frappe/public/js/frappe/list/list_view.js set_fields),
+	not the board's card fields: each card field must be one of those, or the card shows its label alone."""
+	board = frappe.get_doc("Kanban Board", BOARD)
+	fields = frappe.parse_json(board.fields)
+	assert set(fields) == set(desk.CARD_FIELDS)
+	path = os.path.join(
+		frappe.get_app_path("order_mgmt"), "order_mgmt", "doctype", "customer_order", "customer_order_list.js"
+	)
+	add_fields = re.search(r"add_fields: \[(.*?)\]", open(path).read(), re.S).group(1)
+	fetched = set(re.findall(r'"(\w+)"', add_fields))
+	meta = frappe.get_meta("Customer Order")
+	fetched |= {df.fieldname for df in meta.fields if df.in_list_view} | {meta.title_field}
+	assert set(fields) <= fetched, set(fields) - fetched

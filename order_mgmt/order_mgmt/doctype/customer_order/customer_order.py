@@ -180,9 +180,12 @@ class CustomerOrder(validation.RowsFromClients, Document):
 				)
 			line.so_detail = so_line.name
 		selling.link_lines(self)
-		from order_mgmt import order_figures
+		from order_mgmt import order_figures, timeline
 
-		order_figures.recompute([self.name])
+		order_figures.recompute([self.name], cause=so)
+		timeline.note(
+			self.name, _("Confirmed: Sales Order {0} made").format(timeline.link("Sales Order", so.name))
+		)
 		self.reload()
 
 	def before_cancel(self):
@@ -519,6 +522,31 @@ class CustomerOrder(validation.RowsFromClients, Document):
 
 	def set_probability(self):
 		self.probability = self.status_probability(self.status)
+
+	def save_version(self):
+		"""Frappe's Version of a save (`track_changes`), without the fields only the app derives
+		(permission level 1: ERPNext's prices, statuses, progress, the links to ERPNext's rows): the timeline
+		shows what users changed, the order's business events are its comments (order_mgmt.timeline)."""
+		before = self._doc_before_save
+		if not before:
+			return super().save_version()
+		if (
+			not self.meta.track_changes
+			or self.flags.ignore_version
+			or frappe.flags.in_install
+			or frappe.flags.in_patch
+		):
+			return
+		version = frappe.new_doc("Version")
+		if not version.update_version_info(before, self):
+			return
+		from order_mgmt import timeline
+
+		data = timeline.without_derived_fields(frappe.parse_json(version.data), self.meta)
+		if data is None:
+			return
+		version.data = frappe.as_json(data)
+		version.insert(ignore_permissions=True)
 
 	def set_status(self, status, action=Action.MANUAL):
 		"""Move the order to `status` if the table allows `action` to; saves the order."""

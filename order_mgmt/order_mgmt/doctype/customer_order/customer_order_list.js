@@ -21,7 +21,19 @@ frappe.listview_settings["Customer Order"] = {
 		order_mgmt_use_escaping_formatters();
 	},
 
-	add_fields: ["status", "docstatus", "product_status", "payment_status", "grand_total", "currency"],
+	// the list view (and the Kanban view, which is one) fetches only these, the list view's columns and
+	// the title: the board's card fields (order_mgmt/setup/desk.py CARD_FIELDS) must be among them
+	add_fields: [
+		"status",
+		"docstatus",
+		"product_status",
+		"payment_status",
+		"grand_total",
+		"currency",
+		"customer_name",
+		"delivery_date",
+		"order_manager",
+	],
 	has_indicator_for_draft: true,
 	has_indicator_for_cancelled: true,
 
