@@ -30,12 +30,18 @@ def fresh_snapshot() -> None:
 		frappe.db.rollback()
 
 
-def _bin_rows(pairs):
-	b = frappe.qb.DocType("Bin")
+def _matches_pairs(table, pairs):
+	"""`item_code = i AND warehouse = w` for any of the (item, warehouse) pairs, on `table`."""
 	cond = None
 	for item, wh in pairs:
-		c = (b.item_code == item) & (b.warehouse == wh)
-		cond = c if cond is None else cond | c
+		term = (table.item_code == item) & (table.warehouse == wh)
+		cond = term if cond is None else cond | term
+	return cond
+
+
+def _bin_rows(pairs):
+	b = frappe.qb.DocType("Bin")
+	cond = _matches_pairs(b, pairs)
 	return (
 		frappe.qb.from_(b)
 		.select(b.name, b.item_code, b.warehouse, b.actual_qty, b.reserved_stock)
@@ -77,10 +83,7 @@ def _reserved_by_entries(pairs) -> dict[tuple[str, str], float]:
 	if not pairs:
 		return {}
 	sre = frappe.qb.DocType("Stock Reservation Entry")
-	cond = None
-	for item, wh in pairs:
-		c = (sre.item_code == item) & (sre.warehouse == wh)
-		cond = c if cond is None else cond | c
+	cond = _matches_pairs(sre, pairs)
 	return {
 		(r[0], r[1]): flt(r[2])
 		for r in (
