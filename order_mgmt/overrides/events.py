@@ -52,12 +52,13 @@ def _recompute(sales_orders, cause=None) -> list[str]:
 	batch = _batch()
 	if batch is None:
 		return order_figures.recompute_for_sales_orders(sales_orders, cause=cause)
+	sales_orders = [s for s in sales_orders or () if s]
 	known = batch["sales_orders"]
-	new = {s for s in sales_orders if s and s not in known}
+	new = {s for s in sales_orders if s not in known}
 	if new:
 		found = order_figures.orders_of_sales_orders_by_sales_order(new)
 		known.update({s: found.get(s, []) for s in new})
-	names = sorted({n for s in sales_orders if s for n in known[s]})
+	names = sorted({n for s in sales_orders for n in known[s]})
 	for name in names:
 		causes = batch["orders"].setdefault(name, [])
 		if cause is not None and all((d.doctype, d.name) != (cause.doctype, cause.name) for d in causes):
