@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+from frappe.utils import flt, get_datetime
 
 #: header fields the Sales Order computes and the order shows
 HEADER_RESULTS = (
@@ -331,16 +331,24 @@ def keep_saved_results(order, saved):
 			row.set(field, kept.get(field))
 
 
-def _reprice_key(name: str) -> str:
-	return f"order_mgmt:reprice:{name}"
+def _reprice_key(order) -> str:
+	"""The order's "prices differ" mark in the cache (its creation in the key: a name a rolled-back order
+	had is given again)."""
+	return f"order_mgmt:reprice:{order.name}:{order.creation}"
+
+
+#: a master's change is looked for this long before the order's last save: a change committed after that
+#: save had read its snapshot can carry an earlier `modified`
+MASTERS_MARGIN = datetime.timedelta(minutes=10)
 
 
 def pricing_masters_changed(order, since) -> bool:
-	"""Whether what ERPNext prices an order from changed since `since` (its last save): an Item Price or
-	an Item of its lines, any Pricing Rule (rules match by group, brand, customer, …), an Item Tax
-	Template, the Customer, or such a record deleted; or a confirmation found other prices (one query)."""
-	if frappe.cache.get_value(_reprice_key(order.name)):
-		frappe.cache.delete_value(_reprice_key(order.name))
+	"""Whether what ERPNext prices an order from changed since `since` (its last save): an Item Price or an
+	Item of its lines (or of their templates), their Item Groups, any Pricing Rule (rules match by group,
+	brand, customer, …), an Item Tax Template, the order's Price List, a Currency Exchange, the Customer,
+	or such a record deleted; or a confirmation found other prices (one query). (ERPNext keeps a line's
+	price list rate once set, on an order as on a Sales Order: a new Item Price prices new lines.)"""
+	if frappe.cache.get_value(_reprice_key(order)):
 		return True
 	items = list({d.item_code for d in order.items if d.item_code}) or [""]
 	return bool(
@@ -348,16 +356,40 @@ def pricing_masters_changed(order, since) -> bool:
 			"""
 			select 1 from `tabItem Price` where modified > %(since)s and item_code in %(items)s
 			union all select 1 from `tabItem` where modified > %(since)s and name in %(items)s
+			union all select 1 from `tabItem` where modified > %(since)s
+				and name in (select variant_of from `tabItem` where name in %(items)s)
+			union all select 1 from `tabItem Group` where modified > %(since)s
+				and name in (select item_group from `tabItem` where name in %(items)s)
 			union all select 1 from `tabPricing Rule` where modified > %(since)s
 			union all select 1 from `tabItem Tax Template` where modified > %(since)s
+			union all select 1 from `tabPrice List` where modified > %(since)s and name = %(price_list)s
+			union all select 1 from `tabCurrency Exchange` where modified > %(since)s
 			union all select 1 from `tabCustomer` where modified > %(since)s and name = %(customer)s
-			union all select 1 from `tabDeleted Document` where creation > %(since)s
-				and deleted_doctype in ('Item Price', 'Pricing Rule', 'Item Tax Template')
+			union all select 1 from `tabDeleted Document` where modified > %(since)s
+				and deleted_doctype in ('Item Price', 'Pricing Rule', 'Item Tax Template', 'Currency Exchange')
 			limit 1
 			""",
-			{"since": since, "items": items, "customer": order.customer or ""},
+			{
+				"since": get_datetime(since) - MASTERS_MARGIN,
+				"items": items,
+				"customer": order.customer or "",
+				"price_list": order.selling_price_list or "",
+			},
 		)
 	)
+
+
+def priced_afresh(order) -> None:
+	"""The order was priced again: a confirmation's "prices changed" mark is done with once this commits."""
+	if order.name and not order.is_new():
+		key = _reprice_key(order)
+		frappe.db.after_commit.add(lambda: frappe.cache.delete_value(key))
+
+
+def prices_differ(order) -> None:
+	"""A confirmation found other prices than the saved order's: its next save prices it afresh, whatever
+	changed (set outside the transaction, which the refusal rolls back)."""
+	frappe.cache.set_value(_reprice_key(order), 1, expires_in_sec=30 * 24 * 3600)
 
 
 def make_sales_order(order):
@@ -389,14 +421,16 @@ def make_sales_order(order):
 	# leaves a new document's alone): set it as its submit would have
 	so.set_status(update=True, update_modified=False)
 	so.flags.confirming_order = False
-	# the same figures as the order shows, or the confirmation is refused (and nothing is kept: the
-	# action's transaction is rolled back); the next save of the order prices it afresh
-	if flt(so.grand_total, 2) != flt(order.grand_total, 2):
-		frappe.cache.set_value(_reprice_key(order.name), 1, expires_in_sec=7 * 24 * 3600)
+	# the same figures as the order shows (total, exchange rate), or the confirmation is refused (and
+	# nothing is kept: the action's transaction is rolled back); the next save of the order prices it afresh
+	if flt(so.grand_total, 2) != flt(order.grand_total, 2) or flt(so.conversion_rate, 9) != flt(
+		order.conversion_rate, 9
+	):
+		prices_differ(order)
 		frappe.throw(
 			_(
-				"Prices changed since the order was saved (grand total {0} now {1}). Save the order again."
-			).format(order.grand_total, so.grand_total),
+				"Prices changed since the order was saved (grand total {0} now {1}, exchange rate {2} now {3}). Save the order again."
+			).format(order.grand_total, so.grand_total, order.conversion_rate, so.conversion_rate),
 			title=_("Prices Changed"),
 		)
 	return so

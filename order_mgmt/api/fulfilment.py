@@ -633,6 +633,7 @@ def record_payment(
 		pe.insert()
 		pe.submit()
 		names.append(pe.name)
+	events.flush()  # the order's figures after the payments, not before
 	return {"payment_entries": names, **_billing_summary(order.name)}
 
 

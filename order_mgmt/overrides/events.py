@@ -27,16 +27,28 @@ def batched():
 	if _batch() is not None:
 		yield
 		return
-	batch = frappe.flags.order_mgmt_events_batch = {
-		"orders": {},
-		"sales_orders": {},
-		"items": set(),
-		"reservations": [],
-	}
+	batch = frappe.flags.order_mgmt_events_batch = _new_batch()
 	try:
 		yield
 	finally:
 		frappe.flags.order_mgmt_events_batch = None
+	_run(batch)
+
+
+def _new_batch() -> dict:
+	return {"orders": {}, "sales_orders": {}, "items": set(), "reservations": []}
+
+
+def flush() -> None:
+	"""Inside a batch: do what its events collected so far now (an action that answers with the order's
+	figures calls it first), and go on collecting."""
+	batch = _batch()
+	if batch is not None:
+		frappe.flags.order_mgmt_events_batch = _new_batch()
+		_run(batch)
+
+
+def _run(batch: dict) -> None:
 	stock_guard.check_reservations(batch["reservations"])
 	# one recompute per set of causing documents (an action's orders share theirs: usually one set)
 	by_causes = defaultdict(list)

@@ -1,9 +1,13 @@
 """Entering large orders: the app prices an order only when something its prices depend on changed, and its
 own work per action does not grow with the number of lines (ERPNext's and Frappe's per-row work aside)."""
 
+import datetime
+
 import frappe
+import pytest
 from frappe.utils import flt
 
+from order_mgmt import selling
 from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import fulfilment as api
 from tests.integration.factories import (
@@ -42,7 +46,14 @@ def _order_of(lines: int, price: float = 20):
 	return make_order(items=[{"item_code": make_item(price=price), "qty": 1 + i} for i in range(lines)])
 
 
-def test_saving_an_unchanged_order_does_not_price_it_again():
+@pytest.fixture
+def masters_settled(monkeypatch):
+	"""The test's items and prices are made just before its orders; on a real site they are older than the
+	margin the app looks back for master changes (`selling.MASTERS_MARGIN`): no margin here."""
+	monkeypatch.setattr(selling, "MASTERS_MARGIN", datetime.timedelta(0))
+
+
+def test_saving_an_unchanged_order_does_not_price_it_again(masters_settled):
 	order = _order_of(6)
 	saved = frappe.get_doc("Customer Order", order.name)
 	total, grand_total = saved.net_total, saved.grand_total
@@ -62,7 +73,7 @@ def test_saving_an_unchanged_order_does_not_price_it_again():
 	assert flt(saved.net_total) == flt(total) + 20
 
 
-def test_figures_a_client_sends_with_an_unchanged_order_are_the_saved_ones():
+def test_figures_a_client_sends_with_an_unchanged_order_are_the_saved_ones(masters_settled):
 	order = _order_of(2)
 	doc = frappe.get_doc("Customer Order", order.name)
 	grand_total = doc.grand_total
@@ -88,7 +99,7 @@ def test_a_pricing_rule_made_after_the_save_is_applied_on_the_next_save():
 	assert doc.net_total == 90
 
 
-def test_prices_changed_before_confirming_refuse_then_the_next_save_prices_afresh():
+def test_prices_changed_before_confirming_refuse_then_the_next_save_prices_afresh(masters_settled):
 	item = make_item(price=50)
 	order = make_order(items=[{"item_code": item, "qty": 2}])
 	make_pricing_rule(item, discount=10)
@@ -139,13 +150,59 @@ def _app_queries_per_action(lines: int) -> dict[str, int]:
 	step("reserve", lambda: api.reserve(order.name))
 	step("deliver", lambda: api.make_delivery_note(order.name, submit=1))
 	step("invoice", lambda: api.make_sales_invoice(order.name, submit=1))
-	step("pay", lambda: api.record_payment(order.name))
+	paid = step("pay", lambda: api.record_payment(order.name))
+	# the action answers with the figures after the payment (its events are recomputed before it answers)
+	assert (paid["payment_status"], paid["outstanding_amount"]) == ("Paid", 0)
 	assert frappe.db.get_value("Customer Order", order.name, "payment_status") == "Paid"
 	return counts
 
 
-def test_the_apps_own_queries_do_not_grow_with_the_lines():
+def test_the_apps_own_queries_do_not_grow_with_the_lines(masters_settled):
 	_app_queries_per_action(2)  # warm the caches (doctype meta, settings) once
 	small, large = _app_queries_per_action(2), _app_queries_per_action(12)
 	assert small == large, {k: (small[k], large[k]) for k in small if small[k] != large[k]}
 	assert all(n < 60 for n in large.values()), large
+
+
+def test_a_new_exchange_rate_is_taken_on_the_next_save():
+	"""A Currency Exchange entered after the save prices the order again (its base figures are ERPNext's)."""
+	from tests.integration.factories import company
+
+	currency = frappe.get_cached_value("Company", company(), "default_currency")
+	foreign = "EUR" if currency != "EUR" else "USD"
+	frappe.get_doc(
+		{
+			"doctype": "Currency Exchange",
+			"date": frappe.utils.add_days(frappe.utils.nowdate(), -30),
+			"from_currency": foreign,
+			"to_currency": currency,
+			"exchange_rate": 2,
+			"for_selling": 1,
+		}
+	).insert()
+	order = make_order(items=[{"item_code": make_item(price=50), "qty": 1}], currency=foreign)
+	assert order.conversion_rate == 2
+	frappe.get_doc(
+		{
+			"doctype": "Currency Exchange",
+			"date": frappe.utils.add_days(frappe.utils.nowdate(), -1),
+			"from_currency": foreign,
+			"to_currency": currency,
+			"exchange_rate": 3,
+			"for_selling": 1,
+		}
+	).insert()
+	doc = frappe.get_doc("Customer Order", order.name)
+	doc.save()
+	assert doc.conversion_rate == 3
+	assert doc.base_net_total == 3 * doc.net_total
+
+
+def test_a_master_changed_just_before_the_last_save_is_still_looked_for():
+	"""Within the margin before the last save (a change committed after that save read its snapshot can
+	carry an earlier time), an unchanged save prices again."""
+	order = _order_of(2)
+	doc = frappe.get_doc("Customer Order", order.name)
+	with _PricingCalls() as pricing:
+		doc.save()
+	assert pricing.calls == 2

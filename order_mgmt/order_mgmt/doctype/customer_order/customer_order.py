@@ -132,6 +132,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 			selling.keep_saved_results(self, self.get_doc_before_save())
 		else:
 			selling.apply_prices(self)
+			selling.priced_afresh(self)
 		self.set_probability()
 		# the title Frappe's list, Kanban card and breadcrumbs show: text only (a card's title goes through
 		# innerHTML in Frappe's Kanban)
@@ -176,6 +177,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		# rule): one UPDATE
 		for line, so_line in selling.match_lines(self.items, so.items):
 			if line is None or so_line is None:
+				selling.prices_differ(self)
 				frappe.throw(
 					_(
 						"The Sales Order's lines do not match the order's (row {0}). Save the order again and confirm it."
