@@ -1,5 +1,7 @@
 """Small helpers that make the records a test needs (rolled back with the test)."""
 
+import sys
+from collections import defaultdict
 from contextlib import contextmanager
 
 import frappe
@@ -195,20 +197,27 @@ def make_bom(item_code: str, raw_material: str, qty: float = 1) -> str:
 
 
 @contextmanager
-def counted_queries():
-	"""The queries run inside, counted the way Frappe's own FrappeTestCase.assertQueryCount counts them."""
-	queries = []
+def _queries_recorded(record):
+	"""Every query run inside is handed to `record(sql, caller_frame)` before it runs."""
 	orig_sql = frappe.db.__class__.sql
 
 	def sql(db, *args, **kwargs):
-		queries.append(args[0])
+		record(args[0], sys._getframe(1))
 		return orig_sql(db, *args, **kwargs)
 
 	frappe.db.__class__.sql = sql
 	try:
-		yield queries
+		yield
 	finally:
 		frappe.db.__class__.sql = orig_sql
+
+
+@contextmanager
+def counted_queries():
+	"""The queries run inside, counted the way Frappe's own FrappeTestCase.assertQueryCount counts them."""
+	queries = []
+	with _queries_recorded(lambda query, _frame: queries.append(query)):
+		yield queries
 
 
 #: the app's own doctypes (their documents' persistence is Frappe's per-row work, not the app's queries)
@@ -220,8 +229,7 @@ def _layer_of(frame, app_doctypes) -> str:
 	"""Who asked for a query: walking out from the database call, the first frame of ERPNext's code or of
 	Frappe's document machinery working on a document that is not the app's → "erpnext"; Frappe's work on
 	the rows of the app's own documents (one INSERT/UPDATE and link check per row, as for every doctype)
-	→ "rows"; the
-	first frame of the app's own code → "app"; anything else (tests, Frappe itself) → "other"."""
+	→ "rows"; the first frame of the app's own code → "app"; anything else (tests, Frappe) → "other"."""
 	from frappe.model.base_document import BaseDocument
 
 	while frame is not None:
@@ -244,19 +252,7 @@ def _layer_of(frame, app_doctypes) -> str:
 @contextmanager
 def queries_by_layer():
 	"""The queries run inside, grouped by who asked for them (see `_layer_of`): {layer: [sql, …]}."""
-	import sys
-	from collections import defaultdict
-
 	app_doctypes = _app_doctypes()
 	found = defaultdict(list)
-	orig_sql = frappe.db.__class__.sql
-
-	def sql(db, *args, **kwargs):
-		found[_layer_of(sys._getframe(1), app_doctypes)].append(args[0])
-		return orig_sql(db, *args, **kwargs)
-
-	frappe.db.__class__.sql = sql
-	try:
+	with _queries_recorded(lambda query, frame: found[_layer_of(frame, app_doctypes)].append(query)):
 		yield found
-	finally:
-		frappe.db.__class__.sql = orig_sql
