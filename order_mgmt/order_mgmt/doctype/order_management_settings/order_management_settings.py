@@ -22,6 +22,7 @@ class OrderManagementSettings(Document):
 		archive_after_days: DF.Int
 		archive_enabled: DF.Check
 		last_recompute: DF.Datetime | None
+		notify_customers: DF.Check
 		probabilities: DF.Table[OrderStatusProbability]
 		recompute_batch_size: DF.Int
 		recompute_cron: DF.Data | None
