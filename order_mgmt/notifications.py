@@ -106,13 +106,18 @@ def send(mails: list[tuple]) -> None:
 		if not contact or not contact.email_id:
 			continue
 		subject, body = message(row.name, event, expected, contact)
-		frappe.sendmail(
-			recipients=[contact.email_id],
-			subject=subject,
-			message=body,
-			reference_doctype="Customer Order",
-			reference_name=row.name,
-		)
+		try:
+			frappe.sendmail(
+				recipients=[contact.email_id],
+				subject=subject,
+				message=body,
+				reference_doctype="Customer Order",
+				reference_name=row.name,
+			)
+		except frappe.OutgoingEmailError:
+			# the site has no outgoing e-mail account (the settings refuse the switch without one): the
+			# business action that moved the order must not fail for a mail
+			return
 		timeline.note(
 			row.name,
 			_("E-mail to the customer ({0}): {1}").format(

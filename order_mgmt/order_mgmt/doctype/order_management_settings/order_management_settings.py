@@ -54,6 +54,16 @@ class OrderManagementSettings(Document):
 					),
 					title=_("Invalid Cron"),
 				)
+		if self.notify_customers and self.has_value_changed("notify_customers"):
+			from frappe.email.doctype.email_account.email_account import EmailAccount
+
+			if not EmailAccount.find_default_outgoing():
+				frappe.throw(
+					_(
+						"Set up a default outgoing Email Account first (Email Account → Default Outgoing): the customers' e-mails are sent through it."
+					),
+					title=_("No Outgoing Email Account"),
+				)
 
 	def add_missing_probabilities(self):
 		present = {row.status for row in self.probabilities}
