@@ -171,4 +171,7 @@ jinja = {
 # ERPNext's own /orders, /invoices stay as they are
 # ------------------------------------------------------------------------------------------------------------
 website_route_rules = [{"from_route": "/my-orders/<name>", "to_route": "my-orders/order"}]
-standard_portal_menu_items = [{"title": "My Orders", "route": "/my-orders", "role": "Customer"}]
+# (Portal Settings keeps a standard item only with an existing reference_doctype; the role decides who sees it)
+standard_portal_menu_items = [
+	{"title": "My Orders", "route": "/my-orders", "reference_doctype": "Customer Order", "role": "Customer"}
+]
