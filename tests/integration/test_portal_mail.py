@@ -3,6 +3,7 @@ once per change of the expected date of a delayed order, none when switched off;
 order. And the portal order page reads with a fixed number of queries whatever the number of lines."""
 
 import frappe
+import pytest
 from frappe.utils import add_days, getdate, nowdate
 
 from order_mgmt import order_figures, portal
@@ -18,6 +19,14 @@ from tests.integration.factories import (
 	make_supplier,
 	refused,
 )
+
+
+@pytest.fixture(autouse=True)
+def forget_the_email_account():
+	"""Frappe keeps the outgoing Email Account per process (`frappe.local.outgoing_email_account`, as its own
+	tests reset it): the test's account is rolled back, later tests must not send through it."""
+	yield
+	frappe.local.outgoing_email_account = {}
 
 
 def customer_with_contact():
