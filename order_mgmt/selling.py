@@ -315,12 +315,49 @@ def apply_prices(order, so=None):
 	return so
 
 
-def keep_saved_tax_results(order, saved):
-	"""Confirming an order as saved: its tax lines' computed figures are the saved ones, whatever a client
-	sent with the confirmation (the inputs are unchanged, so are the results)."""
+def keep_saved_results(order, saved):
+	"""The order's prices stand as saved (its pricing inputs are unchanged): every figure ERPNext computed
+	is the saved one, whatever a client sent (header, lines by name, tax lines by position)."""
+	for field in HEADER_RESULTS:
+		order.set(field, saved.get(field))
+	kept_lines = {d.name: d for d in saved.items}
+	for line in order.items:
+		kept = kept_lines.get(line.name)
+		if kept is not None:
+			for field in ITEM_RESULTS:
+				line.set(field, kept.get(field))
 	for row, kept in zip(order.get("taxes") or [], saved.get("taxes") or [], strict=False):
 		for field in TAX_RESULTS:
 			row.set(field, kept.get(field))
+
+
+def _reprice_key(name: str) -> str:
+	return f"order_mgmt:reprice:{name}"
+
+
+def pricing_masters_changed(order, since) -> bool:
+	"""Whether what ERPNext prices an order from changed since `since` (its last save): an Item Price or
+	an Item of its lines, any Pricing Rule (rules match by group, brand, customer, …), an Item Tax
+	Template, the Customer, or such a record deleted; or a confirmation found other prices (one query)."""
+	if frappe.cache.get_value(_reprice_key(order.name)):
+		frappe.cache.delete_value(_reprice_key(order.name))
+		return True
+	items = list({d.item_code for d in order.items if d.item_code}) or [""]
+	return bool(
+		frappe.db.sql(
+			"""
+			select 1 from `tabItem Price` where modified > %(since)s and item_code in %(items)s
+			union all select 1 from `tabItem` where modified > %(since)s and name in %(items)s
+			union all select 1 from `tabPricing Rule` where modified > %(since)s
+			union all select 1 from `tabItem Tax Template` where modified > %(since)s
+			union all select 1 from `tabCustomer` where modified > %(since)s and name = %(customer)s
+			union all select 1 from `tabDeleted Document` where creation > %(since)s
+				and deleted_doctype in ('Item Price', 'Pricing Rule', 'Item Tax Template')
+			limit 1
+			""",
+			{"since": since, "items": items, "customer": order.customer or ""},
+		)
+	)
 
 
 def make_sales_order(order):
@@ -341,20 +378,27 @@ def make_sales_order(order):
 		"Item", filters={"name": ("in", list(item_codes)), "is_stock_item": 1}, limit=1, pluck="name"
 	):
 		so.skip_delivery_note = 1
-	# the Sales Order is the consequence of confirming the order: the right to confirm it was checked
+	# the Sales Order is the consequence of confirming the order: the right to confirm it was checked.
+	# Inserted as submitted, as Frappe's insert of a document with docstatus 1 does (validate,
+	# before_submit, on_submit): ERPNext prices it once, not once on insert and again on submit.
 	so.flags.linking_customer_order = order.name
+	so.flags.confirming_order = True
+	so.docstatus = 1
 	so.insert()
-	# the same figures as the order shows, or the confirmation is refused (and nothing is kept)
+	# ERPNext's status of a Sales Order is set on a save of the saved document (StatusUpdater.set_status
+	# leaves a new document's alone): set it as its submit would have
+	so.set_status(update=True, update_modified=False)
+	so.flags.confirming_order = False
+	# the same figures as the order shows, or the confirmation is refused (and nothing is kept: the
+	# action's transaction is rolled back); the next save of the order prices it afresh
 	if flt(so.grand_total, 2) != flt(order.grand_total, 2):
+		frappe.cache.set_value(_reprice_key(order.name), 1, expires_in_sec=7 * 24 * 3600)
 		frappe.throw(
 			_(
 				"Prices changed since the order was saved (grand total {0} now {1}). Save the order again."
 			).format(order.grand_total, so.grand_total),
 			title=_("Prices Changed"),
 		)
-	so.flags.confirming_order = True
-	so.submit()
-	so.flags.confirming_order = False
 	return so
 
 

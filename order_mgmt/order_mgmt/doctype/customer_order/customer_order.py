@@ -3,7 +3,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import escape_html, flt, getdate, nowdate, strip_html_tags
 
-from order_mgmt import permissions, selling, validation
+from order_mgmt import order_figures, permissions, selling, timeline, validation
 from order_mgmt.rules import pipeline
 from order_mgmt.rules.pipeline import Action
 
@@ -131,8 +131,8 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		self.validate_items()
 		self.validate_status_change()
 		self.reset_prices_of_changed_lines()
-		if self.confirming_unchanged():
-			selling.keep_saved_tax_results(self, self.get_doc_before_save())
+		if self.prices_still_valid():
+			selling.keep_saved_results(self, self.get_doc_before_save())
 		else:
 			selling.apply_prices(self)
 		self.set_probability()
@@ -140,15 +140,19 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		# innerHTML in Frappe's Kanban)
 		self.title = strip_html_tags(self.customer_name or self.customer or "")
 
-	def confirming_unchanged(self) -> bool:
-		"""Confirming the order as it was saved: the prices are those of the save (as ERPNext's Sales Order
-		keeps its prices on submit); the Sales Order made from it is priced by ERPNext once more."""
+	def prices_still_valid(self) -> bool:
+		"""Whether the saved prices stand: nothing ERPNext's pricing of the order depends on changed since
+		the last save — neither the order's own inputs (customer, dates, price list, lines, tax lines) nor,
+		on a plain save, the pricing masters (prices, pricing rules, the items, the customer). Only then is
+		the order not priced again (pricing a 200-line order takes ERPNext seconds). Confirming keeps the
+		prices of the save as ERPNext's Sales Order keeps its prices on submit; the Sales Order made from it
+		is priced by ERPNext once more, and a difference refuses the confirmation."""
 		previous = self.get_doc_before_save()
-		return bool(
-			self._action == "submit"
-			and previous
-			and selling.pricing_inputs(previous) == selling.pricing_inputs(self)
-		)
+		if not previous or selling.pricing_inputs(previous) != selling.pricing_inputs(self):
+			return False
+		if self._action == "submit":
+			return True
+		return not selling.pricing_masters_changed(self, previous.modified)
 
 	def before_submit(self):
 		if not self.items:
@@ -183,8 +187,6 @@ class CustomerOrder(validation.RowsFromClients, Document):
 				)
 			line.so_detail = so_line.name
 		selling.link_lines(self)
-		from order_mgmt import order_figures, timeline
-
 		order_figures.recompute([self.name], cause=so)
 		timeline.note(
 			self.name, _("Confirmed: Sales Order {0} made").format(timeline.link("Sales Order", so.name))
@@ -575,8 +577,6 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		version = frappe.new_doc("Version")
 		if not version.update_version_info(before, self):
 			return
-		from order_mgmt import timeline
-
 		data = timeline.without_derived_fields(frappe.parse_json(version.data), self.meta)
 		if data is None:
 			return
