@@ -591,7 +591,12 @@ def portal(frappe, site: str, requests_n: int) -> dict:
 		if r.status_code != 200:
 			raise SystemExit(f"portal login: HTTP {r.status_code} {r.text[:200]}")
 		out = {"queries": queries, "lines": 50, "orders_listed": orders_listed}
-		for label, path in (("order_page", f"/my-orders/{order}"), ("my_orders", "/my-orders")):
+		# Frappe's own portal page of the user (/me) as the reference: what any portal page costs here
+		for label, path in (
+			("order_page", f"/my-orders/{order}"),
+			("my_orders", "/my-orders"),
+			("frappe_me", "/me"),
+		):
 			times = []
 			for i in range(requests_n + 10):
 				t = time.perf_counter()
@@ -848,6 +853,13 @@ def table(r: dict) -> str:
 			"",
 			True,
 		)
+		if "frappe_me" in x:
+			add(
+				"Portal: Frappe's own /me page (reference)",
+				f"median {x['frappe_me']['median_ms']:.0f} ms, p95 {x['frappe_me']['p95_ms']:.0f} ms",
+				"",
+				True,
+			)
 	head = (
 		f"{r['dataset']['orders']:,} orders, {r['dataset']['lines']:,} lines; {r['machine']}; {r['date']}\n\n"
 	)
