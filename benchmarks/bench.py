@@ -25,7 +25,7 @@ APP = os.path.dirname(HERE)
 if APP not in sys.path:
 	sys.path.insert(0, APP)
 
-PARTS = ("recompute", "peer", "entry", "hooks", "reports", "rest")
+PARTS = ("recompute", "peer", "entry", "hooks", "reports", "rest", "portal")
 TARGETS = {
 	"recompute_unchanged_lps": 20_000,
 	"recompute_changed_lps": 10_000,
@@ -36,6 +36,7 @@ TARGETS = {
 	"report_s": 2.0,
 	"pipeline_report_s": 1.0,
 	"rest_p95_ms": 100,
+	"portal_page_ms": 300,
 }
 
 
@@ -492,6 +493,131 @@ def rest(frappe, site: str, requests: int) -> dict:
 		server.wait(timeout=30)
 
 
+def portal(frappe, site: str, requests_n: int) -> dict:
+	"""The customer portal (R17): the page of a 50-line order and *My Orders* of its customer over HTTP as the
+	customer's portal user (gunicorn on loopback, logged in), and the queries the order page reads. The user
+	and the order are made once and kept on the site, as the seed is."""
+	import requests
+	from frappe.utils.password import update_password
+
+	from order_mgmt import demo
+	from order_mgmt import portal as pages
+
+	email, password = "bench-portal@example.com", "Bench-Portal-1!"
+	customer = demo.CUSTOMERS[0][0]
+	frappe.flags.mute_emails = True
+	if not frappe.db.exists("User", email):
+		frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": "Bench Portal",
+				"user_type": "Website User",
+				"send_welcome_email": 0,
+			}
+		).insert(ignore_permissions=True)
+		update_password(email, password)
+		doc = frappe.get_doc("Customer", customer)
+		doc.append("portal_users", {"user": email})
+		doc.save(ignore_permissions=True)
+		frappe.db.commit()
+	coi = frappe.qb.DocType("Customer Order Item")
+	co = frappe.qb.DocType("Customer Order")
+	fifty = (
+		frappe.qb.from_(coi)
+		.join(co)
+		.on(co.name == coi.parent)
+		.select(coi.parent)
+		.where((co.customer == customer) & (co.docstatus == 1))
+		.groupby(coi.parent)
+		.having(frappe.query_builder.functions.Count("*") == 50)
+	).run(pluck=True)
+	if fifty:
+		order = fifty[0]
+	else:
+		company = frappe.db.get_single_value("Global Defaults", "default_company")
+		abbr = frappe.get_cached_value("Company", company, "abbr")
+		codes = (["DEMO-VALVE", "DEMO-FILTER", "DEMO-GAUGE"] * 17)[:50]
+		doc = frappe.get_doc(
+			{
+				"doctype": "Customer Order",
+				"customer": customer,
+				"company": company,
+				"order_date": frappe.utils.nowdate(),
+				"delivery_date": frappe.utils.add_days(frappe.utils.nowdate(), 10),
+				"set_warehouse": f"Stores - {abbr}",
+				"items": [{"item_code": c, "qty": 1 + i % 4} for i, c in enumerate(codes)],
+			}
+		).insert()
+		doc.submit()
+		frappe.db.commit()
+		order = doc.name
+	counter = QueryCounter(frappe)
+	pages.order_page(order, [customer])
+	queries = counter.take()
+	frappe.db.sql = counter._sql
+	orders_listed = len(pages.list_orders([customer]))
+
+	port = int(os.environ.get("ORDER_MGMT_BENCH_PORT", "8765")) + 1
+	bench = os.path.dirname(os.getcwd())
+	server = subprocess.Popen(
+		[
+			os.path.join(bench, "env", "bin", "gunicorn"),
+			"-b",
+			f"127.0.0.1:{port}",
+			"-w",
+			"2",
+			"--threads",
+			"1",
+			"-t",
+			"120",
+			"--preload",
+			"frappe.app:application",
+		],
+		stdout=subprocess.DEVNULL,
+		stderr=subprocess.DEVNULL,
+	)
+	base = f"http://127.0.0.1:{port}"
+	session = requests.Session()
+	session.headers.update({"Host": site})
+	try:
+		for _ in range(100):
+			try:
+				if session.get(f"{base}/api/method/ping", timeout=30).status_code == 200:
+					break
+			except requests.RequestException:
+				time.sleep(0.3)
+		r = session.post(f"{base}/api/method/login", data={"usr": email, "pwd": password}, timeout=30)
+		if r.status_code != 200:
+			raise SystemExit(f"portal login: HTTP {r.status_code} {r.text[:200]}")
+		out = {"queries": queries, "lines": 50, "orders_listed": orders_listed}
+		# Frappe's own portal page of the user (/me) as the reference: what any portal page costs here
+		for label, path in (
+			("order_page", f"/my-orders/{order}"),
+			("my_orders", "/my-orders"),
+			("frappe_me", "/me"),
+		):
+			times = []
+			for i in range(requests_n + 10):
+				t = time.perf_counter()
+				r = session.get(base + path, timeout=30)
+				elapsed = time.perf_counter() - t
+				if r.status_code != 200 or (label == "order_page" and order not in r.text):
+					raise SystemExit(f"portal {path}: HTTP {r.status_code} {r.text[:200]!r}")
+				if i >= 10:  # the first requests warm the workers' caches
+					times.append(elapsed)
+			times.sort()
+			out[label] = {
+				"median_ms": statistics.median(times) * 1000,
+				"p95_ms": times[int(len(times) * 0.95) - 1] * 1000,
+				"requests": len(times),
+			}
+		return out
+	finally:
+		server.terminate()
+		server.wait(timeout=30)
+
+
 # --- the run --------------------------------------------------------------------------------------------
 
 
@@ -581,6 +707,15 @@ def main():
 		results["rest"] = rest(frappe, args.site, 100 if quick else 300)
 		for name, r in results["rest"].items():
 			_say(f"REST {name:<16}: median {r['median_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms")
+
+	if "portal" in parts:
+		results["portal"] = portal(frappe, args.site, 50 if quick else 200)
+		p = results["portal"]
+		_say(
+			f"portal order page (50 lines): median {p['order_page']['median_ms']:.1f} ms, p95 "
+			f"{p['order_page']['p95_ms']:.1f} ms, {p['queries']} queries; My Orders ({p['orders_listed']} "
+			f"orders): median {p['my_orders']['median_ms']:.1f} ms"
+		)
 
 	if "recompute" in parts:
 		results["recompute"] = {}
@@ -704,6 +839,27 @@ def table(r: dict) -> str:
 			f"p95 ≤ {t['rest_p95_ms']} ms",
 			x["p95_ms"] <= t["rest_p95_ms"],
 		)
+	if "portal" in r:
+		x = r["portal"]
+		add(
+			f"Portal: order page of a 50-line order ({x['queries']} queries)",
+			f"median {x['order_page']['median_ms']:.0f} ms, p95 {x['order_page']['p95_ms']:.0f} ms",
+			f"p95 ≤ {t['portal_page_ms']} ms",
+			x["order_page"]["p95_ms"] <= t["portal_page_ms"],
+		)
+		add(
+			f"Portal: My Orders ({x['orders_listed']} orders)",
+			f"median {x['my_orders']['median_ms']:.0f} ms, p95 {x['my_orders']['p95_ms']:.0f} ms",
+			"",
+			True,
+		)
+		if "frappe_me" in x:
+			add(
+				"Portal: Frappe's own /me page (reference)",
+				f"median {x['frappe_me']['median_ms']:.0f} ms, p95 {x['frappe_me']['p95_ms']:.0f} ms",
+				"",
+				True,
+			)
 	head = (
 		f"{r['dataset']['orders']:,} orders, {r['dataset']['lines']:,} lines; {r['machine']}; {r['date']}\n\n"
 	)

@@ -166,3 +166,12 @@ jinja = {
 		"order_mgmt.printing.order_mgmt_safe_html",
 	]
 }
+
+# Customer portal (R17): /my-orders and /my-orders/<name> (order_mgmt.portal, order_mgmt/www/my-orders);
+# ERPNext's own /orders, /invoices stay as they are
+# ------------------------------------------------------------------------------------------------------------
+website_route_rules = [{"from_route": "/my-orders/<name>", "to_route": "my-orders/order"}]
+# (Portal Settings keeps a standard item only with an existing reference_doctype; the role decides who sees it)
+standard_portal_menu_items = [
+	{"title": "My Orders", "route": "/my-orders", "reference_doctype": "Customer Order", "role": "Customer"}
+]

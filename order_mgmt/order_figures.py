@@ -15,7 +15,7 @@ from frappe.query_builder.functions import Coalesce, NullIf, Sum
 from frappe.utils import add_days, cint, flt, getdate, now_datetime
 from pypika.terms import ContainsCriterion, Function, LiteralValue
 
-from order_mgmt import timeline
+from order_mgmt import notifications, timeline
 from order_mgmt.rules import billing, pipeline, product, sources
 
 #: header fields this module owns
@@ -91,6 +91,7 @@ def recompute(
 		return {}
 	data = gather(order_names, short=short)
 	header_changes, line_changes = evaluate(data, getdate(today))
+	notifications.announce(data, header_changes, line_changes)  # R17: what the customer is told
 	write("Customer Order", header_changes)
 	write("Customer Order Item", line_changes)
 	if events:

@@ -253,3 +253,17 @@ function order_mgmt_status_color(status) {
 		}[status] || "gray"
 	);
 }
+
+// R17: the order's contact (who gets its e-mails) is one of the customer's contacts
+frappe.ui.form.on("Customer Order", {
+	setup(frm) {
+		frm.set_query("contact_person", () => ({
+			query: "frappe.contacts.doctype.contact.contact.contact_query",
+			filters: { link_doctype: "Customer", link_name: frm.doc.customer },
+		}));
+	},
+	customer(frm) {
+		// the server fills the new customer's primary contact on save
+		if (frm.doc.contact_person) frm.set_value("contact_person", null);
+	},
+});

@@ -1,7 +1,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import flt, getdate, nowdate, strip_html_tags
+from frappe.utils import escape_html, flt, getdate, nowdate, strip_html_tags
 
 from order_mgmt import order_figures, permissions, selling, timeline, validation
 from order_mgmt.rules import pipeline
@@ -35,10 +35,13 @@ class CustomerOrder(validation.RowsFromClients, Document):
 
 		additional_discount_percentage: DF.Float
 		amended_from: DF.Link | None
+		announced_expected_date: DF.Date | None
+		announced_status: DF.Data | None
 		apply_discount_on: DF.Literal["", "Grand Total", "Net Total"]
 		base_net_total: DF.Currency
 		company: DF.Link
 		completed_on: DF.Date | None
+		contact_person: DF.Link | None
 		conversion_rate: DF.Float
 		cost_of_goods: DF.Currency
 		currency: DF.Link | None
@@ -392,6 +395,38 @@ class CustomerOrder(validation.RowsFromClients, Document):
 			frappe.throw(
 				_("Customer {0} is disabled: choose an active customer.").format(frappe.bold(self.customer)),
 				title=_("Disabled Customer"),
+			)
+		self.validate_contact()
+
+	def validate_contact(self):
+		"""The order's contact (who gets its e-mails, R17) is one of the customer's contacts: by default the
+		customer's primary contact."""
+
+		def of_customer(contact):
+			return frappe.db.exists(
+				"Dynamic Link",
+				{
+					"parenttype": "Contact",
+					"parent": contact,
+					"link_doctype": "Customer",
+					"link_name": self.customer,
+				},
+			)
+
+		if self.contact_person and not self.is_new() and self.has_value_changed("customer"):
+			if not of_customer(self.contact_person):
+				self.contact_person = None  # the former customer's contact: the new customer's default
+		if not self.contact_person and self.customer:
+			self.contact_person = frappe.db.get_value("Customer", self.customer, "customer_primary_contact")
+		if self.contact_person and not of_customer(self.contact_person):
+			frappe.throw(
+				_(
+					"Contact {0} is not a contact of customer {1}: choose one of the customer's contacts."
+				).format(
+					frappe.bold(escape_html(self.contact_person)),
+					frappe.bold(escape_html(self.customer or "")),
+				),
+				title=_("Invalid Contact"),
 			)
 
 	def validate_dates(self):

@@ -22,6 +22,7 @@ class OrderManagementSettings(Document):
 		archive_after_days: DF.Int
 		archive_enabled: DF.Check
 		last_recompute: DF.Datetime | None
+		notify_customers: DF.Check
 		probabilities: DF.Table[OrderStatusProbability]
 		recompute_batch_size: DF.Int
 		recompute_cron: DF.Data | None
@@ -52,6 +53,16 @@ class OrderManagementSettings(Document):
 						self.recompute_cron
 					),
 					title=_("Invalid Cron"),
+				)
+		if self.notify_customers and self.has_value_changed("notify_customers"):
+			from frappe.email.doctype.email_account.email_account import EmailAccount
+
+			if not EmailAccount.find_default_outgoing():
+				frappe.throw(
+					_(
+						"Set up a default outgoing Email Account first (Email Account → Default Outgoing): the customers' e-mails are sent through it."
+					),
+					title=_("No Outgoing Email Account"),
 				)
 
 	def add_missing_probabilities(self):

@@ -1,0 +1,149 @@
+"""E-mails to the customer when their order is confirmed, shipped or becomes Delayed (R17).
+
+Statuses are written in batches by the recompute path (`order_mgmt.order_figures.recompute`), so Frappe's
+Notification events never fire on them: the recompute calls `announce` with what it gathered and what it
+is about to write. `announce` reads what the customer was last told (one query per batch), asks the pure
+rule (`rules.portal.announcements`), adds what is now told to the batch's changes (written in the same
+UPDATE), and — when *Order Management Settings → E-mail Customers About Their Orders* is on — queues the
+mails in Frappe's e-mail queue linked to the order (two more queries for the addresses, only when a
+batch has mails). Switched off, the orders still remember what would have been told, so switching it on
+never sends old news."""
+
+from collections import defaultdict
+from datetime import date
+
+import frappe
+from frappe import _
+from frappe.utils import escape_html, format_date, get_url, getdate
+
+from order_mgmt import timeline
+from order_mgmt.rules import portal, product
+
+#: the fields on Customer Order that remember what the customer was told
+FIELDS = ("announced_status", "announced_expected_date")
+
+
+def enabled() -> bool:
+	return bool(frappe.db.get_single_value("Order Management Settings", "notify_customers", cache=True))
+
+
+def announce(data, header_changes: dict, line_changes: dict) -> None:
+	"""Add to `header_changes` what the orders' customers are told now, and queue those mails."""
+	names = [o.name for o in data.orders]
+	if not names:
+		return
+	co = frappe.qb.DocType("Customer Order")
+	stored = {
+		r.name: r
+		for r in (
+			frappe.qb.from_(co)
+			.select(co.name, co.customer, co.contact_person, *[co[f] for f in FIELDS])
+			.where(co.name.isin(names))
+		).run(as_dict=True)
+	}
+	latest = defaultdict(lambda: None)
+	for line in data.lines:
+		new = line_changes.get(line.name) or {}
+		status = new.get("product_status", line.product_status)
+		expected = new.get("expected_date", line.expected_date)
+		if status == product.DELIVERED or not expected:
+			continue
+		expected = getdate(expected)
+		if latest[line.parent] is None or expected > latest[line.parent]:
+			latest[line.parent] = expected
+	mails = []
+	for order in data.orders:
+		row = stored.get(order.name)
+		if not row:
+			continue
+		new = header_changes.get(order.name) or {}
+		told_date = getdate(row.announced_expected_date) if row.announced_expected_date else None
+		a = portal.announcements(
+			portal.OrderState(
+				status=new.get("status", order.status),
+				product_status=new.get("product_status", order.product_status) or "",
+				expected=latest[order.name],
+				announced_status=row.announced_status or "",
+				announced_expected=told_date,
+			)
+		)
+		if (a.announced_status, a.announced_expected) != (row.announced_status or "", told_date):
+			header_changes.setdefault(order.name, {}).update(
+				announced_status=a.announced_status, announced_expected_date=a.announced_expected
+			)
+		mails.extend((row, event, a.announced_expected) for event in a.events)
+	if mails and enabled():
+		send(mails)
+
+
+def send(mails: list[tuple]) -> None:
+	"""Queue one e-mail per (order row, event, expected date) to the order's contact (else the customer's
+	primary contact): two queries for all the addresses."""
+	customers = sorted({row.customer for row, _e, _d in mails if not row.contact_person})
+	primary = (
+		dict(
+			frappe.get_all(
+				"Customer",
+				filters={"name": ("in", customers)},
+				fields=["name", "customer_primary_contact"],
+				as_list=True,
+			)
+		)
+		if customers
+		else {}
+	)
+	contact_of = {row.name: row.contact_person or primary.get(row.customer) for row, _e, _d in mails}
+	contacts = {
+		c.name: c
+		for c in frappe.get_all(
+			"Contact",
+			filters={"name": ("in", sorted({c for c in contact_of.values() if c}) or [""])},
+			fields=["name", "email_id", "first_name", "last_name"],
+		)
+	}
+	for row, event, expected in mails:
+		contact = contacts.get(contact_of[row.name])
+		if not contact or not contact.email_id:
+			continue
+		subject, body = message(row.name, event, expected, contact)
+		try:
+			frappe.sendmail(
+				recipients=[contact.email_id],
+				subject=subject,
+				message=body,
+				reference_doctype="Customer Order",
+				reference_name=row.name,
+			)
+		except frappe.OutgoingEmailError:
+			# the site has no outgoing e-mail account (the settings refuse the switch without one): the
+			# business action that moved the order must not fail for a mail
+			return
+		timeline.note(
+			row.name,
+			_("E-mail to the customer ({0}): {1}").format(
+				escape_html(contact.email_id), escape_html(subject)
+			),
+		)
+
+
+def message(order: str, event: str, expected: date | None, contact) -> tuple[str, str]:
+	"""The subject and (escaped) HTML body of one mail."""
+	name = " ".join(p for p in (contact.first_name, contact.last_name) if p) or contact.email_id
+	link = get_url(f"/my-orders/{order}")
+	if event == portal.CONFIRMED:
+		subject = _("Your order {0} is confirmed").format(order)
+		text = _("we have confirmed your order {0}.").format(order)
+	elif event == portal.SHIPPED:
+		subject = _("Your order {0} has been shipped").format(order)
+		text = _("your order {0} has been shipped.").format(order)
+	else:
+		subject = _("Your order {0} is delayed").format(order)
+		text = _("your order {0} is delayed: we now expect to ship it on {1}.").format(
+			order, format_date(expected)
+		)
+	body = (
+		f"<p>{escape_html(_('Dear {0},').format(name))}</p>"
+		f"<p>{escape_html(text)}</p>"
+		f'<p><a href="{escape_html(link)}">{escape_html(_("See your order"))}</a></p>'
+	)
+	return subject, body

@@ -1,0 +1,183 @@
+"""E-mails to the customer (R17), queued from the recompute path: once on confirmation, once on shipping,
+once per change of the expected date of a delayed order, none when switched off; the contact on the
+order. And the portal order page reads with a fixed number of queries whatever the number of lines."""
+
+import frappe
+import pytest
+from frappe.utils import add_days, getdate, nowdate
+
+from order_mgmt import order_figures, portal
+from order_mgmt.api import customer_order as order_api
+from order_mgmt.api import fulfilment as api
+from tests.integration.erp_docs import deliver
+from tests.integration.factories import (
+	add_stock,
+	counted_queries,
+	make_customer,
+	make_item,
+	make_order,
+	make_supplier,
+	refused,
+)
+
+
+@pytest.fixture(autouse=True)
+def forget_the_email_account():
+	"""Frappe keeps the outgoing Email Account per process (`frappe.local.outgoing_email_account`, as its own
+	tests reset it): the test's account is rolled back, later tests must not send through it."""
+	yield
+	frappe.local.outgoing_email_account = {}
+
+
+def customer_with_contact():
+	customer = make_customer()
+	email = f"_t_{frappe.generate_hash(length=8)}@example.com"
+	contact = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": "Portal",
+			"last_name": "Buyer",
+			"email_ids": [{"email_id": email, "is_primary": 1}],
+			"links": [{"link_doctype": "Customer", "link_name": customer}],
+		}
+	).insert()
+	frappe.db.set_value("Customer", customer, "customer_primary_contact", contact.name)
+	return customer, contact.name, email
+
+
+def notify(on: bool):
+	"""Switch the e-mails on (with an outgoing e-mail account, which the settings ask for) or off."""
+	if on and not frappe.db.exists("Email Account", "_T Outgoing"):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": "_T Outgoing",
+				"email_id": "orders@example.com",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "localhost",
+				"no_smtp_authentication": 1,
+			}
+		).insert()
+	settings = frappe.get_single("Order Management Settings")
+	settings.notify_customers = int(on)
+	settings.save()
+
+
+def mails(order: str, word: str) -> int:
+	"""E-mails queued for the order whose subject says `word` (confirmed, shipped, delayed)."""
+	return len(
+		[
+			m
+			for m in frappe.get_all(
+				"Email Queue",
+				filters={"reference_doctype": "Customer Order", "reference_name": order},
+				pluck="message",
+			)
+			if f"Subject: Your order {order} " in m and word in m.split("Subject:", 1)[1].split("\n", 1)[0]
+		]
+	)
+
+
+def confirmed(customer, item, qty=2, days=10):
+	order = make_order(
+		items=[{"item_code": item, "qty": qty}], customer=customer, delivery_date=add_days(nowdate(), days)
+	)
+	order_api.confirm(order.name)
+	return frappe.get_doc("Customer Order", order.name)
+
+
+def test_the_contact_defaults_to_the_customers_primary_contact_and_must_be_theirs():
+	customer, contact, _email = customer_with_contact()
+	order = make_order(customer=customer)
+	assert order.contact_person == contact
+	_other_customer, other_contact, _e = customer_with_contact()
+	order.contact_person = other_contact
+	with refused(match="not a contact of customer"):
+		order.save()
+
+
+def test_one_mail_on_confirmation_and_one_on_shipping():
+	notify(True)
+	customer, _contact, email = customer_with_contact()
+	item = make_item(price=30)
+	add_stock(item, 5)
+	order = confirmed(customer, item)
+	assert mails(order.name, "confirmed") == 1
+	recipients = frappe.get_all(
+		"Email Queue Recipient",
+		filters={
+			"parent": ("in", frappe.get_all("Email Queue", {"reference_name": order.name}, pluck="name"))
+		},
+		pluck="recipient",
+	)
+	assert recipients == [email]
+	deliver(order)
+	assert frappe.db.get_value("Customer Order", order.name, "status") == "Shipped"
+	assert mails(order.name, "shipped") == 1
+	order_figures.recompute([order.name])
+	order_api.complete(order.name)
+	order_figures.recompute([order.name])
+	assert (mails(order.name, "confirmed"), mails(order.name, "shipped")) == (1, 1)
+	assert mails(order.name, "delayed") == 0
+
+
+def test_one_delay_mail_per_change_of_the_expected_date():
+	notify(True)
+	customer, _contact, _email = customer_with_contact()
+	order = confirmed(customer, make_item(price=20), qty=4)
+	delivery = getdate(order.items[0].delivery_date)
+	po = frappe.get_doc(
+		"Purchase Order", api.make_purchase_order(order.name, supplier=make_supplier())["purchase_order"]
+	)
+	po.submit()
+	assert mails(order.name, "delayed") == 0  # on the delivery date: possibly delayed, not Delayed
+
+	def supplier_promises(day):
+		po.reload()
+		po.items[0].expected_delivery_date = day
+		po.save()
+
+	supplier_promises(add_days(delivery, 5))
+	row = frappe.get_doc("Customer Order", order.name)
+	assert row.product_status == "Delayed"
+	assert getdate(row.announced_expected_date) == add_days(delivery, 5)
+	assert mails(order.name, "delayed") == 1
+	order_figures.recompute([order.name])
+	supplier_promises(add_days(delivery, 5))  # saved again, same date: nothing new to tell
+	assert mails(order.name, "delayed") == 1
+	supplier_promises(add_days(delivery, 9))
+	assert mails(order.name, "delayed") == 2
+	body = frappe.get_all(
+		"Email Queue", filters={"reference_name": order.name}, pluck="message", order_by="creation desc"
+	)[0]
+	assert frappe.utils.format_date(add_days(delivery, 9)) in body.replace("=\n", "")
+
+
+def test_no_mail_when_switched_off_but_the_order_remembers():
+	notify(False)
+	customer, _contact, _email = customer_with_contact()
+	item = make_item(price=30)
+	add_stock(item, 5)
+	order = confirmed(customer, item)
+	deliver(order)
+	assert frappe.db.count("Email Queue", {"reference_name": order.name}) == 0
+	# switched on later: no old news
+	assert frappe.db.get_value("Customer Order", order.name, "announced_status") == "Shipped"
+	notify(True)
+	order_figures.recompute([order.name])
+	assert frappe.db.count("Email Queue", {"reference_name": order.name}) == 0
+
+
+def test_the_order_page_reads_with_a_fixed_number_of_queries():
+	customer, _contact, _email = customer_with_contact()
+	counts = []
+	for lines in (2, 20):
+		items = [{"item_code": make_item(price=10 + i), "qty": 1} for i in range(lines)]
+		order = make_order(items=items, customer=customer)
+		order.submit()
+		with counted_queries() as queries:
+			page = portal.order_page(order.name, [customer])
+		assert len(page.lines) == lines
+		counts.append(len(queries))
+	assert counts[0] == counts[1] <= 5, counts
