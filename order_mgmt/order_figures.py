@@ -57,21 +57,39 @@ def recompute_for_sales_orders(sales_orders, cause=None) -> list[str]:
 
 
 def recompute(
-	order_names, today=None, short: set[str] | None = None, cause=None, events: bool = True
+	order_names,
+	today=None,
+	short: set[str] | None = None,
+	cause=None,
+	events: bool = True,
+	stats: dict | None = None,
 ) -> dict[str, dict]:
 	"""Recompute the statuses of submitted orders; returns {order: {field: new value}} of what changed.
 	`today` is the date the delay statuses are judged on (default: the site's today). `short`: the Sales
 	Order lines that stock cannot cover, when the caller already ran the priority pass over all demand
 	(the nightly job runs it once for all batches). What changed is written to the orders' timelines as
 	their business events, with `cause` (the document whose change it is), unless `events` is False (the
-	nightly recalculation)."""
+	nightly recalculation). Each order also gets its next-check date (`rules.sources.next_check`: when a
+	date alone next changes one of its verdicts), written without touching the order. `stats`, when given,
+	receives the numbers of lines read and changed."""
 	order_names = list(set(order_names or ()))
 	if not order_names:
 		return {}
 	data = gather(order_names, short=short)
 	header_changes, line_changes = evaluate(data, getdate(today))
+	next_checks = {}
+	for name in list(header_changes):
+		diff = header_changes[name]
+		if "next_check" in diff:
+			next_checks[name] = {"next_check": diff.pop("next_check")}
+			if not diff:
+				del header_changes[name]
 	write("Customer Order", header_changes)
 	write("Customer Order Item", line_changes)
+	write("Customer Order", next_checks, touch=False)
+	if stats is not None:
+		stats["lines"] = stats.get("lines", 0) + len(data.lines)
+		stats["lines_changed"] = stats.get("lines_changed", 0) + len(line_changes)
 	if events:
 		from order_mgmt import timeline
 
@@ -109,6 +127,7 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 			co.rounded_total,
 			co.currency,
 			*[co[f] for f in HEADER_FIELDS],
+			co.next_check,
 			so.status.as_("so_status"),
 			so.skip_delivery_note,
 		)
@@ -867,12 +886,14 @@ def evaluate(data, today) -> tuple[dict, dict]:
 		has_stock = False
 		statuses = []
 		work_orders = []
+		all_facts = []
 		for line in lines_by_order[order.name]:
 			cf = _num(line.cf) or 1.0
 			delivered_qty = _num(line.so_delivered_qty)
 			stock_qty = _num(line.stock_qty)
 			facts = line_facts(line, data)
 			reserved_qty, line_sources = facts.reserved, facts.sources
+			all_facts.append(facts)
 			status = sources.line_status(facts, today)
 			statuses.append(status)
 			work_orders.extend(s for s in line_sources if s.kind == sources.WORK_ORDER)
@@ -932,6 +953,7 @@ def evaluate(data, today) -> tuple[dict, dict]:
 				"party_account_currency": figures.currency if figures else order.currency,
 				"sales_order_status": order.so_status or "",
 				"nothing_to_ship": int(pipeline.nothing_left_to_ship(facts)),
+				"next_check": sources.next_check(all_facts, today),
 			},
 		)
 	return header_changes, line_changes

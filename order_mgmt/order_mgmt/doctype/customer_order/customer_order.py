@@ -54,6 +54,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		items: DF.Table[CustomerOrderItem]
 		naming_series: DF.Literal["CO-.YYYY.-"]
 		net_total: DF.Currency
+		next_check: DF.Date | None
 		notes: DF.TextEditor | None
 		nothing_to_ship: DF.Check
 		order_area: DF.Link | None
