@@ -71,15 +71,30 @@ def recompute_open_orders(batch_size: int | None = None, today=None, commit: boo
 
 
 def recompute_batch(
-	names: list[str], today=None, short: set[str] | None = None, stats: dict | None = None
+	names: list[str],
+	today=None,
+	short: set[str] | None = None,
+	stats: dict | None = None,
+	costs_moved: set[str] | None = None,
 ) -> int:
 	"""One batch of the nightly job: statuses, then profitability (costs booked without a document event of
 	the app: purchase invoices, journal entries). `short`: the result of the priority pass, when the caller
-	ran it once for all batches. `stats` receives the lines read and changed. Returns how many orders'
-	statuses changed."""
-	changed = len(order_figures.recompute(names, today=today, short=short, events=False, stats=stats))
-	costing.update_profitability(names)
-	return changed
+	ran it once for all batches. `stats` receives the lines read and changed. `costs_moved`: when given,
+	profitability is refreshed only for these orders and those whose money or deliveries changed in the
+	recompute (the revenue and the cost of goods follow them); else for every order of the batch. Returns
+	how many orders' statuses changed."""
+	changes = order_figures.recompute(names, today=today, short=short, events=False, stats=stats)
+	if costs_moved is None:
+		costing.update_profitability(names)
+	else:
+		moved = {n for n, diff in changes.items() if PROFIT_INPUTS.intersection(diff)}
+		costing.update_profitability(sorted(moved | (costs_moved & set(names))))
+	return len(changes)
+
+
+#: header figures whose change moves the profitability (revenue from invoices, cost of goods from
+#: deliveries)
+PROFIT_INPUTS = frozenset({*order_figures.MONEY_FIELDS, "per_delivered", "status"})
 
 
 def archive_old_orders(today=None, commit: bool | None = None) -> list[str]:
@@ -157,10 +172,17 @@ def start_run(
 	batch_size = cint(batch_size) or cint(frappe.db.get_single_value(SETTINGS, "recompute_batch_size")) or 500
 	if full:
 		names = open_order_names()
-		costs = set()
+		# profitability where money, deliveries or costs moved since the last run (every order when there
+		# was none)
+		last = frappe.db.get_value(RUN, {}, "started", order_by="started desc")
+		costs = (
+			nightly.cost_orders(add_to_date(get_datetime(last), minutes=-WATERMARK_MARGIN_MINUTES))
+			if last
+			else "all"
+		)
 	else:
 		names = sorted(nightly.due_orders(today) | nightly.changed_orders(since))
-		costs = nightly.cost_orders(since) - set(names)
+		costs = nightly.cost_orders(since)
 	run = frappe.get_doc(
 		{
 			"doctype": RUN,
@@ -181,18 +203,21 @@ def start_run(
 				"batch_no": start // batch_size + 1,
 				"status": "Queued",
 				"order_count": len(batch),
-				"order_names": json.dumps(batch),
+				"order_names": json.dumps(
+					{"orders": batch, "costs": costs if costs == "all" else sorted(costs.intersection(batch))}
+				),
 			},
 		)
-	if costs:
-		# orders whose costs alone moved: profitability only (a batch of its own, no statuses)
+	alone = sorted(costs - set(names)) if costs != "all" else []
+	if alone:
+		# orders whose costs alone moved (delivered, settled ones too): profitability only, no statuses
 		run.append(
 			"batches",
 			{
 				"batch_no": len(run.batches) + 1,
 				"status": "Queued",
-				"order_count": len(costs),
-				"order_names": json.dumps({"profitability": sorted(costs)}),
+				"order_count": len(alone),
+				"order_names": json.dumps({"orders": [], "costs": alone}),
 			},
 		)
 	run.insert(ignore_permissions=True)
@@ -243,15 +268,21 @@ def run_batch(run: str, batch_no: int, commit: bool = True) -> bool:
 	if not row or row.status == "Done":
 		return False
 	run_date = frappe.db.get_value(RUN, run, "run_date")
-	names = json.loads(row.order_names or "[]")
+	batch = json.loads(row.order_names or "{}")
+	names, costs = batch.get("orders") or [], batch.get("costs") or []
 	stats = {"lines": 0, "lines_changed": 0}
-	if isinstance(names, dict):
-		changed = len(costing.update_profitability(names.get("profitability") or []))
-	else:
+	changed = 0
+	if names:
 		short = frappe.cache.get_value(_short_key(run))
 		changed = recompute_batch(
-			names, today=run_date, short=set(short) if short is not None else None, stats=stats
+			names,
+			today=run_date,
+			short=set(short) if short is not None else None,
+			stats=stats,
+			costs_moved=None if costs == "all" else set(costs),
 		)
+	elif costs:
+		costing.update_profitability(costs)
 	frappe.db.set_value(
 		BATCH,
 		row.name,

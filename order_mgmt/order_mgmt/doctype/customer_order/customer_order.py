@@ -557,3 +557,12 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		if status == pipeline.DELIVERED:
 			self.completed_on = nowdate()
 		self.save()
+
+
+def on_doctype_update():
+	"""Composite indexes for what the reports, lists and the nightly run filter and sort on: a company's
+	orders by order or delivery date (every report's default filters), and orders by docstatus and status
+	(open orders: the nightly run, the number cards, Delayed Orders)."""
+	frappe.db.add_index("Customer Order", ["company", "order_date"])
+	frappe.db.add_index("Customer Order", ["company", "delivery_date"])
+	frappe.db.add_index("Customer Order", ["docstatus", "status"])
