@@ -159,7 +159,8 @@ def _orders_of_items(items: tuple[set[str], set[str]]) -> set[str]:
 
 def shortage_flips(items: list[str]) -> set[str]:
 	"""Open orders of these items whose stored *Not enough* no longer matches the priority pass (the pass
-	and one query)."""
+	and one query). The pass decides only between *Not enough* and *Not booked* (`rules.sources.line_status`:
+	a line not covered by what is booked for it), so only lines stored with one of those two are read."""
 	if not items:
 		return set()
 	short = shortages(list(items))
@@ -169,7 +170,12 @@ def shortage_flips(items: list[str]) -> set[str]:
 		.join(co)
 		.on(co.name == coi.parent)
 		.select(coi.parent, coi.so_detail, coi.product_status)
-		.where(in_list(coi.item_code, items) & open_condition(co) & coi.so_detail.isnotnull())
+		.where(
+			in_list(coi.item_code, items)
+			& coi.product_status.isin([product.NOT_ENOUGH, product.NOT_BOOKED])
+			& open_condition(co)
+			& coi.so_detail.isnotnull()
+		)
 	).run()
 	return {
 		parent for parent, so_detail, status in rows if (status == product.NOT_ENOUGH) != (so_detail in short)

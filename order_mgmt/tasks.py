@@ -31,13 +31,17 @@ def recompute_if_due(now=None) -> bool:
 	whether a run started."""
 	from croniter import croniter
 
-	running = frappe.db.get_value(RUN, {"status": "Running"}, "name", order_by="started desc")
-	if running:
-		resume_run(running)
+	now = get_datetime(now) if now else now_datetime()
+	running = frappe.db.get_value(RUN, {"status": "Running"}, ["name", "started"], order_by="started desc")
+	if running and get_datetime(running[1]) > add_to_date(now, hours=-STOP_AFTER_HOURS):
+		resume_run(running[0])
 		return False
+	if running:
+		# a batch that fails every time must not hold back every later night: the run is given up (its
+		# batches stay in the log) and the next one starts when due
+		frappe.db.set_value(RUN, running[0], "status", "Stopped", update_modified=False)
 	cron = frappe.db.get_single_value(SETTINGS, "recompute_cron") or "0 1 * * *"
 	last = frappe.db.get_single_value(SETTINGS, "last_recompute")
-	now = get_datetime(now) if now else now_datetime()
 	base = get_datetime(last) if last else add_days(now, -1)
 	if croniter(cron, base).get_next(type(now)) > now:
 		return False
@@ -132,6 +136,8 @@ def archive_old_orders(today=None, commit: bool | None = None) -> list[str]:
 #: how far before the last run's start the watermarks look (transactions that wrote before it started
 #: may have committed after it read)
 WATERMARK_MARGIN_MINUTES = 10
+#: a run still not finished after this long is given up (a batch that fails every time)
+STOP_AFTER_HOURS = 20
 
 
 def full_run_due(now=None) -> bool:
@@ -164,7 +170,7 @@ def start_run(
 	if full is None:
 		full = full_run_due(started)
 	if not full and since is None:
-		last = frappe.db.get_value(RUN, {}, "started", order_by="started desc")
+		last = frappe.db.get_value(RUN, {"status": "Finished"}, "started", order_by="started desc")
 		if last:
 			since = add_to_date(get_datetime(last), minutes=-WATERMARK_MARGIN_MINUTES)
 		else:
@@ -174,7 +180,7 @@ def start_run(
 		names = open_order_names()
 		# profitability where money, deliveries or costs moved since the last run (every order when there
 		# was none)
-		last = frappe.db.get_value(RUN, {}, "started", order_by="started desc")
+		last = frappe.db.get_value(RUN, {"status": "Finished"}, "started", order_by="started desc")
 		costs = (
 			nightly.cost_orders(add_to_date(get_datetime(last), minutes=-WATERMARK_MARGIN_MINUTES))
 			if last
@@ -232,7 +238,8 @@ def start_run(
 		for row in run.batches:
 			run_batch(run.name, row.batch_no, commit=not frappe.flags.in_test)
 	else:
-		frappe.db.commit()
+		if not frappe.flags.in_test:
+			frappe.db.commit()  # the workers read the run and its batches
 		resume_run(run.name)
 	return run.name
 

@@ -170,6 +170,13 @@ def next_change(line: Line, today: date) -> date | None:
 	date or planned start — as `<`, `<=` or `==`; so a verdict can only change on such a date or the day
 	after it, and between those days it stays the same. The earliest of them whose verdict differs is the
 	answer (the incremental nightly run recomputes the order then)."""
+	if not line.sources:
+		# no source: only the delivery date moves an uncovered line (Delayed the day after it)
+		pending = line.ordered - line.delivered
+		if pending <= EPS or not line.is_stock_item or line.reserved >= pending - EPS:
+			return None
+		delivery = line.delivery_date
+		return delivery + timedelta(days=1) if delivery is not None and delivery >= today else None
 	days = set()
 	for day in (
 		line.delivery_date,

@@ -155,3 +155,27 @@ def test_incremental_and_full_runs_leave_identical_statuses_over_a_week():
 		for k, n in orders.items()
 	}
 	assert statuses["never covered"] == "Delayed" and statuses["far away"] != "Delayed"
+
+
+def test_batches_fan_out_and_the_tick_resumes_a_run_until_its_last_batch_closes_it():
+	"""The coordinator enqueues the batches (here nothing is committed, so RQ never sees them: the test
+	runs them as workers would, out of order); the tick enqueues what is not done and starts no new run
+	while one is under way; the last batch closes the run."""
+	item = make_item(price=10)
+	for i in range(3):
+		confirmed([(item, 1)], days=3 + i)
+	run = frappe.get_doc(tasks.RUN, tasks.start_run(full=True, batch_size=1))
+	assert run.status == "Running" and len(run.batches) >= 3
+	assert all(b.status == "Queued" for b in run.batches)
+	assert "0 of" in frappe.get_single("Order Management Settings").run_progress
+	last = run.batches[-1].batch_no
+	assert tasks.run_batch(run.name, last, commit=False)
+	assert not tasks.recompute_if_due()  # resumes the run, starts no other
+	assert frappe.db.count(tasks.RUN, {"status": "Running"}) == 1
+	assert tasks.resume_run(run.name) == len(run.batches) - 1
+	for b in run.batches:
+		tasks.run_batch(run.name, b.batch_no, commit=False)
+	run.reload()
+	assert run.status == "Finished" and all(b.status == "Done" for b in run.batches)
+	assert run.lines == sum(b.lines for b in run.batches) and run.duration >= 0
+	assert tasks.resume_run(run.name) == 0

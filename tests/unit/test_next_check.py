@@ -84,6 +84,8 @@ def _lines():
 			started=started, shipped=shipped,
 		)  # fmt: skip
 		yield Line(ordered=10, reserved=reserved, delivery_date=delivery, sources=(src,))
+		yield Line(ordered=10, reserved=reserved, delivered=received, delivery_date=delivery)
+		yield Line(ordered=10, reserved=reserved, delivery_date=delivery, is_stock_item=started)
 		yield Line(ordered=10, reserved=reserved, delivery_date=delivery, sources=(src, PO(expected=day(2))))
 
 

@@ -26,7 +26,7 @@ class OrderRecomputeRun(Document):
 		run_date: DF.Date | None
 		since: DF.Datetime | None
 		started: DF.Datetime | None
-		status: DF.Literal["Running", "Finished"]
+		status: DF.Literal["Running", "Finished", "Stopped"]
 	# end: auto-generated types
 
 	pass
