@@ -102,10 +102,19 @@ def recompute(
 def in_list(field, values):
 	"""`field IN (…)` with the values escaped once into the SQL text: the same as `field.isin(values)`,
 	without a query parameter per value (which costs more than the query itself for a batch of hundreds)."""
-	values = list(values)
+	values = tuple(values)
 	if not values:
 		return field.isin([""])  # matches nothing, as an empty IN would
-	return ContainsCriterion(field, LiteralValue("(" + ",".join(frappe.db.escape(v) for v in values) + ")"))
+	# one recompute puts the same names in several queries: each list is escaped once
+	text = _escaped.get(values)
+	if text is None:
+		if len(_escaped) >= 16:
+			_escaped.clear()
+		text = _escaped[values] = "(" + ",".join(frappe.db.escape(v) for v in values) + ")"
+	return ContainsCriterion(field, LiteralValue(text))
+
+
+_escaped: dict[tuple, str] = {}
 
 
 # --- gather: a fixed number of queries ----------------------------------------------------------------
@@ -238,12 +247,19 @@ def gather_money(sales_orders) -> dict[str, frappe._dict]:
 		.where(in_list(sii.sales_order, sales_orders) & (si.docstatus == 1) & (si.is_return == 0))
 		.groupby(sii.so_detail)
 	)
+	# per Sales Order: its lines' total and what invoices bill of it, each line counted up to its amount
+	# (one row per order, not per line)
 	lines = (
 		frappe.qb.from_(soi)
 		.left_join(billed)
 		.on(billed.so_detail == soi.name)
-		.select(soi.parent, soi.amount, billed.billed)
+		.select(
+			soi.parent,
+			Sum(soi.amount).as_("amount"),
+			Sum(Least(Coalesce(billed.billed, 0), Coalesce(soi.amount, 0))).as_("billed"),
+		)
 		.where(in_list(soi.parent, sales_orders))
+		.groupby(soi.parent)
 	).run(as_dict=True)
 	invoices = (
 		frappe.qb.from_(sii)
@@ -302,7 +318,7 @@ def gather_money(sales_orders) -> dict[str, frappe._dict]:
 		f = out.get(line.parent)
 		if f:
 			f.line_total += _num(line.amount)
-			f.billed_lines += min(_num(line.billed), _num(line.amount))
+			f.billed_lines += _num(line.billed)
 	for inv in invoices:
 		f = out.get(inv.sales_order)
 		if f:
@@ -865,6 +881,11 @@ def dedicated_receipts(items: list[str]) -> dict[tuple[str, str], dict[str, floa
 class Greatest(Function):
 	def __init__(self, *args):
 		super().__init__("GREATEST", *args)
+
+
+class Least(Function):
+	def __init__(self, *args):
+		super().__init__("LEAST", *args)
 
 
 # --- evaluate: pure rules over the gathered rows ------------------------------------------------------

@@ -179,3 +179,13 @@ def test_batches_fan_out_and_the_tick_resumes_a_run_until_its_last_batch_closes_
 	assert run.status == "Finished" and all(b.status == "Done" for b in run.batches)
 	assert run.lines == sum(b.lines for b in run.batches) and run.duration >= 0
 	assert tasks.resume_run(run.name) == 0
+
+
+def test_a_run_that_never_finishes_is_given_up_and_the_next_one_starts():
+	confirmed([(make_item(price=10), 1)], days=3)
+	stuck = tasks.start_run(full=True, batch_size=1)  # its batches never run
+	frappe.db.set_value(tasks.RUN, stuck, "started", add_days(now_datetime(), -2), update_modified=False)
+	frappe.db.set_single_value("Order Management Settings", "last_recompute", add_days(now_datetime(), -1))
+	assert tasks.recompute_if_due()
+	assert frappe.db.get_value(tasks.RUN, stuck, "status") == "Stopped"
+	assert frappe.db.count(tasks.RUN, {"status": "Running"}) == 0
