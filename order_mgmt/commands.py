@@ -1,5 +1,5 @@
 """Bench commands of the app: `bench --site SITE order-mgmt-demo` loads the demo dataset (R16);
-`bench --site SITE order-mgmt-recompute` runs the nightly recompute of every open order now (R12)."""
+`bench --site SITE order-mgmt-recompute [--full]` runs the nightly recompute now (R12)."""
 
 import click
 from frappe.commands import get_site, pass_context
@@ -39,26 +39,30 @@ def order_mgmt_demo(context, orders=None, seed=7):
 
 
 @click.command("order-mgmt-recompute")
+@click.option(
+	"--full", is_flag=True, default=False, help="Recompute every open order (default: what changed)."
+)
 @click.option("--batch-size", type=int, default=None, help="Orders per batch (default: the settings', 500).")
 @pass_context
-def order_mgmt_recompute(context, batch_size=None):
-	"""Recompute the statuses of every open order now, as the nightly job does."""
-	import time
-
+def order_mgmt_recompute(context, full=False, batch_size=None):
+	"""Run the nightly recompute now, in this process: incremental (the orders whose next-check date came
+	or whose documents changed since the last run), or --full (every open order). Recorded in the run log
+	(Order Recompute Run) like the scheduled runs."""
 	import frappe
 
-	from order_mgmt.tasks import recompute_open_orders
+	from order_mgmt.tasks import run_now
 
 	site = get_site(context)
 	frappe.init(site=site)
 	frappe.connect()
 	try:
 		frappe.set_user("Administrator")
-		started = time.monotonic()
-		result = recompute_open_orders(batch_size=batch_size, commit=True)
+		result = run_now(full=full, batch_size=batch_size)
+		frappe.db.commit()
 		click.secho(
-			f"{result['orders']} open orders in {result['batches']} batch(es), {result['changed']} changed, "
-			f"{time.monotonic() - started:.1f} s.",
+			f"{result['kind']} run: {result['orders']} of {result['open']} open orders in {result['batches']} "
+			f"batch(es), {result['lines']} lines, {result['changed']} orders / {result['lines_changed']} "
+			f"lines changed, {result['seconds']:.1f} s.",
 			fg="green",
 		)
 	finally:

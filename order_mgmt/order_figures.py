@@ -78,22 +78,40 @@ def orders_of_sales_orders_by_sales_order(sales_orders) -> dict[str, list[str]]:
 
 
 def recompute(
-	order_names, today=None, short: set[str] | None = None, cause=None, events: bool = True
+	order_names,
+	today=None,
+	short: set[str] | None = None,
+	cause=None,
+	events: bool = True,
+	stats: dict | None = None,
 ) -> dict[str, dict]:
 	"""Recompute the statuses of submitted orders; returns {order: {field: new value}} of what changed.
 	`today` is the date the delay statuses are judged on (default: the site's today). `short`: the Sales
 	Order lines that stock cannot cover, when the caller already ran the priority pass over all demand
 	(the nightly job runs it once for all batches). What changed is written to the orders' timelines as
 	their business events, with `cause` (the document whose change it is), unless `events` is False (the
-	nightly recalculation)."""
+	nightly recalculation). Each order also gets its next-check date (`rules.sources.next_check`: when a
+	date alone next changes one of its verdicts), written without touching the order. `stats`, when given,
+	receives the numbers of lines read and changed."""
 	order_names = list(set(order_names or ()))
 	if not order_names:
 		return {}
 	data = gather(order_names, short=short)
 	header_changes, line_changes = evaluate(data, getdate(today))
 	notifications.announce(data, header_changes, line_changes)  # R17: what the customer is told
+	next_checks = {}
+	for name in list(header_changes):
+		diff = header_changes[name]
+		if "next_check" in diff:
+			next_checks[name] = {"next_check": diff.pop("next_check")}
+			if not diff:
+				del header_changes[name]
 	write("Customer Order", header_changes)
 	write("Customer Order Item", line_changes)
+	write("Customer Order", next_checks, touch=False)
+	if stats is not None:
+		stats["lines"] = stats.get("lines", 0) + len(data.lines)
+		stats["lines_changed"] = stats.get("lines_changed", 0) + len(line_changes)
 	if events:
 		timeline.record_changes(
 			{o.name: o for o in data.orders}, header_changes, cause=cause, recomputed=order_names
@@ -104,10 +122,19 @@ def recompute(
 def in_list(field, values):
 	"""`field IN (…)` with the values escaped once into the SQL text: the same as `field.isin(values)`,
 	without a query parameter per value (which costs more than the query itself for a batch of hundreds)."""
-	values = list(values)
+	values = tuple(values)
 	if not values:
 		return field.isin([""])  # matches nothing, as an empty IN would
-	return ContainsCriterion(field, LiteralValue("(" + ",".join(frappe.db.escape(v) for v in values) + ")"))
+	# one recompute puts the same names in several queries: each list is escaped once
+	text = _escaped.get(values)
+	if text is None:
+		if len(_escaped) >= 16:
+			_escaped.clear()
+		text = _escaped[values] = "(" + ",".join(frappe.db.escape(v) for v in values) + ")"
+	return ContainsCriterion(field, LiteralValue(text))
+
+
+_escaped: dict[tuple, str] = {}
 
 
 # --- gather: a fixed number of queries ----------------------------------------------------------------
@@ -129,6 +156,7 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 			co.rounded_total,
 			co.currency,
 			*[co[f] for f in HEADER_FIELDS],
+			co.next_check,
 			so.status.as_("so_status"),
 			so.skip_delivery_note,
 		)
@@ -239,12 +267,19 @@ def gather_money(sales_orders) -> dict[str, frappe._dict]:
 		.where(in_list(sii.sales_order, sales_orders) & (si.docstatus == 1) & (si.is_return == 0))
 		.groupby(sii.so_detail)
 	)
+	# per Sales Order: its lines' total and what invoices bill of it, each line counted up to its amount
+	# (one row per order, not per line)
 	lines = (
 		frappe.qb.from_(soi)
 		.left_join(billed)
 		.on(billed.so_detail == soi.name)
-		.select(soi.parent, soi.amount, billed.billed)
+		.select(
+			soi.parent,
+			Sum(soi.amount).as_("amount"),
+			Sum(Least(Coalesce(billed.billed, 0), Coalesce(soi.amount, 0))).as_("billed"),
+		)
 		.where(in_list(soi.parent, sales_orders))
+		.groupby(soi.parent)
 	).run(as_dict=True)
 	invoices = (
 		frappe.qb.from_(sii)
@@ -303,7 +338,7 @@ def gather_money(sales_orders) -> dict[str, frappe._dict]:
 		f = out.get(line.parent)
 		if f:
 			f.line_total += _num(line.amount)
-			f.billed_lines += min(_num(line.billed), _num(line.amount))
+			f.billed_lines += _num(line.billed)
 	for inv in invoices:
 		f = out.get(inv.sales_order)
 		if f:
@@ -868,6 +903,11 @@ class Greatest(Function):
 		super().__init__("GREATEST", *args)
 
 
+class Least(Function):
+	def __init__(self, *args):
+		super().__init__("LEAST", *args)
+
+
 # --- evaluate: pure rules over the gathered rows ------------------------------------------------------
 
 
@@ -887,12 +927,14 @@ def evaluate(data, today) -> tuple[dict, dict]:
 		has_stock = False
 		statuses = []
 		work_orders = []
+		all_facts = []
 		for line in lines_by_order[order.name]:
 			cf = _num(line.cf) or 1.0
 			delivered_qty = _num(line.so_delivered_qty)
 			stock_qty = _num(line.stock_qty)
 			facts = line_facts(line, data)
 			reserved_qty, line_sources = facts.reserved, facts.sources
+			all_facts.append(facts)
 			status = sources.line_status(facts, today)
 			statuses.append(status)
 			work_orders.extend(s for s in line_sources if s.kind == sources.WORK_ORDER)
@@ -952,6 +994,7 @@ def evaluate(data, today) -> tuple[dict, dict]:
 				"party_account_currency": figures.currency if figures else order.currency,
 				"sales_order_status": order.so_status or "",
 				"nothing_to_ship": int(pipeline.nothing_left_to_ship(facts)),
+				"next_check": sources.next_check(all_facts, today),
 			},
 		)
 	return header_changes, line_changes

@@ -151,6 +151,7 @@ def assert_order_open_for_planning(order_doc):
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get_methodology_parts(order: str | None = None, methodology: str | None = None) -> dict:
 	"""What the "Add tasks from methodology" dialog offers: the methodology and its optional parts."""
 	order_doc = _get_order(order)
@@ -371,6 +372,7 @@ def _list(doctype: str, order: str, fields: list[str], order_by: str) -> list[di
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get_workspace(order: str | None = None) -> dict:
 	"""Everything of the order's workspace the user may see: tasks, meetings, information with their files,
 	agreements and decisions, time booked, and whether the user may plan the order."""

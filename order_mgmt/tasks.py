@@ -1,27 +1,52 @@
-"""Scheduled jobs (R12): the nightly recompute of every open order, and archiving old orders."""
+"""Scheduled jobs (R12): the nightly recompute — incremental most nights, full every few days — fanned out
+over Frappe's long queue in batches, and archiving old orders."""
+
+import json
+import time
 
 import frappe
-from frappe.utils import add_days, cint, get_datetime, getdate, now_datetime
+from frappe.query_builder.functions import Sum
+from frappe.utils import (
+	add_days,
+	add_to_date,
+	cint,
+	get_datetime,
+	getdate,
+	now_datetime,
+	time_diff_in_seconds,
+)
 
-from order_mgmt import costing, order_figures
+from order_mgmt import costing, nightly, order_figures
 from order_mgmt.rules import pipeline
 
 SETTINGS = "Order Management Settings"
+RUN = "Order Recompute Run"
+BATCH = "Order Recompute Batch"
 
 
 def recompute_if_due(now=None) -> bool:
-	"""Runs every 15 minutes (hooks.py); recomputes when the settings' cron (default 1 a.m.) came due
-	since the last run. Returns whether it ran."""
+	"""Runs every 15 minutes (hooks.py). A run under way is resumed (its unfinished batches enqueued again);
+	otherwise a run starts when the settings' cron (default 1 a.m.) came due since the last one — a full
+	run when the last full one is `full_recompute_days` old (default 7), else an incremental one. Returns
+	whether a run started."""
 	from croniter import croniter
 
+	now = get_datetime(now) if now else now_datetime()
+	running = frappe.db.get_value(RUN, {"status": "Running"}, ["name", "started"], order_by="started desc")
+	if running and get_datetime(running[1]) > add_to_date(now, hours=-STOP_AFTER_HOURS):
+		resume_run(running[0])
+		return False
+	if running:
+		# a batch that fails every time must not hold back every later night: the run is given up (its
+		# batches stay in the log) and the next one starts when due
+		frappe.db.set_value(RUN, running[0], "status", "Stopped", update_modified=False)
 	cron = frappe.db.get_single_value(SETTINGS, "recompute_cron") or "0 1 * * *"
 	last = frappe.db.get_single_value(SETTINGS, "last_recompute")
-	now = get_datetime(now) if now else now_datetime()
 	base = get_datetime(last) if last else add_days(now, -1)
 	if croniter(cron, base).get_next(type(now)) > now:
 		return False
-	recompute_open_orders(today=now.date(), commit=not frappe.flags.in_test)
 	frappe.db.set_single_value(SETTINGS, "last_recompute", now)
+	start_run(today=now.date(), now=now, inline=bool(frappe.flags.in_test))
 	return True
 
 
@@ -29,15 +54,9 @@ def open_order_names() -> list[str]:
 	"""Open orders, and delivered or archived ones whose money is not settled (they keep following their
 	invoices and payments through the events; the nightly run is the safety net)."""
 	co = frappe.qb.DocType("Customer Order")
-	unsettled = co.status.isin([pipeline.DELIVERED, pipeline.ARCHIVED]) & (
-		(co.outstanding_amount > 0.005) | (co.outstanding_amount < -0.005) | (co.invoice_status != "Invoiced")
+	return (frappe.qb.from_(co).select(co.name).where(nightly.open_condition(co)).orderby(co.name)).run(
+		pluck=True
 	)
-	return (
-		frappe.qb.from_(co)
-		.select(co.name)
-		.where((co.docstatus == 1) & (co.status.isin(sorted(pipeline.OPEN_STATUSES)) | unsettled))
-		.orderby(co.name)
-	).run(pluck=True)
 
 
 def recompute_open_orders(batch_size: int | None = None, today=None, commit: bool | None = None) -> dict:
@@ -55,13 +74,31 @@ def recompute_open_orders(batch_size: int | None = None, today=None, commit: boo
 	return {"orders": len(names), "changed": changed, "batches": -(-len(names) // batch_size)}
 
 
-def recompute_batch(names: list[str], today=None, short: set[str] | None = None) -> int:
+def recompute_batch(
+	names: list[str],
+	today=None,
+	short: set[str] | None = None,
+	stats: dict | None = None,
+	costs_moved: set[str] | None = None,
+) -> int:
 	"""One batch of the nightly job: statuses, then profitability (costs booked without a document event of
 	the app: purchase invoices, journal entries). `short`: the result of the priority pass, when the caller
-	ran it once for all batches. Returns how many orders' statuses changed."""
-	changed = len(order_figures.recompute(names, today=today, short=short, events=False))
-	costing.update_profitability(names)
-	return changed
+	ran it once for all batches. `stats` receives the lines read and changed. `costs_moved`: when given,
+	profitability is refreshed only for these orders and those whose money or deliveries changed in the
+	recompute (the revenue and the cost of goods follow them); else for every order of the batch. Returns
+	how many orders' statuses changed."""
+	changes = order_figures.recompute(names, today=today, short=short, events=False, stats=stats)
+	if costs_moved is None:
+		costing.update_profitability(names)
+	else:
+		moved = {n for n, diff in changes.items() if PROFIT_INPUTS.intersection(diff)}
+		costing.update_profitability(sorted(moved | (costs_moved & set(names))))
+	return len(changes)
+
+
+#: header figures whose change moves the profitability (revenue from invoices, cost of goods from
+#: deliveries)
+PROFIT_INPUTS = frozenset({*order_figures.MONEY_FIELDS, "per_delivered", "status"})
 
 
 def archive_old_orders(today=None, commit: bool | None = None) -> list[str]:
@@ -92,3 +129,234 @@ def archive_old_orders(today=None, commit: bool | None = None) -> list[str]:
 		if commit if commit is not None else not frappe.flags.in_test:
 			frappe.db.commit()
 	return names
+
+
+# --- runs: a coordinator, idempotent batches on the long queue, a run log ------------------------------
+
+#: how far before the last run's start the watermarks look (transactions that wrote before it started
+#: may have committed after it read)
+WATERMARK_MARGIN_MINUTES = 10
+#: a run still not finished after this long is given up (a batch that fails every time)
+STOP_AFTER_HOURS = 20
+
+
+def full_run_due(now=None) -> bool:
+	"""A full run is due when the last finished full run is `full_recompute_days` (settings, default 7)
+	old, or there never was one."""
+	days = frappe.db.get_single_value(SETTINGS, "full_recompute_days")
+	days = 7 if days is None else cint(days)
+	last = frappe.db.get_value(
+		RUN, {"kind": "Full", "status": "Finished"}, "started", order_by="started desc"
+	)
+	if not last or days <= 0:
+		return True
+	return get_datetime(last) <= add_days(get_datetime(now) if now else now_datetime(), -days)
+
+
+def start_run(
+	full: bool | None = None,
+	today=None,
+	now=None,
+	since=None,
+	batch_size: int | None = None,
+	inline: bool = False,
+) -> str:
+	"""The coordinator: choose the orders (full: every open order; incremental: those whose next-check date
+	came or whose documents changed since the last run, `nightly`), run the shared priority pass once (a
+	full run), record the run and its batches, and enqueue the batches on the long queue — or run them
+	here (`inline`: tests and the bench command). Returns the run's name."""
+	started = get_datetime(now) if now else now_datetime()
+	today = getdate(today) if today else started.date()
+	if full is None:
+		full = full_run_due(started)
+	if not full and since is None:
+		last = frappe.db.get_value(RUN, {"status": "Finished"}, "started", order_by="started desc")
+		if last:
+			since = add_to_date(get_datetime(last), minutes=-WATERMARK_MARGIN_MINUTES)
+		else:
+			full = True
+	batch_size = cint(batch_size) or cint(frappe.db.get_single_value(SETTINGS, "recompute_batch_size")) or 500
+	if full:
+		names = open_order_names()
+		# profitability where money, deliveries or costs moved since the last run (every order when there
+		# was none)
+		last = frappe.db.get_value(RUN, {"status": "Finished"}, "started", order_by="started desc")
+		costs = (
+			nightly.cost_orders(add_to_date(get_datetime(last), minutes=-WATERMARK_MARGIN_MINUTES))
+			if last
+			else "all"
+		)
+	else:
+		names = sorted(nightly.due_orders(today) | nightly.changed_orders(since))
+		costs = nightly.cost_orders(since)
+	run = frappe.get_doc(
+		{
+			"doctype": RUN,
+			"kind": "Full" if full else "Incremental",
+			"status": "Running",
+			"run_date": today,
+			"since": None if full else since,
+			"started": started,
+			"orders": len(names),
+			"batch_size": batch_size,
+		}
+	)
+	for start in range(0, len(names), batch_size):
+		batch = names[start : start + batch_size]
+		run.append(
+			"batches",
+			{
+				"batch_no": start // batch_size + 1,
+				"status": "Queued",
+				"order_count": len(batch),
+				"order_names": json.dumps(
+					{"orders": batch, "costs": costs if costs == "all" else sorted(costs.intersection(batch))}
+				),
+			},
+		)
+	alone = sorted(costs - set(names)) if costs != "all" else []
+	if alone:
+		# orders whose costs alone moved (delivered, settled ones too): profitability only, no statuses
+		run.append(
+			"batches",
+			{
+				"batch_no": len(run.batches) + 1,
+				"status": "Queued",
+				"order_count": len(alone),
+				"order_names": json.dumps({"orders": [], "costs": alone}),
+			},
+		)
+	run.insert(ignore_permissions=True)
+	if full and names:
+		# the priority pass over all open demand, once for every batch (R4: "Not enough"); a batch that
+		# finds it gone from the cache runs the pass for its own items, with the same verdicts
+		frappe.cache.set_value(_short_key(run.name), sorted(order_figures.shortages()), expires_in_sec=86400)
+	if not run.batches:
+		_finish(run.name)
+		return run.name
+	if inline:
+		for row in run.batches:
+			run_batch(run.name, row.batch_no, commit=not frappe.flags.in_test)
+	else:
+		if not frappe.flags.in_test:
+			frappe.db.commit()  # the workers read the run and its batches
+		resume_run(run.name)
+	return run.name
+
+
+def resume_run(run: str) -> int:
+	"""Enqueue the batches of a run that have not finished (each with a stable job id: one already queued
+	or running is not enqueued twice); finish the run when none is left. Returns how many were enqueued."""
+	pending = frappe.get_all(BATCH, filters={"parent": run, "status": "Queued"}, pluck="batch_no")
+	if not pending:
+		_finish(run)
+		return 0
+	for batch_no in pending:
+		frappe.enqueue(
+			"order_mgmt.tasks.run_batch",
+			queue="long",
+			timeout=3600,
+			job_id=f"order_mgmt_recompute::{run}::{batch_no}",
+			deduplicate=True,
+			enqueue_after_commit=True,
+			run=run,
+			batch_no=batch_no,
+		)
+	return len(pending)
+
+
+def run_batch(run: str, batch_no: int, commit: bool = True) -> bool:
+	"""One batch of a run: recompute its orders as of the run's date and record it as done in its own row
+	(nothing else is written by every worker). Idempotent: a batch already done is skipped, and the
+	recompute writes only what differs. The last batch to finish closes the run. Returns whether it ran."""
+	row = frappe.db.get_value(
+		BATCH, {"parent": run, "batch_no": batch_no}, ["name", "status", "order_names"], as_dict=True
+	)
+	if not row or row.status == "Done":
+		return False
+	run_date = frappe.db.get_value(RUN, run, "run_date")
+	batch = json.loads(row.order_names or "{}")
+	names, costs = batch.get("orders") or [], batch.get("costs") or []
+	stats = {"lines": 0, "lines_changed": 0}
+	changed = 0
+	if names:
+		short = frappe.cache.get_value(_short_key(run))
+		changed = recompute_batch(
+			names,
+			today=run_date,
+			short=set(short) if short is not None else None,
+			stats=stats,
+			costs_moved=None if costs == "all" else set(costs),
+		)
+	elif costs:
+		costing.update_profitability(costs)
+	frappe.db.set_value(
+		BATCH,
+		row.name,
+		{
+			"status": "Done",
+			"changed": changed,
+			"lines": stats["lines"],
+			"lines_changed": stats["lines_changed"],
+			"finished": now_datetime(),
+		},
+		update_modified=False,
+	)
+	if commit:
+		frappe.db.commit()
+	if not frappe.db.exists(BATCH, {"parent": run, "status": "Queued"}):
+		_finish(run)
+		if commit:
+			frappe.db.commit()
+	return True
+
+
+def _finish(run: str):
+	"""Close a run once: its figures summed from its batches (the run row is locked, so two workers that
+	finish together close it once)."""
+	status = frappe.db.sql(f"select status, started from `tab{RUN}` where name = %s for update", run)
+	if not status or status[0][0] != "Running":
+		return
+	batch = frappe.qb.DocType(BATCH)
+	lines, lines_changed, changed = (
+		frappe.qb.from_(batch)
+		.select(Sum(batch.lines), Sum(batch.lines_changed), Sum(batch.changed))
+		.where(batch.parent == run)
+	).run()[0]
+	finished = now_datetime()
+	frappe.db.set_value(
+		RUN,
+		run,
+		{
+			"status": "Finished",
+			"finished": finished,
+			"duration": max(time_diff_in_seconds(finished, status[0][1]), 0.0),
+			"lines": cint(lines),
+			"lines_changed": cint(lines_changed),
+			"changed": cint(changed),
+		},
+		update_modified=False,
+	)
+	frappe.cache.delete_value(_short_key(run))
+
+
+def _short_key(run: str) -> str:
+	return f"order_mgmt_recompute_short::{run}"
+
+
+def run_now(full: bool = False, batch_size: int | None = None, today=None) -> dict:
+	"""A run in this process (the bench command): its figures."""
+	started = time.monotonic()
+	name = start_run(full=full, batch_size=batch_size, today=today, inline=True)
+	run = frappe.get_doc(RUN, name)
+	return {
+		"run": name,
+		"kind": run.kind,
+		"orders": run.orders,
+		"open": len(open_order_names()) if not full else run.orders,
+		"batches": len(run.batches),
+		"changed": run.changed,
+		"lines": run.lines,
+		"lines_changed": run.lines_changed,
+		"seconds": time.monotonic() - started,
+	}

@@ -78,6 +78,7 @@ def complete(name: str | None = None) -> dict:
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def status_summary(name: str | None = None) -> dict:
 	"""The order's statuses and links, as the form's header and integrations show them."""
 	order = _get_order(name, "read")

@@ -134,6 +134,7 @@ def _chosen_lines(order, items):
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get_availability(name: str | None = None) -> list[dict]:
 	"""Per line: in stock, reserved for this order, reserved for other orders, available to sell (all in
 	stock units; 'reserved' means held by Stock Reservation Entries, ERPNext's Bin.reserved_stock)."""
@@ -449,6 +450,7 @@ def make_delivery_note(
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get_shipping_log(name: str | None = None) -> list[dict]:
 	"""Every delivery of the order (submitted and cancelled Delivery Notes), newest first."""
 	order = _order(name, "read")
@@ -642,6 +644,7 @@ def _billing_summary(name):
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def customer_debt(customer: str | None = None) -> dict:
 	"""A customer's submitted orders that owe money or hold a credit (delivered and archived ones too),
 	with what each owes in its receivable currency, and the totals per currency (never added across
@@ -675,6 +678,7 @@ def customer_debt(customer: str | None = None) -> dict:
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get_sources(name: str | None = None) -> list[dict]:
 	"""Per line: where its goods come from, each source with its status (as stored by the last recompute)."""
 	order = _order(name, "read")

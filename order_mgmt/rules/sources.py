@@ -21,7 +21,7 @@ Not booked (quantity not covered), then the worst of what its open sources mean 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from order_mgmt.rules import product
 
@@ -153,6 +153,52 @@ def line_status(line: Line, today: date) -> str:
 		# open sources all report their goods as arrived but nothing is reserved yet
 		return product.NOT_BOOKED
 	return worst
+
+
+def judgement(line: Line, today: date) -> tuple:
+	"""Everything the recompute derives from `today` for a line: its status and each source's status (the
+	line's *Sources* text shows them)."""
+	delivery = line.delivery_date
+	return (line_status(line, today), tuple(source_status(s, delivery, today) for s in line.sources))
+
+
+def next_change(line: Line, today: date) -> date | None:
+	"""The earliest day after `today` on which the rules judge the line differently with the same documents
+	(its status or one of its sources' statuses), or None when no day will.
+
+	Every rule compares `today` with one of the line's own dates — its delivery date, a source's expected
+	date or planned start — as `<`, `<=` or `==`; so a verdict can only change on such a date or the day
+	after it, and between those days it stays the same. The earliest of them whose verdict differs is the
+	answer (the incremental nightly run recomputes the order then)."""
+	if not line.sources:
+		# no source: only the delivery date moves an uncovered line (Delayed the day after it)
+		pending = line.ordered - line.delivered
+		if pending <= EPS or not line.is_stock_item or line.reserved >= pending - EPS:
+			return None
+		delivery = line.delivery_date
+		return delivery + timedelta(days=1) if delivery is not None and delivery >= today else None
+	days = set()
+	for day in (
+		line.delivery_date,
+		*(s.expected for s in line.sources),
+		*(s.planned_start for s in line.sources),
+	):
+		if day is not None:
+			days.add(day)
+			days.add(day + timedelta(days=1))
+	now = None
+	for day in sorted(d for d in days if d > today):
+		if now is None:
+			now = judgement(line, today)
+		if judgement(line, day) != now:
+			return day
+	return None
+
+
+def next_check(lines, today: date) -> date | None:
+	"""The earliest `next_change` of an order's lines (None: no day changes any of them)."""
+	days = [d for d in (next_change(line, today) for line in lines) if d is not None]
+	return min(days) if days else None
 
 
 def expected_date(line: Line) -> date | None:

@@ -20,9 +20,13 @@ def bench_command(*args) -> subprocess.CompletedProcess:
 
 
 def test_recompute_command_runs_the_nightly_job_now():
-	done = bench_command("order-mgmt-recompute", "--batch-size", "50")
+	done = bench_command("order-mgmt-recompute", "--full", "--batch-size", "50")
 	assert done.returncode == 0, done.stderr[-2000:]
-	assert "open orders in" in done.stdout and "changed" in done.stdout
+	assert "Full run:" in done.stdout and "open orders in" in done.stdout and "changed" in done.stdout
+	# the next run looks only at what changed since: nothing did
+	done = bench_command("order-mgmt-recompute")
+	assert done.returncode == 0, done.stderr[-2000:]
+	assert "Incremental run:" in done.stdout and " 0 orders / 0 lines changed" in done.stdout
 
 
 def test_the_commands_are_listed_with_their_help():

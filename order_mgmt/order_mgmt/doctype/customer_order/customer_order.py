@@ -57,6 +57,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		items: DF.Table[CustomerOrderItem]
 		naming_series: DF.Literal["CO-.YYYY.-"]
 		net_total: DF.Currency
+		next_check: DF.Date | None
 		notes: DF.TextEditor | None
 		nothing_to_ship: DF.Check
 		order_area: DF.Link | None
@@ -593,3 +594,12 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		if status == pipeline.DELIVERED:
 			self.completed_on = nowdate()
 		self.save()
+
+
+def on_doctype_update():
+	"""Composite indexes for what the reports, lists and the nightly run filter and sort on: a company's
+	orders by order or delivery date (every report's default filters), and orders by docstatus and status
+	(open orders: the nightly run, the number cards, Delayed Orders)."""
+	frappe.db.add_index("Customer Order", ["company", "order_date"])
+	frappe.db.add_index("Customer Order", ["company", "delivery_date"])
+	frappe.db.add_index("Customer Order", ["docstatus", "status"])

@@ -1,7 +1,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint
+from frappe.utils import cint, flt
 
 from order_mgmt.rules import pipeline
 
@@ -21,12 +21,69 @@ class OrderManagementSettings(Document):
 
 		archive_after_days: DF.Int
 		archive_enabled: DF.Check
+		full_recompute_days: DF.Int
 		last_recompute: DF.Datetime | None
+		last_runs: DF.SmallText | None
 		notify_customers: DF.Check
 		probabilities: DF.Table[OrderStatusProbability]
 		recompute_batch_size: DF.Int
 		recompute_cron: DF.Data | None
+		run_progress: DF.SmallText | None
 	# end: auto-generated types
+
+	@property
+	def run_progress(self) -> str:
+		"""The run under way, read from the run log (each batch records itself there)."""
+		run = frappe.db.get_value(
+			"Order Recompute Run",
+			{"status": "Running"},
+			["name", "kind", "started", "orders"],
+			as_dict=True,
+			order_by="started desc",
+		)
+		if not run:
+			return _("No run in progress.")
+		done, total = 0, 0
+		for status, count in frappe.get_all(
+			"Order Recompute Batch",
+			filters={"parent": run.name},
+			fields=["status", "count(*) as n"],
+			group_by="status",
+			as_list=True,
+		):
+			total += count
+			done += count if status == "Done" else 0
+		return _("{0} run started {1}: {2} of {3} batches done ({4} orders).").format(
+			_(run.kind), run.started, done, total, run.orders
+		)
+
+	@property
+	def last_runs(self) -> str:
+		"""The last finished full and incremental runs: duration, lines covered and changed."""
+		out = []
+		for kind in ("Incremental", "Full"):
+			run = frappe.db.get_value(
+				"Order Recompute Run",
+				{"status": "Finished", "kind": kind},
+				["started", "duration", "orders", "lines", "lines_changed", "changed"],
+				as_dict=True,
+				order_by="started desc",
+			)
+			if run:
+				out.append(
+					_(
+						"{0} {1}: {2} s, {3} orders / {4} lines covered, {5} orders / {6} lines changed"
+					).format(
+						_(kind),
+						run.started,
+						flt(run.duration, 1),
+						run.orders,
+						run.lines,
+						run.changed,
+						run.lines_changed,
+					)
+				)
+		return "\n".join(out) or _("No run yet.")
 
 	def validate(self):
 		seen = set()

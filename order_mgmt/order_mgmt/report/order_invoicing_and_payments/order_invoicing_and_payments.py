@@ -186,6 +186,7 @@ def get_summary(rows):
 
 
 @frappe.whitelist()
+@frappe.read_only()
 def get_unpaid_amount(filters=None) -> dict:
 	"""The "Unpaid Order Amount" number card: what customers owe on all submitted orders the user may read
 	(delivered and archived ones included), in the company currency; an order that holds a customer's credit
