@@ -1,9 +1,10 @@
 import frappe
 from frappe import _
+from frappe.desk.form.document_follow import follow_document
 from frappe.model.document import Document
 from frappe.utils import flt, getdate, nowdate, strip_html_tags
 
-from order_mgmt import permissions, selling, validation
+from order_mgmt import permissions, selling, timeline, validation
 from order_mgmt.rules import pipeline
 from order_mgmt.rules.pipeline import Action
 
@@ -540,13 +541,17 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		version = frappe.new_doc("Version")
 		if not version.update_version_info(before, self):
 			return
-		from order_mgmt import timeline
-
 		data = timeline.without_derived_fields(frappe.parse_json(version.data), self.meta)
 		if data is None:
 			return
 		version.data = frappe.as_json(data)
 		version.insert(ignore_permissions=True)
+		# what Frappe's Document.save_version does after its Version: a user who follows the documents
+		# they change follows this one
+		if not frappe.flags.in_migrate and frappe.get_cached_value(
+			"User", frappe.session.user, "follow_created_documents"
+		):
+			follow_document(self.doctype, self.name, frappe.session.user)
 
 	def set_status(self, status, action=Action.MANUAL):
 		"""Move the order to `status` if the table allows `action` to; saves the order."""
