@@ -392,15 +392,19 @@ def test_dragging_a_card_on_the_board_moves_or_is_refused(desk):
 
 	try:
 		with step(desk, "20-board-allowed", "a card dragged from Quotation to Waiting for Confirmation"):
-			page.goto(desk.base + "/app/customer-order/view/kanban/Order%20Pipeline")
+			# the board saves its cards' order once it has loaded (Frappe's update_order); a card dragged
+			# before that answer races it on the board's record
+			with page.expect_response(lambda r: r.url.endswith("kanban_board.update_order")):
+				page.goto(desk.base + "/app/customer-order/view/kanban/Order%20Pipeline")
 			page.locator(card).wait_for()
 			drag("Waiting for Confirmation")
 			page.locator(column.format("Waiting for Confirmation") + " " + card).wait_for()
-			page.wait_for_function("() => !document.querySelector('.freeze')")
+			page.wait_for_function("() => !frappe.dom.freeze_count")
 			frappe.db.rollback()
 			assert frappe.db.get_value("Customer Order", name, "status") == "Waiting for Confirmation"
 
-		desk.expected.append("status of 417")
+		# the refusal is the server's answer (417), which the desk also logs with its message
+		desk.expected.extend(["status of 417", "An order can be Delivered only after it is Shipped"])
 		with step(desk, "21-board-refused", "a card dragged to Delivered: refused with the reason"):
 			drag("Delivered")
 			message = page.locator(".modal.show .msgprint")
