@@ -497,7 +497,9 @@ class CustomerOrder(validation.RowsFromClients, Document):
 	def assert_transition(current, target, action, nothing_to_ship=False):
 		verdict = pipeline.check_transition(current, target, action, bool(nothing_to_ship))
 		if not verdict.allowed:
-			frappe.throw(_(verdict.reason), title=_("Status Not Allowed"))
+			frappe.throw(
+				_(verdict.reason).format(*(_(a) for a in verdict.args)), title=_("Status Not Allowed")
+			)
 
 	@frappe.whitelist()
 	def price(self):
