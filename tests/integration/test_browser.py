@@ -28,6 +28,7 @@ from tests.integration.factories import (
 	make_item,
 	make_order,
 	make_tax_template,
+	make_user,
 	warehouse,
 )
 from tests.integration.http_site import Server
@@ -113,7 +114,9 @@ def desk(site):
 				page.wait_for_url("**/app**")
 			finally:
 				page.screenshot(path=os.path.join(SHOTS, "00-login.png"))
-			yield frappe._dict(page=page, base=base, order=order, errors=errors, expected=expected)
+			yield frappe._dict(
+				page=page, base=base, order=order, errors=errors, expected=expected, browser=browser
+			)
 			browser.close()
 	finally:
 		server.stop()
@@ -419,4 +422,37 @@ def test_dragging_a_card_on_the_board_moves_or_is_refused(desk):
 		frappe.db.rollback()
 		for c in frappe.get_doc("Kanban Board", "Order Pipeline").columns:
 			frappe.db.set_value("Kanban Board Column", c.name, "order", orders.get(c.column_name))
+		frappe.db.commit()
+
+
+def test_a_german_user_sees_the_desk_in_german(desk):
+	"""A user whose language is German (User.language) gets the app's labels in German in the desk."""
+	frappe.set_user("Administrator")
+	user = make_user("Order Manager")
+	password = frappe.generate_hash(length=16)
+	frappe.db.set_value("User", user, "language", "de")
+	from frappe.utils.password import update_password
+
+	update_password(user, password)
+	frappe.db.commit()
+	context = desk.browser.new_context(viewport={"width": 1400, "height": 1000})
+	try:
+		page = context.new_page()
+		page.set_default_timeout(60_000)
+		page.goto(f"{desk.base}/login")
+		page.fill("#login_email", user)
+		page.fill("#login_password", password)
+		page.click(".btn-login")
+		page.wait_for_url("**/app**")
+		page.goto(f"{desk.base}/app/customer-order/new")
+		page.wait_for_function("() => cur_frm && cur_frm.doctype === 'Customer Order'")
+		page.wait_for_timeout(1000)
+		page.screenshot(path=os.path.join(SHOTS, "30-german-form.png"), full_page=True)
+		labels = here(page).inner_text()
+		assert "Zugesagtes Lieferdatum" in labels and "Umsetzung" in labels, labels[:500]
+		assert "Kundenbestellung" in page.title() or "Kundenbestellung" in labels
+	finally:
+		context.close()
+		frappe.db.rollback()
+		frappe.delete_doc("User", user, force=True, ignore_permissions=True)
 		frappe.db.commit()
