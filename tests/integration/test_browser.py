@@ -407,12 +407,13 @@ def test_dragging_a_card_on_the_board_moves_or_is_refused(desk):
 			assert frappe.db.get_value("Customer Order", name, "status") == "Waiting for Confirmation"
 
 		# the refusal is the server's answer (417), which the desk also logs with its message
-		desk.expected.extend(["status of 417", "An order can be Delivered only after it is Shipped"])
-		with step(desk, "21-board-refused", "a card dragged to Delivered: refused with the reason"):
-			drag("Delivered")
+		desk.expected.extend(["status of 417", "Confirm the order by submitting it"])
+		# (a column near by: the board scrolls sideways under a card dragged far)
+		with step(desk, "21-board-refused", "a card dragged to Confirmed: refused with the reason"):
+			drag("Confirmed")
 			message = page.locator(".modal.show .msgprint")
 			message.wait_for()
-			assert "Delivered only after it is Shipped" in message.inner_text()
+			assert "Confirm the order by submitting it" in message.inner_text()
 			page.locator(".modal.show .btn-modal-close").first.click()
 			page.locator(column.format("Waiting for Confirmation") + " " + card).wait_for()
 			frappe.db.rollback()
