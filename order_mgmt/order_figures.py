@@ -15,6 +15,7 @@ from frappe.query_builder.functions import Coalesce, NullIf, Sum
 from frappe.utils import add_days, cint, flt, getdate, now_datetime
 from pypika.terms import ContainsCriterion, Function, LiteralValue
 
+from order_mgmt import timeline
 from order_mgmt.rules import billing, pipeline, product, sources
 
 #: header fields this module owns
@@ -48,12 +49,32 @@ def recompute_for_sales_orders(sales_orders, cause=None) -> list[str]:
 	sales_orders = [s for s in set(sales_orders or ()) if s]
 	if not sales_orders:
 		return []
-	co = frappe.qb.DocType("Customer Order")
-	names = (
-		frappe.qb.from_(co).select(co.name).where(co.sales_order.isin(sales_orders) & (co.docstatus == 1))
-	).run(pluck=True)
+	names = orders_of_sales_orders(sales_orders)
 	recompute(names, cause=cause)
 	return names
+
+
+def orders_of_sales_orders(sales_orders) -> list[str]:
+	"""The submitted Customer Orders of these Sales Orders (one query)."""
+	return sorted(
+		{n for names in orders_of_sales_orders_by_sales_order(sales_orders).values() for n in names}
+	)
+
+
+def orders_of_sales_orders_by_sales_order(sales_orders) -> dict[str, list[str]]:
+	"""{Sales Order: its submitted Customer Orders} (one query)."""
+	sales_orders = [s for s in set(sales_orders or ()) if s]
+	if not sales_orders:
+		return {}
+	co = frappe.qb.DocType("Customer Order")
+	out = defaultdict(list)
+	for name, sales_order in (
+		frappe.qb.from_(co)
+		.select(co.name, co.sales_order)
+		.where(co.sales_order.isin(sales_orders) & (co.docstatus == 1))
+	).run():
+		out[sales_order].append(name)
+	return dict(out)
 
 
 def recompute(
@@ -73,8 +94,6 @@ def recompute(
 	write("Customer Order", header_changes)
 	write("Customer Order Item", line_changes)
 	if events:
-		from order_mgmt import timeline
-
 		timeline.record_changes(
 			{o.name: o for o in data.orders}, header_changes, cause=cause, recomputed=order_names
 		)

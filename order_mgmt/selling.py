@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+from frappe.utils import flt, get_datetime
 
 #: header fields the Sales Order computes and the order shows
 HEADER_RESULTS = (
@@ -315,12 +315,81 @@ def apply_prices(order, so=None):
 	return so
 
 
-def keep_saved_tax_results(order, saved):
-	"""Confirming an order as saved: its tax lines' computed figures are the saved ones, whatever a client
-	sent with the confirmation (the inputs are unchanged, so are the results)."""
+def keep_saved_results(order, saved):
+	"""The order's prices stand as saved (its pricing inputs are unchanged): every figure ERPNext computed
+	is the saved one, whatever a client sent (header, lines by name, tax lines by position)."""
+	for field in HEADER_RESULTS:
+		order.set(field, saved.get(field))
+	kept_lines = {d.name: d for d in saved.items}
+	for line in order.items:
+		kept = kept_lines.get(line.name)
+		if kept is not None:
+			for field in ITEM_RESULTS:
+				line.set(field, kept.get(field))
 	for row, kept in zip(order.get("taxes") or [], saved.get("taxes") or [], strict=False):
 		for field in TAX_RESULTS:
 			row.set(field, kept.get(field))
+
+
+def _reprice_key(order) -> str:
+	"""The order's "prices differ" mark in the cache (its creation in the key: a name a rolled-back order
+	had is given again)."""
+	return f"order_mgmt:reprice:{order.name}:{order.creation}"
+
+
+#: a master's change is looked for this long before the order's last save: a change committed after that
+#: save had read its snapshot can carry an earlier `modified`
+MASTERS_MARGIN = datetime.timedelta(minutes=10)
+
+
+def pricing_masters_changed(order, since) -> bool:
+	"""Whether what ERPNext prices an order from changed since `since` (its last save): an Item Price or an
+	Item of its lines (or of their templates), their Item Groups, any Pricing Rule (rules match by group,
+	brand, customer, …), an Item Tax Template, the order's Price List, a Currency Exchange, the Customer,
+	or such a record deleted; or a confirmation found other prices (one query). (ERPNext keeps a line's
+	price list rate once set, on an order as on a Sales Order: a new Item Price prices new lines.)"""
+	if frappe.cache.get_value(_reprice_key(order)):
+		return True
+	items = list({d.item_code for d in order.items if d.item_code}) or [""]
+	return bool(
+		frappe.db.sql(
+			"""
+			select 1 from `tabItem Price` where modified > %(since)s and item_code in %(items)s
+			union all select 1 from `tabItem` where modified > %(since)s and name in %(items)s
+			union all select 1 from `tabItem` where modified > %(since)s
+				and name in (select variant_of from `tabItem` where name in %(items)s)
+			union all select 1 from `tabItem Group` where modified > %(since)s
+				and name in (select item_group from `tabItem` where name in %(items)s)
+			union all select 1 from `tabPricing Rule` where modified > %(since)s
+			union all select 1 from `tabItem Tax Template` where modified > %(since)s
+			union all select 1 from `tabPrice List` where modified > %(since)s and name = %(price_list)s
+			union all select 1 from `tabCurrency Exchange` where modified > %(since)s
+			union all select 1 from `tabCustomer` where modified > %(since)s and name = %(customer)s
+			union all select 1 from `tabDeleted Document` where modified > %(since)s
+				and deleted_doctype in ('Item Price', 'Pricing Rule', 'Item Tax Template', 'Currency Exchange')
+			limit 1
+			""",
+			{
+				"since": get_datetime(since) - MASTERS_MARGIN,
+				"items": items,
+				"customer": order.customer or "",
+				"price_list": order.selling_price_list or "",
+			},
+		)
+	)
+
+
+def priced_afresh(order) -> None:
+	"""The order was priced again: a confirmation's "prices changed" mark is done with once this commits."""
+	if order.name and not order.is_new():
+		key = _reprice_key(order)
+		frappe.db.after_commit.add(lambda: frappe.cache.delete_value(key))
+
+
+def prices_differ(order) -> None:
+	"""A confirmation found other prices than the saved order's: its next save prices it afresh, whatever
+	changed (set outside the transaction, which the refusal rolls back)."""
+	frappe.cache.set_value(_reprice_key(order), 1, expires_in_sec=30 * 24 * 3600)
 
 
 def make_sales_order(order):
@@ -341,20 +410,29 @@ def make_sales_order(order):
 		"Item", filters={"name": ("in", list(item_codes)), "is_stock_item": 1}, limit=1, pluck="name"
 	):
 		so.skip_delivery_note = 1
-	# the Sales Order is the consequence of confirming the order: the right to confirm it was checked
+	# the Sales Order is the consequence of confirming the order: the right to confirm it was checked.
+	# Inserted as submitted, as Frappe's insert of a document with docstatus 1 does (validate,
+	# before_submit, on_submit): ERPNext prices it once, not once on insert and again on submit.
 	so.flags.linking_customer_order = order.name
+	so.flags.confirming_order = True
+	so.docstatus = 1
 	so.insert()
-	# the same figures as the order shows, or the confirmation is refused (and nothing is kept)
-	if flt(so.grand_total, 2) != flt(order.grand_total, 2):
+	# ERPNext's status of a Sales Order is set on a save of the saved document (StatusUpdater.set_status
+	# leaves a new document's alone): set it as its submit would have
+	so.set_status(update=True, update_modified=False)
+	so.flags.confirming_order = False
+	# the same figures as the order shows (total, exchange rate), or the confirmation is refused (and
+	# nothing is kept: the action's transaction is rolled back); the next save of the order prices it afresh
+	if flt(so.grand_total, 2) != flt(order.grand_total, 2) or flt(so.conversion_rate, 9) != flt(
+		order.conversion_rate, 9
+	):
+		prices_differ(order)
 		frappe.throw(
 			_(
-				"Prices changed since the order was saved (grand total {0} now {1}). Save the order again."
-			).format(order.grand_total, so.grand_total),
+				"Prices changed since the order was saved (grand total {0} now {1}, exchange rate {2} now {3}). Save the order again."
+			).format(order.grand_total, so.grand_total, order.conversion_rate, so.conversion_rate),
 			title=_("Prices Changed"),
 		)
-	so.flags.confirming_order = True
-	so.submit()
-	so.flags.confirming_order = False
 	return so
 
 

@@ -212,3 +212,33 @@ def check_reservation(doc):
 			),
 			title=_("Not Enough Free Stock"),
 		)
+
+
+def check_reservations(docs) -> None:
+	"""Stock Reservation Entries submitted together (ERPNext makes one per line), checked after all are
+	submitted, under the Bin locks: none of their Bins may hold more reserved than it has in stock (the
+	same verdict as `check_reservation` of each before its submit, one locking read for all)."""
+	added = {}
+	for doc in docs:
+		key = (doc.item_code, doc.warehouse)
+		added[key] = added.get(key, 0.0) + flt(doc.reserved_qty)
+	if not added:
+		return
+	bins = lock_bins(added)
+	for (item_code, warehouse), qty in added.items():
+		b = bins.get((item_code, warehouse)) or frappe._dict()
+		if flt(b.reserved_stock) > flt(b.actual_qty) + 1e-9:
+			before = flt(b.reserved_stock) - qty
+			free = availability.available_to_sell(flt(b.actual_qty), before)
+			frappe.throw(
+				_(
+					"Only {0} of {1} are free to reserve in {2}: {3} in stock, {4} reserved for orders."
+				).format(
+					flt(free),
+					frappe.bold(item_code),
+					frappe.bold(warehouse),
+					flt(b.actual_qty),
+					flt(before),
+				),
+				title=_("Not Enough Free Stock"),
+			)

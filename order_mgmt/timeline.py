@@ -41,18 +41,19 @@ PROGRESS = (
 
 def record_changes(before: dict, changes: dict[str, dict], cause=None, recomputed=()):
 	"""Collect the business events of a recompute: `before` the orders' stored figures, `changes` the new
-	ones, `cause` the document whose change it was. Written when the transaction commits (`flush`): one
+	ones, `cause` the document (or the documents) whose change it was. Written when the transaction commits (`flush`): one
 	comment per order for all the recomputes of one action — ERPNext moves a Sales Order in several steps
 	(its status, then the invoice's outstanding …) and the order tells only the outcome."""
 	pending = getattr(frappe.local, "order_mgmt_events", None) or {}
+	causes = [] if cause is None else list(cause) if isinstance(cause, list | tuple) else [cause]
 	for name in {*changes, *(n for n in recomputed if n in pending)}:
 		entry = _entry(name, before.get(name) or {})
 		entry["new"].update(changes.get(name) or {})
 		# the Sales Order is named by the documents that moved it; a document whose own event finds the
 		# order already moved (by the Sales Order's, earlier in the same submit) is its cause all the same
-		if cause is not None and cause.doctype != "Sales Order":
-			if (cause.doctype, cause.name) not in entry["causes"]:
-				entry["causes"].append((cause.doctype, cause.name))
+		for doc in causes:
+			if doc.doctype != "Sales Order" and (doc.doctype, doc.name) not in entry["causes"]:
+				entry["causes"].append((doc.doctype, doc.name))
 
 
 def note(order: str, text: str):

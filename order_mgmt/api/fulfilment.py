@@ -13,6 +13,7 @@ from frappe import _
 from frappe.utils import escape_html, flt
 
 from order_mgmt import order_figures, stock_guard
+from order_mgmt.overrides import events
 from order_mgmt.permissions import assert_may_create, get_order
 from order_mgmt.rules import availability, billing, pipeline
 from order_mgmt.transactions import one_action
@@ -201,6 +202,7 @@ def stock_reserved(order) -> dict[str, float]:
 
 @frappe.whitelist(methods=["POST"])
 @one_action
+@events.batched()
 def reserve(name: str | None = None, items: str | list | dict | None = None) -> dict:
 	"""Reserve stock for the order: all lines, as much as is free, or `items` = [{line|so_detail, qty}]
 	(qty in the line's stock unit; an explicit qty above what is free is refused). Answers what ERPNext
@@ -317,6 +319,7 @@ def reserve(name: str | None = None, items: str | list | dict | None = None) -> 
 
 @frappe.whitelist(methods=["POST"])
 @one_action
+@events.batched()
 def release(name: str | None = None, items: str | list | None = None) -> dict:
 	"""Release the order's reservations: all, or those of `items` = [line or so_detail, …]."""
 	order = _order(name, "write")
@@ -391,6 +394,7 @@ def release(name: str | None = None, items: str | list | None = None) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 @one_action
+@events.batched()
 def make_delivery_note(
 	name: str | None = None, items: str | list | dict | None = None, submit: int | bool = 0
 ) -> dict:
@@ -481,6 +485,7 @@ def get_shipping_log(name: str | None = None) -> list[dict]:
 
 @frappe.whitelist(methods=["POST"])
 @one_action
+@events.batched()
 def make_sales_invoice(
 	name: str | None = None,
 	items: str | list | dict | None = None,
@@ -566,6 +571,7 @@ def _whole_number_uoms(uoms) -> set[str]:
 
 @frappe.whitelist(methods=["POST"])
 @one_action
+@events.batched()
 def record_payment(
 	name: str | None = None,
 	amount: float | None = None,
@@ -627,6 +633,7 @@ def record_payment(
 		pe.insert()
 		pe.submit()
 		names.append(pe.name)
+	events.flush()  # the order's figures after the payments, not before
 	return {"payment_entries": names, **_billing_summary(order.name)}
 
 
@@ -686,6 +693,7 @@ def get_sources(name: str | None = None) -> list[dict]:
 
 @frappe.whitelist(methods=["POST"])
 @one_action
+@events.batched()
 def make_work_orders(name: str | None = None, items: str | list | dict | None = None) -> dict:
 	"""Draft Work Orders for the order's lines that have a default BOM and no work order yet (ERPNext's
 	own `make_work_orders`), linked to the Sales Order lines."""
@@ -722,6 +730,7 @@ def make_work_orders(name: str | None = None, items: str | list | dict | None = 
 
 @frappe.whitelist(methods=["POST"])
 @one_action
+@events.batched()
 def make_purchase_order(
 	name: str | None = None,
 	supplier: str | None = None,
@@ -771,6 +780,7 @@ def make_purchase_order(
 
 @frappe.whitelist(methods=["POST"])
 @one_action
+@events.batched()
 def make_material_request(
 	name: str | None = None, material_request_type: str = "Purchase", submit: int | bool = 0
 ) -> dict:

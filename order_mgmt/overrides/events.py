@@ -1,18 +1,99 @@
 """Document events of ERPNext's doctypes that move a Customer Order: each finds the order's Sales Orders
 (one query at most) and hands them to the one recompute path."""
 
+from collections import defaultdict
+from contextlib import contextmanager
+
 import frappe
 from frappe import _
 
 from order_mgmt import costing, order_figures, selling, stock_guard
 from order_mgmt.rules import pipeline
 
+# --- events of one action, batched --------------------------------------------------------------------
+
+
+def _batch() -> dict | None:
+	return frappe.flags.get("order_mgmt_events_batch")
+
+
+@contextmanager
+def batched():
+	"""Inside (an action of the app), the events of ERPNext's documents only collect what they would do:
+	the orders to recompute, the items whose shortages may change, the reservations to check. All is done
+	once at the end. ERPNext makes some documents one per line (a Stock Reservation Entry per reserved
+	line, on reserve, release, confirm, cancel): the action pays for one check and one recompute, not one
+	per line. Nothing runs when the block fails (its transaction is rolled back)."""
+	if _batch() is not None:
+		yield
+		return
+	batch = frappe.flags.order_mgmt_events_batch = _new_batch()
+	try:
+		yield
+	finally:
+		frappe.flags.order_mgmt_events_batch = None
+	_run(batch)
+
+
+def _new_batch() -> dict:
+	return {"orders": {}, "sales_orders": {}, "items": set(), "reservations": []}
+
+
+def flush() -> None:
+	"""Inside a batch: do what its events collected so far now (an action that answers with the order's
+	figures calls it first), and go on collecting."""
+	batch = _batch()
+	if batch is not None:
+		frappe.flags.order_mgmt_events_batch = _new_batch()
+		_run(batch)
+
+
+def _run(batch: dict) -> None:
+	stock_guard.check_reservations(batch["reservations"])
+	# one recompute per set of causing documents (an action's orders share theirs: usually one set)
+	by_causes = defaultdict(list)
+	for name, causes in batch["orders"].items():
+		by_causes[tuple((d.doctype, d.name) for d in causes)].append(name)
+	for names in by_causes.values():
+		order_figures.recompute(names, cause=batch["orders"][names[0]])
+	order_figures.recompute_shortages_after_commit(batch["items"])
+
+
+def _recompute(sales_orders, cause=None) -> list[str]:
+	"""The Customer Orders of these Sales Orders, recomputed now or at the end of the batch."""
+	batch = _batch()
+	if batch is None:
+		return order_figures.recompute_for_sales_orders(sales_orders, cause=cause)
+	sales_orders = [s for s in sales_orders or () if s]
+	known = batch["sales_orders"]
+	new = {s for s in sales_orders if s not in known}
+	if new:
+		found = order_figures.orders_of_sales_orders_by_sales_order(new)
+		known.update({s: found.get(s, []) for s in new})
+	names = sorted({n for s in sales_orders for n in known[s]})
+	for name in names:
+		causes = batch["orders"].setdefault(name, [])
+		if cause is not None and all((d.doctype, d.name) != (cause.doctype, cause.name) for d in causes):
+			causes.append(cause)
+	return names
+
+
+def _shortages_may_change(item_codes) -> None:
+	batch = _batch()
+	if batch is None:
+		order_figures.recompute_shortages_after_commit(item_codes)
+	else:
+		batch["items"].update(i for i in item_codes if i)
+
+
+# --- the events ------------------------------------------------------------------------------------------
+
 
 def sales_order_changed(doc, method=None):
 	"""Sales Order on_change (ERPNext's status updates). Not while the order itself is being confirmed: it
 	recomputes once its lines are linked to the new Sales Order's."""
 	if doc.get("customer_order") and doc.docstatus == 1 and not doc.flags.get("confirming_order"):
-		order_figures.recompute_for_sales_orders([doc.name], cause=doc)
+		_recompute([doc.name], cause=doc)
 
 
 def sales_order_stock_written(doc, method=None):
@@ -22,7 +103,7 @@ def sales_order_stock_written(doc, method=None):
 	stock_guard.resync_after_event(
 		stock_guard.stock_pairs((d.item_code, d.warehouse) for d in doc.items if d.warehouse)
 	)
-	order_figures.recompute_shortages_after_commit(d.item_code for d in doc.items)
+	_shortages_may_change(d.item_code for d in doc.items)
 
 
 def sales_order_cancelled(doc, method=None):
@@ -54,7 +135,7 @@ def sales_order_updated_after_submit(doc, method=None):
 	sales_order_stock_written(doc)
 	if doc.get("customer_order") and doc.docstatus == 1:
 		selling.sync_from_sales_order(doc)
-		order_figures.recompute_for_sales_orders([doc.name], cause=doc)
+		_recompute([doc.name], cause=doc)
 
 
 def delivery_note_changed(doc, method=None):
@@ -64,11 +145,9 @@ def delivery_note_changed(doc, method=None):
 			(d.item_code, d.warehouse) for d in doc.items if d.get("against_sales_order") and d.warehouse
 		)
 	)
-	orders = order_figures.recompute_for_sales_orders((d.against_sales_order for d in doc.items), cause=doc)
+	orders = _recompute((d.against_sales_order for d in doc.items), cause=doc)
 	costing.update_profitability(orders)
-	order_figures.recompute_shortages_after_commit(
-		d.item_code for d in doc.items if d.get("against_sales_order")
-	)
+	_shortages_may_change(d.item_code for d in doc.items if d.get("against_sales_order"))
 
 
 def delivery_note_before_submit(doc, method=None):
@@ -81,7 +160,7 @@ def sales_invoice_changed(doc, method=None):
 	credit notes, reconciliation and unreconciliation all end in ERPNext's `set_status` → `db_set`)."""
 	if doc.docstatus == 0:
 		return
-	orders = order_figures.recompute_for_sales_orders((d.sales_order for d in doc.items), cause=doc)
+	orders = _recompute((d.sales_order for d in doc.items), cause=doc)
 	costing.update_profitability(orders)
 
 
@@ -95,31 +174,35 @@ def payment_entry_changed(doc, method=None):
 				pluck=True
 			)
 		)
-	order_figures.recompute_for_sales_orders(sales_orders, cause=doc)
+	_recompute(sales_orders, cause=doc)
 
 
 def stock_reservation_changed(doc, method=None):
 	stock_guard.resync_after_event([(doc.item_code, doc.warehouse)])
 	if doc.voucher_type == "Sales Order":
-		order_figures.recompute_for_sales_orders([doc.voucher_no], cause=doc)
-	order_figures.recompute_shortages_after_commit([doc.item_code])
+		_recompute([doc.voucher_no], cause=doc)
+	_shortages_may_change([doc.item_code])
 
 
 def stock_reservation_before_submit(doc, method=None):
+	batch = _batch()
+	if batch is not None:
+		batch["reservations"].append(doc)  # checked together at the end of the batch
+		return
 	stock_guard.check_reservation(doc)
 
 
 def work_order_changed(doc, method=None):
 	if doc.get("sales_order"):
-		order_figures.recompute_for_sales_orders([doc.sales_order], cause=doc)
+		_recompute([doc.sales_order], cause=doc)
 
 
 def purchase_order_changed(doc, method=None):
-	order_figures.recompute_for_sales_orders((d.get("sales_order") for d in doc.items), cause=doc)
+	_recompute((d.get("sales_order") for d in doc.items), cause=doc)
 
 
 def material_request_changed(doc, method=None):
-	order_figures.recompute_for_sales_orders((d.get("sales_order") for d in doc.items), cause=doc)
+	_recompute((d.get("sales_order") for d in doc.items), cause=doc)
 
 
 def purchase_receipt_changed(doc, method=None):
@@ -127,7 +210,7 @@ def purchase_receipt_changed(doc, method=None):
 	po_items = [d.purchase_order_item for d in doc.items if d.get("purchase_order_item")]
 	if po_items:
 		poi = frappe.qb.DocType("Purchase Order Item")
-		order_figures.recompute_for_sales_orders(
+		_recompute(
 			(frappe.qb.from_(poi).select(poi.sales_order).distinct().where(poi.name.isin(po_items))).run(
 				pluck=True
 			),
@@ -148,7 +231,7 @@ def stock_entry_changed(doc, method=None):
 				pluck=True
 			)
 		)
-	order_figures.recompute_for_sales_orders(sales_orders, cause=doc)
+	_recompute(sales_orders, cause=doc)
 
 
 def job_costs_changed(doc, method=None):
@@ -195,7 +278,7 @@ def sales_invoice_before_validate(doc, method=None):
 def journal_entry_money_changed(doc, method=None):
 	"""A Journal Entry receipt against an invoice or an advance against a Sales Order (submit, cancel)."""
 	refs = [(r.get("reference_type"), r.get("reference_name")) for r in doc.get("accounts") or []]
-	order_figures.recompute_for_sales_orders(_sales_orders_of(refs), cause=doc)
+	_recompute(_sales_orders_of(refs), cause=doc)
 
 
 def unreconcile_payment_submitted(doc, method=None):
@@ -211,7 +294,7 @@ def unreconcile_payment_submitted(doc, method=None):
 				fields=["reference_doctype", "reference_name"],
 			)
 		]
-	order_figures.recompute_for_sales_orders(_sales_orders_of(refs), cause=doc)
+	_recompute(_sales_orders_of(refs), cause=doc)
 
 
 def stock_revalued(doc, method=None):

@@ -209,3 +209,54 @@ def counted_queries():
 		yield queries
 	finally:
 		frappe.db.__class__.sql = orig_sql
+
+
+#: the app's own doctypes (their documents' persistence is Frappe's per-row work, not the app's queries)
+def _app_doctypes() -> frozenset:
+	return frozenset(frappe.get_all("DocType", filters={"module": "Order Mgmt"}, pluck="name"))
+
+
+def _layer_of(frame, app_doctypes) -> str:
+	"""Who asked for a query: walking out from the database call, the first frame of ERPNext's code or of
+	Frappe's document machinery working on a document that is not the app's → "erpnext"; Frappe's work on
+	the rows of the app's own documents (one INSERT/UPDATE and link check per row, as for every doctype)
+	→ "rows"; the
+	first frame of the app's own code → "app"; anything else (tests, Frappe itself) → "other"."""
+	from frappe.model.base_document import BaseDocument
+
+	while frame is not None:
+		path = frame.f_code.co_filename
+		if "/erpnext/" in path:
+			return "erpnext"
+		if "/order_mgmt/" in path and "/tests/" not in path:
+			return "app"
+		if "/frappe/model/" in path:
+			doc = frame.f_locals.get("self")
+			if isinstance(doc, BaseDocument):
+				if doc.doctype not in app_doctypes and doc.doctype not in ("Version", "Comment", "DocShare"):
+					return "erpnext"
+				if doc.meta.istable or frame.f_code.co_name in ("db_insert", "db_update", "set_new_name"):
+					return "rows"
+		frame = frame.f_back
+	return "other"
+
+
+@contextmanager
+def queries_by_layer():
+	"""The queries run inside, grouped by who asked for them (see `_layer_of`): {layer: [sql, …]}."""
+	import sys
+	from collections import defaultdict
+
+	app_doctypes = _app_doctypes()
+	found = defaultdict(list)
+	orig_sql = frappe.db.__class__.sql
+
+	def sql(db, *args, **kwargs):
+		found[_layer_of(sys._getframe(1), app_doctypes)].append(args[0])
+		return orig_sql(db, *args, **kwargs)
+
+	frappe.db.__class__.sql = sql
+	try:
+		yield found
+	finally:
+		frappe.db.__class__.sql = orig_sql

@@ -4,7 +4,7 @@ from frappe.desk.form.document_follow import follow_document
 from frappe.model.document import Document
 from frappe.utils import flt, getdate, nowdate, strip_html_tags
 
-from order_mgmt import permissions, selling, timeline, validation
+from order_mgmt import order_figures, permissions, selling, timeline, validation
 from order_mgmt.rules import pipeline
 from order_mgmt.rules.pipeline import Action
 
@@ -129,24 +129,29 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		self.validate_items()
 		self.validate_status_change()
 		self.reset_prices_of_changed_lines()
-		if self.confirming_unchanged():
-			selling.keep_saved_tax_results(self, self.get_doc_before_save())
+		if self.prices_still_valid():
+			selling.keep_saved_results(self, self.get_doc_before_save())
 		else:
 			selling.apply_prices(self)
+			selling.priced_afresh(self)
 		self.set_probability()
 		# the title Frappe's list, Kanban card and breadcrumbs show: text only (a card's title goes through
 		# innerHTML in Frappe's Kanban)
 		self.title = strip_html_tags(self.customer_name or self.customer or "")
 
-	def confirming_unchanged(self) -> bool:
-		"""Confirming the order as it was saved: the prices are those of the save (as ERPNext's Sales Order
-		keeps its prices on submit); the Sales Order made from it is priced by ERPNext once more."""
+	def prices_still_valid(self) -> bool:
+		"""Whether the saved prices stand: nothing ERPNext's pricing of the order depends on changed since
+		the last save — neither the order's own inputs (customer, dates, price list, lines, tax lines) nor,
+		on a plain save, the pricing masters (prices, pricing rules, the items, the customer). Only then is
+		the order not priced again (pricing a 200-line order takes ERPNext seconds). Confirming keeps the
+		prices of the save as ERPNext's Sales Order keeps its prices on submit; the Sales Order made from it
+		is priced by ERPNext once more, and a difference refuses the confirmation."""
 		previous = self.get_doc_before_save()
-		return bool(
-			self._action == "submit"
-			and previous
-			and selling.pricing_inputs(previous) == selling.pricing_inputs(self)
-		)
+		if not previous or selling.pricing_inputs(previous) != selling.pricing_inputs(self):
+			return False
+		if self._action == "submit":
+			return True
+		return not selling.pricing_masters_changed(self, previous.modified)
 
 	def before_submit(self):
 		if not self.items:
@@ -173,6 +178,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		# rule): one UPDATE
 		for line, so_line in selling.match_lines(self.items, so.items):
 			if line is None or so_line is None:
+				selling.prices_differ(self)
 				frappe.throw(
 					_(
 						"The Sales Order's lines do not match the order's (row {0}). Save the order again and confirm it."
@@ -181,8 +187,6 @@ class CustomerOrder(validation.RowsFromClients, Document):
 				)
 			line.so_detail = so_line.name
 		selling.link_lines(self)
-		from order_mgmt import order_figures, timeline
-
 		order_figures.recompute([self.name], cause=so)
 		timeline.note(
 			self.name, _("Confirmed: Sales Order {0} made").format(timeline.link("Sales Order", so.name))
