@@ -24,7 +24,8 @@ for key in redis_cache redis_queue; do
 		say "starting Redis on $port"
 		name=${key#redis_}
 		if [ -f "$bench/config/redis_$name.conf" ]; then
-			redis-server "$bench/config/redis_$name.conf" --daemonize yes >/dev/null
+			# the port of the site config wins over the file's (a bench moved to other ports keeps its files)
+			redis-server "$bench/config/redis_$name.conf" --port "$port" --daemonize yes >/dev/null
 		else
 			redis-server --port "$port" --save "" --appendonly no --daemonize yes >/dev/null
 		fi

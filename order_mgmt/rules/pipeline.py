@@ -96,7 +96,15 @@ TRANSITIONS: dict[tuple[str, str], Action] = {
 @dataclass(frozen=True)
 class Verdict:
 	allowed: bool
+	#: a message template ("… {0} …", English) and its values: the caller translates the template and the
+	#: values (statuses), then fills them in — a reason with its values already in could not be translated
 	reason: str = ""
+	args: tuple = ()
+
+	@property
+	def message(self) -> str:
+		"""The reason in English with its values."""
+		return self.reason.format(*self.args)
 
 
 def check_transition(current: str, target: str, action: Action, nothing_to_ship: bool = False) -> Verdict:
@@ -105,9 +113,9 @@ def check_transition(current: str, target: str, action: Action, nothing_to_ship:
 	(`nothing_left_to_ship`): it counts as shipped, so a user may mark it Delivered from any confirmed,
 	unfinished status."""
 	if current not in STATUSES:
-		return Verdict(False, f"Unknown status {current}")
+		return Verdict(False, "Unknown status {0}", (current,))
 	if target not in STATUSES:
-		return Verdict(False, f"Unknown status {target}")
+		return Verdict(False, "Unknown status {0}", (target,))
 	if current == target:
 		return Verdict(True)
 	allowed = TRANSITIONS.get((current, target))
@@ -124,8 +132,8 @@ def check_transition(current: str, target: str, action: Action, nothing_to_ship:
 	if target == CONFIRMED and current in DRAFT_STATUSES:
 		return Verdict(False, "Confirm the order by submitting it")
 	if target in AUTOMATIC_STATUSES and action == Action.MANUAL:
-		return Verdict(False, f"{target} is set automatically from the order's ERPNext documents")
-	return Verdict(False, f"An order cannot move from {current} to {target}")
+		return Verdict(False, "{0} is set automatically from the order's ERPNext documents", (target,))
+	return Verdict(False, "An order cannot move from {0} to {1}", (current, target))
 
 
 def manual_targets(current: str, nothing_to_ship: bool = False) -> list[str]:

@@ -60,3 +60,76 @@ def pay(invoice_name: str, amount: float):
 	pe.insert()
 	pe.submit()
 	return pe
+
+
+def purge_committed(orders=(), items=(), customers=(), vouchers=(), templates=()):
+	"""Remove records a test had to commit (a browser or a second connection sees only committed data):
+	the orders with their Sales Orders and every ERPNext document made for them (reservations, delivery
+	notes, invoices, payments) with their ledger rows, then `vouchers` [(doctype, name)] such as stock
+	entries, the items with their prices and bins, customers and tax templates. Commits."""
+	frappe.db.rollback()
+	orders = [o for o in orders if frappe.db.exists("Customer Order", o)]
+	sales_orders = [
+		s
+		for s in frappe.get_all("Customer Order", {"name": ("in", orders or [""])}, pluck="sales_order")
+		if s
+	] + frappe.get_all("Sales Order", {"customer_order": ("in", orders or [""])}, pluck="name")
+	sales_orders = list(set(sales_orders)) or [""]
+	made = [("Stock Reservation Entry", n) for n in frappe.get_all(
+		"Stock Reservation Entry", {"voucher_no": ("in", sales_orders)}, pluck="name"
+	)]  # fmt: skip
+	for doctype, child, link in (
+		("Delivery Note", "Delivery Note Item", "against_sales_order"),
+		("Sales Invoice", "Sales Invoice Item", "sales_order"),
+	):
+		made += [
+			(doctype, n) for n in set(frappe.get_all(child, {link: ("in", sales_orders)}, pluck="parent"))
+		]
+	invoices = [n for d, n in made if d == "Sales Invoice"] or [""]
+	made += [
+		("Payment Entry", n)
+		for n in set(
+			frappe.get_all(
+				"Payment Entry Reference", {"reference_name": ("in", sales_orders + invoices)}, pluck="parent"
+			)
+		)
+	]
+	for doctype, name in [*made, *vouchers, *(("Sales Order", s) for s in sales_orders if s)]:
+		for ledger in (
+			"Stock Ledger Entry",
+			"GL Entry",
+			"Payment Ledger Entry",
+			"Advance Payment Ledger Entry",
+		):
+			if frappe.db.table_exists(ledger):
+				frappe.db.delete(ledger, {"voucher_no": name})
+		_delete(doctype, name)
+	for order in orders:
+		_delete("Customer Order", order)
+	for doctype, name in [
+		*made,
+		*(("Sales Order", s) for s in sales_orders),
+		*(("Customer Order", o) for o in orders),
+	]:
+		for log, field, ref in (
+			("Comment", "reference_doctype", "reference_name"),
+			("Version", "ref_doctype", "docname"),
+			("Document Follow", "ref_doctype", "ref_docname"),
+		):
+			frappe.db.delete(log, {field: doctype, ref: name})
+	for item in items:
+		for table in ("Bin", "Item Price", "Item Default"):
+			frappe.db.delete(table, {"parent" if table == "Item Default" else "item_code": item})
+		_delete("Item", item)
+	for customer in customers:
+		_delete("Customer", customer)
+	for template in templates:
+		_delete("Sales Taxes and Charges Template", template)
+	frappe.db.commit()
+	frappe.clear_cache()
+
+
+def _delete(doctype, name):
+	for field in frappe.get_meta(doctype).get_table_fields():
+		frappe.db.delete(field.options, {"parent": name, "parenttype": doctype})
+	frappe.db.delete(doctype, {"name": name})

@@ -12,7 +12,7 @@ from order_mgmt import tasks, timeline
 from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import fulfilment as api
 from tests.integration.erp_docs import deliver, invoice, pay
-from tests.integration.factories import add_stock, make_item, make_order
+from tests.integration.factories import add_stock, as_user, make_item, make_order, make_user
 
 
 def versions(name):
@@ -118,3 +118,27 @@ def test_events_of_an_action_rolled_back_are_not_written():
 def test_the_sales_order_line_id_is_not_shown_to_users():
 	df = frappe.get_meta("Customer Order Item").get_field("so_detail")
 	assert df.hidden and df.print_hide and df.read_only
+
+
+def test_a_user_who_follows_what_they_change_follows_the_order(versions_kept):
+	"""Frappe's Document.save_version follows the document for a user with "follow documents I change";
+	the order's own save_version (without derived fields) does the same."""
+	user = make_user("Order Manager")
+	frappe.db.set_value("User", user, {"follow_created_documents": 1, "document_follow_notify": 1})
+	frappe.clear_document_cache("User", user)
+	order = make_order(items=[{"item_code": make_item(price=10), "qty": 1}], order_manager=user)
+
+	def followed() -> bool:
+		return bool(
+			frappe.db.exists(
+				"Document Follow", {"ref_doctype": "Customer Order", "ref_docname": order.name, "user": user}
+			)
+		)
+
+	assert not followed()
+	with as_user(user):
+		doc = frappe.get_doc("Customer Order", order.name)
+		doc.items[0].qty = 3
+		doc.save()
+	assert followed()
+	assert [c[0] for c in versions(order.name)[-1]["row_changed"][0][3]] == ["qty"]

@@ -84,7 +84,7 @@ def test_transition(current, target, action, allowed, words):
 	verdict = p.check_transition(current, target, action)
 	assert verdict.allowed is allowed
 	if not allowed:
-		assert words in verdict.reason
+		assert words in verdict.message
 
 
 # an order with nothing (left) to ship counts as shipped: (from, to, action, allowed, words)
@@ -111,7 +111,7 @@ def test_transition_with_nothing_to_ship(current, target, action, allowed, words
 	verdict = p.check_transition(current, target, action, nothing_to_ship=True)
 	assert verdict.allowed is allowed
 	if not allowed:
-		assert words in verdict.reason
+		assert words in verdict.message
 
 
 def test_every_status_pair_is_decided_by_the_table():

@@ -16,6 +16,9 @@ frappe.ui.form.on("Customer Order", {
 		}));
 		frm.set_query("taxes_and_charges", () => ({ filters: { company: frm.doc.company } }));
 		frm.set_query("selling_price_list", () => ({ filters: { selling: 1 } }));
+		// statuses change by documents made in other forms (Delivery Note, Sales Invoice …); without
+		// socket.io nothing tells this form, so an order shown again is read again (Frappe: 120 s)
+		frm.refresh_if_stale_for = 2;
 	},
 
 	refresh(frm) {
@@ -26,7 +29,38 @@ frappe.ui.form.on("Customer Order", {
 		if (frm.doc.docstatus === 1) {
 			frm.trigger("add_fulfilment_buttons");
 			frm.trigger("render_fulfilment");
+			frm.trigger("show_progress");
 		}
+	},
+
+	show_progress(frm) {
+		// delivered / invoiced / paid at a glance, as ERPNext's forms show progress in their dashboard; the
+		// dashboard lives in the Connections tab, so its progress area is shown above the tabs instead
+		const area = frm.dashboard.progress_area.wrapper;
+		if (!area.hasClass("order-mgmt-progress")) {
+			area.addClass("order-mgmt-progress").insertAfter(frm.layout.message);
+		}
+		const figures = [
+			["per_delivered", __("Delivered"), (n) => __("{0}% delivered", [n])],
+			["per_invoiced", __("Invoiced"), (n) => __("{0}% invoiced", [n])],
+			["per_paid", __("Paid"), (n) => __("{0}% paid", [n])],
+		];
+		figures.forEach(([field, title, message]) => {
+			if (field === "per_delivered" && frm.doc.nothing_to_ship && !frm.doc.per_delivered) return;
+			const percent = Math.min(Math.max(flt(frm.doc[field]), 0), 100);
+			const text = message(format_number(percent, null, 0));
+			frm.dashboard.add_progress(
+				title,
+				[
+					{
+						title: text,
+						width: `${percent || 0.5}%`,
+						progress_class: percent >= 100 ? "progress-bar-success" : "progress-bar-warning",
+					},
+				],
+				text
+			);
+		});
 	},
 
 	set_status_indicator(frm) {

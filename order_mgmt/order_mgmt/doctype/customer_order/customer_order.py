@@ -1,5 +1,6 @@
 import frappe
 from frappe import _
+from frappe.desk.form.document_follow import follow_document
 from frappe.model.document import Document
 from frappe.utils import escape_html, flt, getdate, nowdate, strip_html_tags
 
@@ -536,7 +537,9 @@ class CustomerOrder(validation.RowsFromClients, Document):
 	def assert_transition(current, target, action, nothing_to_ship=False):
 		verdict = pipeline.check_transition(current, target, action, bool(nothing_to_ship))
 		if not verdict.allowed:
-			frappe.throw(_(verdict.reason), title=_("Status Not Allowed"))
+			frappe.throw(
+				_(verdict.reason).format(*(_(a) for a in verdict.args)), title=_("Status Not Allowed")
+			)
 
 	@frappe.whitelist()
 	def price(self):
@@ -585,6 +588,12 @@ class CustomerOrder(validation.RowsFromClients, Document):
 			return
 		version.data = frappe.as_json(data)
 		version.insert(ignore_permissions=True)
+		# what Frappe's Document.save_version does after its Version: a user who follows the documents
+		# they change follows this one
+		if not frappe.flags.in_migrate and frappe.get_cached_value(
+			"User", frappe.session.user, "follow_created_documents"
+		):
+			follow_document(self.doctype, self.name, frappe.session.user)
 
 	def set_status(self, status, action=Action.MANUAL):
 		"""Move the order to `status` if the table allows `action` to; saves the order."""
