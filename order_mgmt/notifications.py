@@ -78,7 +78,7 @@ def announce(data, header_changes: dict, line_changes: dict) -> None:
 
 def send(mails: list[tuple]) -> None:
 	"""Queue one e-mail per (order row, event, expected date) to the order's contact (else the customer's
-	primary contact): two queries for all the addresses."""
+	primary contact, when linked to the order's customer): three queries for all the addresses."""
 	customers = sorted({row.customer for row, _e, _d in mails if not row.contact_person})
 	primary = (
 		dict(
@@ -101,9 +101,23 @@ def send(mails: list[tuple]) -> None:
 			fields=["name", "email_id", "first_name", "last_name"],
 		)
 	}
+	# a contact is mailed only about orders of a customer it is linked to (ERPNext does not check that a
+	# customer's primary contact is one of theirs)
+	linked = {
+		(r.parent, r.link_name)
+		for r in frappe.get_all(
+			"Dynamic Link",
+			filters={
+				"parenttype": "Contact",
+				"parent": ("in", list(contacts) or [""]),
+				"link_doctype": "Customer",
+			},
+			fields=["parent", "link_name"],
+		)
+	}
 	for row, event, expected in mails:
 		contact = contacts.get(contact_of[row.name])
-		if not contact or not contact.email_id:
+		if not contact or not contact.email_id or (contact.name, row.customer) not in linked:
 			continue
 		subject, body = message(row.name, event, expected, contact)
 		try:

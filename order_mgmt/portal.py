@@ -48,7 +48,9 @@ ORDER_FIELDS = (
 
 def customers_of_user() -> list[str]:
 	"""The customers whose portal users include the session user (none for Guest)."""
-	if frappe.session.user == "Guest":
+	if frappe.session.user == "Guest" or "Customer" not in frappe.get_roles():
+		# ERPNext's portal (get_customers_suppliers) asks for the Customer role as well: a Portal User row
+		# alone (any desk user may add one) opens nothing
 		return []
 	return get_parents_for_user("Customer")
 
@@ -132,14 +134,14 @@ def order_page(name, customers: list[str]) -> frappe._dict:
 	expected = [line.expected for line in lines if line.expected]
 	order.expected_date = max(expected) if expected else None
 	order.lines = lines
-	order.shipments = shipments(order.sales_order)
+	order.shipments = shipments(order.sales_order, order.customer)
 	order.invoices = invoices(order.sales_order)
 	return order
 
 
-def shipments(sales_order: str | None) -> list[frappe._dict]:
+def shipments(sales_order: str | None, customer: str | None = None) -> list[frappe._dict]:
 	"""The submitted Delivery Notes of the Sales Order with their items, and the tracking of an ERPNext
-	Shipment where one carries the Delivery Note (two queries)."""
+	Shipment to `customer` where one carries the Delivery Note (two queries)."""
 	if not sales_order:
 		return []
 	dn, dni = frappe.qb.DocType("Delivery Note"), frappe.qb.DocType("Delivery Note Item")
@@ -169,7 +171,13 @@ def shipments(sales_order: str | None) -> list[frappe._dict]:
 		.join(sh)
 		.on(sh.name == sdn.parent)
 		.select(sdn.delivery_note, sh.carrier, sh.awb_number, sh.tracking_url, sh.tracking_status)
-		.where(sdn.delivery_note.isin(list(out)) & (sh.docstatus == 1))
+		.where(
+			sdn.delivery_note.isin(list(out))
+			& (sh.docstatus == 1)
+			# a Shipment may carry other customers' notes too: only one made for this customer is shown
+			& (sh.delivery_to_type == "Customer")
+			& (sh.delivery_customer == customer)
+		)
 	).run(as_dict=True):
 		t.tracking_url = t.tracking_url if _is_web_url(t.tracking_url) else None
 		out[t.delivery_note].tracking.append(t)
@@ -196,6 +204,7 @@ def invoices(sales_order: str | None) -> list[frappe._dict]:
 			si.currency,
 			si.party_account_currency,
 			Coalesce(NullIf(si.rounded_total, 0), si.grand_total).as_("total"),
+			Coalesce(NullIf(si.base_rounded_total, 0), si.base_grand_total).as_("base_total"),
 			si.outstanding_amount,
 		)
 		.where(
@@ -206,7 +215,11 @@ def invoices(sales_order: str | None) -> list[frappe._dict]:
 		.orderby(si.name)
 	).run(as_dict=True)
 	for r in rows:
-		r.state = portal.invoice_payment_state(flt(r.total), flt(r.outstanding_amount), bool(r.is_return))
+		# the outstanding amount is in the receivable account's currency: compared with the total in that
+		# currency (ERPNext's get_total_in_party_account_currency)
+		in_party = r.party_account_currency in (None, "", r.currency)
+		total = flt(r.total) if in_party else flt(r.base_total)
+		r.state = portal.invoice_payment_state(total, flt(r.outstanding_amount), bool(r.is_return))
 	return rows
 
 
@@ -217,7 +230,7 @@ def download_pdf(order: str, invoice: str | None = None):
 	customers = customers_of_user()
 	row = get_order(order, customers)
 	if invoice:
-		if invoice not in {i.name for i in invoices(row.sales_order)}:
+		if not isinstance(invoice, str) or invoice not in {i.name for i in invoices(row.sales_order)}:
 			frappe.throw(
 				_("Invoice {0} not found.").format(escape_html(str(invoice))),
 				frappe.DoesNotExistError,

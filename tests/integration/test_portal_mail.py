@@ -181,3 +181,59 @@ def test_the_order_page_reads_with_a_fixed_number_of_queries():
 		assert len(page.lines) == lines
 		counts.append(len(queries))
 	assert counts[0] == counts[1] <= 5, counts
+
+
+def test_the_contact_of_a_confirmed_order_must_still_be_the_customers():
+	"""The contact may be changed after confirmation (who gets the mails), only to one of the customer's."""
+	customer, _contact, _email = customer_with_contact()
+	order = confirmed(customer, make_item(price=10))
+	_other_customer, other_contact, _e = customer_with_contact()
+	order.contact_person = other_contact
+	with refused(match="not a contact of customer"):
+		order.save()
+	assert frappe.db.get_value("Customer Order", order.name, "contact_person") == _contact
+
+
+def test_a_primary_contact_of_another_customer_is_not_mailed():
+	notify(True)
+	customer, _contact, _email = customer_with_contact()
+	_other, other_contact, other_email = customer_with_contact()
+	order = confirmed(customer, make_item(price=10))
+	# the customer's primary contact is set (ERPNext does not check it) to a contact of another customer
+	frappe.db.set_value("Customer Order", order.name, "contact_person", None)
+	frappe.db.set_value("Customer", customer, "customer_primary_contact", other_contact)
+	frappe.db.set_value(
+		"Customer Order", order.name, {"announced_status": "", "announced_expected_date": None}
+	)
+	order_figures.recompute([order.name])
+	assert not frappe.get_all("Email Queue Recipient", filters={"recipient": other_email}, pluck="name")
+
+
+def test_a_portal_user_without_the_customer_role_sees_no_orders():
+	"""As ERPNext's portal: a row in the Customer's Portal Users opens the customer only with the Customer
+	role (which ERPNext gives when a System Manager saves the customer)."""
+	customer, _contact, _email = customer_with_contact()
+	user = frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": f"_t_{frappe.generate_hash(length=8)}@example.com",
+			"first_name": "Portal",
+			"user_type": "Website User",
+			"send_welcome_email": 0,
+		}
+	).insert()
+	doc = frappe.get_doc("Customer", customer)
+	doc.append("portal_users", {"user": user.name})
+	doc.save()
+	frappe.set_user(user.name)
+	try:
+		assert portal.customers_of_user() == [customer]
+	finally:
+		frappe.set_user("Administrator")
+	user.reload()
+	user.remove_roles("Customer")
+	frappe.set_user(user.name)
+	try:
+		assert portal.customers_of_user() == []
+	finally:
+		frappe.set_user("Administrator")

@@ -293,6 +293,8 @@ class CustomerOrder(validation.RowsFromClients, Document):
 
 	def before_update_after_submit(self):
 		permissions.validate_order_planners(self)
+		if self.has_value_changed("contact_person"):
+			self.validate_contact()  # who gets the order's e-mails: one of its customer's contacts
 		self.validate_links()
 		self.validate_dates()
 		self.validate_status_change()
