@@ -650,7 +650,7 @@ def portal(frappe, site: str, requests_n: int) -> dict:
 	pages.order_page(order, [customer])
 	queries = counter.take()
 	frappe.db.sql = counter._sql
-	orders_listed = len(pages.list_orders([customer]))
+	orders_listed = frappe.db.count("Customer Order", {"customer": customer, "docstatus": 1})
 
 	port = int(os.environ.get("ORDER_MGMT_BENCH_PORT", "8765")) + 1
 	bench = os.path.dirname(os.getcwd())
@@ -980,7 +980,7 @@ def table(r: dict) -> str:
 			x["order_page"]["p95_ms"] <= t["portal_page_ms"],
 		)
 		add(
-			f"Portal: My Orders ({x['orders_listed']} orders)",
+			f"Portal: My Orders (first page of {x['orders_listed']:,} orders)",
 			f"median {x['my_orders']['median_ms']:.0f} ms, p95 {x['my_orders']['p95_ms']:.0f} ms",
 			"",
 			True,

@@ -63,8 +63,13 @@ def _visible(co, customers):
 	)
 
 
-def list_orders(customers: list[str]) -> list[frappe._dict]:
-	"""The customers' confirmed orders, newest first (one query)."""
+#: orders per page of My Orders
+PAGE_LENGTH = 50
+
+
+def list_orders(customers: list[str], page: int = 1) -> list[frappe._dict]:
+	"""One page of the customers' confirmed orders, newest first (one query; one row more than the page
+	tells whether another page follows)."""
 	if not customers:
 		return []
 	co = frappe.qb.DocType("Customer Order")
@@ -74,6 +79,8 @@ def list_orders(customers: list[str]) -> list[frappe._dict]:
 		.where(_visible(co, customers))
 		.orderby(co.order_date, order=frappe.qb.desc)
 		.orderby(co.name, order=frappe.qb.desc)
+		.limit(PAGE_LENGTH + 1)
+		.offset((max(page, 1) - 1) * PAGE_LENGTH)
 	).run(as_dict=True)
 	for r in rows:
 		r.step = portal.customer_step(r.status)

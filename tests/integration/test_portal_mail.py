@@ -237,3 +237,13 @@ def test_a_portal_user_without_the_customer_role_sees_no_orders():
 		assert portal.customers_of_user() == []
 	finally:
 		frappe.set_user("Administrator")
+
+
+def test_my_orders_shows_a_page_at_a_time(monkeypatch):
+	monkeypatch.setattr(portal, "PAGE_LENGTH", 2)
+	customer, _contact, _email = customer_with_contact()
+	item = make_item(price=10)
+	names = [confirmed(customer, item).name for _ in range(3)]
+	first = portal.list_orders([customer], 1)
+	assert [o.name for o in first] == sorted(names, reverse=True)  # a page and the one row telling "more"
+	assert [o.name for o in portal.list_orders([customer], 2)] == sorted(names)[:1]

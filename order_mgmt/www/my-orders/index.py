@@ -14,5 +14,15 @@ def get_context(context):
 	context.no_cache = 1
 	context.show_sidebar = True
 	context.title = _("My Orders")
-	context.orders = portal.list_orders(portal.customers_of_user())
+	page = (
+		frappe.utils.cint(frappe.form_dict.get("page"))
+		if isinstance(frappe.form_dict.get("page"), str)
+		else 1
+	)
+	page = min(max(page, 1), 100_000)
+	rows = portal.list_orders(portal.customers_of_user(), page)
+	context.orders = rows[: portal.PAGE_LENGTH]
+	context.page = page
+	context.next_page = page + 1 if len(rows) > portal.PAGE_LENGTH else None
+	context.previous_page = page - 1 if page > 1 else None
 	return context
