@@ -16,6 +16,7 @@ from frappe import _
 from frappe.query_builder.functions import Coalesce, NullIf
 from frappe.utils import escape_html, flt, getdate
 
+from order_mgmt import order_figures
 from order_mgmt.rules import portal
 
 ORDER_PRINT_FORMAT = "Order Confirmation"
@@ -34,14 +35,7 @@ ORDER_FIELDS = (
 	"grand_total",
 	"rounded_total",
 	"per_delivered",
-	"invoice_status",
-	"per_invoiced",
-	"invoiced_amount",
-	"payment_status",
-	"per_paid",
-	"paid_amount",
-	"outstanding_amount",
-	"party_account_currency",
+	*order_figures.MONEY_FIELDS,
 	"sales_order",
 )
 
