@@ -30,6 +30,14 @@ MONEY_FIELDS = (
 	"outstanding_amount",
 	"party_account_currency",
 )
+#: the same in the company currency, stored for the reports (totals that never add two currencies)
+BASE_MONEY_FIELDS = (
+	"base_order_total",
+	"base_invoiced_amount",
+	"base_credited_amount",
+	"base_paid_amount",
+	"base_outstanding_amount",
+)
 HEADER_FIELDS = (
 	"status",
 	"probability",
@@ -37,6 +45,7 @@ HEADER_FIELDS = (
 	"per_reserved",
 	"per_delivered",
 	*MONEY_FIELDS,
+	*BASE_MONEY_FIELDS,
 	"sales_order_status",
 	"nothing_to_ship",
 )
@@ -975,6 +984,8 @@ def evaluate(data, today) -> tuple[dict, dict]:
 
 		figures = data.money.get(order.sales_order)
 		bill = billing.billing(figures.money if figures else billing.Money())
+		base_money = figures.base if figures else billing.Money()
+		base = billing.billing(base_money)
 		_diff(
 			header_changes,
 			order,
@@ -992,6 +1003,11 @@ def evaluate(data, today) -> tuple[dict, dict]:
 				"paid_amount": bill.paid_amount,
 				"outstanding_amount": bill.outstanding_amount,
 				"party_account_currency": figures.currency if figures else order.currency,
+				"base_order_total": round(base_money.order_total, 2),
+				"base_invoiced_amount": base.invoiced_amount,
+				"base_credited_amount": base.credited_amount,
+				"base_paid_amount": base.paid_amount,
+				"base_outstanding_amount": base.outstanding_amount,
 				"sales_order_status": order.so_status or "",
 				"nothing_to_ship": int(pipeline.nothing_left_to_ship(facts)),
 				"next_check": sources.next_check(all_facts, today),

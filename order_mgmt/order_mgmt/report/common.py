@@ -1,8 +1,9 @@
 """What the app's script reports share: the order filters and the one permission-aware read of orders.
 
-Every report first reads the Customer Orders the user may see with `frappe.get_list` (so the doctype's
-permission rules apply), then gathers the ERPNext figures of all those orders with a few batched queries
-keyed by their Sales Orders — never a query per row."""
+Every report reads the Customer Orders the user may see through `frappe.get_list` (so the doctype's
+permission rules apply): the orders themselves, or — for reports of their lines and deliveries — the SQL of
+that permission query as a subquery of one query over the lines, so that the names of thousands of orders
+never travel to Python and back. Never a query per row."""
 
 import frappe
 from frappe import _
@@ -67,7 +68,16 @@ def get_orders(filters, fields: list[str], extra_filters: list | None = None, da
 	)
 
 
-def in_values(values) -> tuple:
-	"""A tuple for `IN %(x)s` that is never empty."""
-	values = tuple(v for v in values if v)
-	return values or ("",)
+def permitted_orders(filters, extra_filters: list | None = None, date_field: str = "order_date") -> str:
+	"""The SQL (a subquery selecting `name`) of the orders the user may read that match the filters:
+	Frappe's own list query with the user's permission conditions, not run. Its `%` are doubled: it goes
+	into a query run with parameters (`frappe.db.sql(query, values)`, values always a dict)."""
+	sql = frappe.get_list(
+		"Customer Order",
+		filters=order_filters(filters, date_field) + (extra_filters or []),
+		fields=["`tabCustomer Order`.`name`"],
+		order_by="`tabCustomer Order`.`name` asc",
+		limit_page_length=0,
+		run=False,
+	)
+	return sql.replace("%", "%%")

@@ -39,7 +39,12 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		announced_expected_date: DF.Date | None
 		announced_status: DF.Data | None
 		apply_discount_on: DF.Literal["", "Grand Total", "Net Total"]
+		base_credited_amount: DF.Currency
+		base_invoiced_amount: DF.Currency
 		base_net_total: DF.Currency
+		base_order_total: DF.Currency
+		base_outstanding_amount: DF.Currency
+		base_paid_amount: DF.Currency
 		company: DF.Link
 		completed_on: DF.Date | None
 		contact_person: DF.Link | None

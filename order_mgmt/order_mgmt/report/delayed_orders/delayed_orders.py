@@ -3,12 +3,14 @@ definition the order's roll-up and the *Delayed Orders* number card use (`rules.
 product status is Possibly delayed or Delayed — as stored (today), or as the same rules judge it on another
 date (`as_of_date`)."""
 
+import functools
+
 import frappe
 from frappe import _
 from frappe.utils import date_diff, getdate, nowdate
 
 from order_mgmt import order_figures
-from order_mgmt.order_mgmt.report.common import get_orders, order_columns
+from order_mgmt.order_mgmt.report.common import order_columns, permitted_orders
 from order_mgmt.order_mgmt.report.ordered_items.ordered_items import get_lines
 from order_mgmt.rules import pipeline, product
 
@@ -45,36 +47,45 @@ def get_columns():
 def get_data(filters) -> list[dict]:
 	as_of = getdate(filters.get("as_of_date") or nowdate())
 	unfinished = [s for s in pipeline.STATUSES if s in pipeline.OPEN_STATUSES]
-	orders = get_orders(
+	orders = permitted_orders(
 		frappe._dict({k: v for k, v in filters.items() if k not in ("as_of_date",)}),
-		["customer", "status", "currency", "order_manager", "delivery_date"],
 		extra_filters=[
 			["Customer Order", "docstatus", "=", 1],
 			["Customer Order", "status", "in", unfinished],
 		],
 	)
-	managers = {o.name: o.order_manager for o in orders}
 	rows = []
 	if as_of == getdate(nowdate()):
 		# the stored statuses are today's: only the late lines need reading
 		candidates = get_lines(
-			orders, frappe._dict(item_code=filters.get("item_code"), late_or_at_risk=(as_of, product.LATE))
+			orders,
+			frappe._dict(item_code=filters.get("item_code"), late_or_at_risk=(as_of, product.LATE)),
+			details=False,
 		)
 		statuses = {}
 	else:
-		candidates = get_lines(orders, frappe._dict(item_code=filters.get("item_code")))
-		statuses = order_figures.line_statuses([o.name for o in orders], as_of)
+		candidates = get_lines(orders, frappe._dict(item_code=filters.get("item_code")), details=False)
+		statuses = order_figures.line_statuses({line.customer_order for line in candidates}, as_of)
 	for line in candidates:
 		line.product_status = statuses.get(line.name, line.product_status)
 		if not (product.is_late(line.product_status) and line.pending_qty > 1e-9):
 			continue
 		overdue = bool(line.delivery_date and getdate(line.delivery_date) < as_of)
-		line.order_manager = managers.get(line.customer_order)
 		line.days_late = max(0, date_diff(as_of, line.delivery_date)) if line.delivery_date else 0
-		line.reason = _("Delivery date passed") if overdue else _(line.product_status)
+		line.reason = reason("Delivery date passed" if overdue else line.product_status)
 		rows.append(line)
 	rows.sort(key=lambda r: (-r.days_late, r.customer_order, r.idx))
 	return rows
+
+
+@functools.cache
+def _reason(text: str, lang: str) -> str:
+	return _(text)
+
+
+def reason(text: str) -> str:
+	"""Why a line is listed, translated (once per text and language, not once per row)."""
+	return _reason(text, frappe.local.lang)
 
 
 def get_summary(rows):

@@ -1,11 +1,12 @@
 """Order Invoicing and Payments (R7, R11): what each order has invoiced, what is paid and what the
 customer still owes — per order, or per customer (the customer's debt).
 
-One computation with the order's own figures: `order_mgmt.order_figures.gather_money` reads ERPNext's
-documents and payment ledger for all the orders at once and `order_mgmt.rules.billing` turns them into the
-figures (README, "What the money figures mean"). Statuses and percentages are the order's (in its
-receivable currency); amounts are in the company currency, so that the totals never add different
-currencies. Delivered and archived orders are included: an archived order that still owes is still debt.
+The order's own figures: every recompute (`order_mgmt.order_figures`: `gather_money` reads ERPNext's
+documents and payment ledger, `order_mgmt.rules.billing` turns them into the figures — README, "What the
+money figures mean") stores them on the order, in its receivable currency and in the company currency;
+the documents' events and the nightly run keep them current, and the report reads them with one query.
+Statuses and percentages are the order's (in its receivable currency); amounts are in the company
+currency, so that the totals never add different currencies. Delivered and archived orders are included: an archived order that still owes is still debt.
 """
 
 import functools
@@ -80,34 +81,52 @@ def get_customer_columns():
 
 
 def get_data(filters) -> list[dict]:
+	"""One row per order from the figures the recompute stores on it (events and the nightly run keep them
+	current): one query whatever the number of orders."""
 	_label.cache_clear()  # the user's language may differ from the last request's
 	orders = get_orders(
 		filters,
-		["customer", "order_date", "status", "sales_order"],
+		[
+			"customer",
+			"order_date",
+			"status",
+			"company",
+			"invoice_status",
+			"per_invoiced",
+			"payment_status",
+			"per_paid",
+			*order_figures.BASE_MONEY_FIELDS,
+		],
 		extra_filters=[["Customer Order", "docstatus", "=", 1]],
 	)
-	figures = order_figures.gather_money([o.sales_order for o in orders])
+	currencies = {}
 	rows = []
 	for o in orders:
-		f = figures.get(o.sales_order)
-		own = billing.billing(f.money if f else billing.Money())
-		base = billing.billing(f.base if f else billing.Money())
-		outstanding = flt(base.outstanding_amount, 2)
+		outstanding = flt(o.base_outstanding_amount, 2)
 		if filters.get("only_outstanding") and outstanding <= EPS:
 			continue
+		currency = currencies.get(o.company)
+		if currency is None:
+			currency = currencies[o.company] = frappe.get_cached_value(
+				"Company", o.company, "default_currency"
+			)
 		rows.append(
 			{
 				"customer_order": o.name,
 				"customer": o.customer,
 				"order_date": o.order_date,
 				"status": o.status,
-				"order_total": flt(f.base.order_total, 2) if f else 0.0,
-				"invoiced_amount": flt(base.invoiced_amount - base.credited_amount, 2),
-				"invoice_status": status_label(own.invoice_status, own.per_invoiced, billing.PART_INVOICED),
-				"paid_amount": flt(base.paid_amount, 2),
-				"payment_status": status_label(own.payment_status, own.per_paid, billing.PART_PAID),
+				"order_total": flt(o.base_order_total, 2),
+				"invoiced_amount": flt(flt(o.base_invoiced_amount) - flt(o.base_credited_amount), 2),
+				"invoice_status": status_label(
+					o.invoice_status or billing.NOT_INVOICED, flt(o.per_invoiced), billing.PART_INVOICED
+				),
+				"paid_amount": flt(o.base_paid_amount, 2),
+				"payment_status": status_label(
+					o.payment_status or billing.NOT_PAID, flt(o.per_paid), billing.PART_PAID
+				),
 				"outstanding_amount": outstanding,
-				"currency": f.company_currency if f else None,
+				"currency": currency,
 			}
 		)
 	return rows

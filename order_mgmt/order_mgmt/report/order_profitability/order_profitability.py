@@ -1,14 +1,17 @@
 """Order Profitability (R10, R11): per order, revenue (invoiced net) against cost of goods delivered,
-time, purchases and other job costs — read from ERPNext's documents by `order_mgmt.costing` (see there
-what each figure counts). Amounts in company currency."""
+time, purchases and other job costs — computed from ERPNext's documents by `order_mgmt.costing` (see there
+what each figure counts) and stored on the order, which the report reads. Amounts in company currency."""
 
 import frappe
 from frappe import _
 from frappe.utils import flt
 
-from order_mgmt.costing import get_profitability
+from order_mgmt import costing
 from order_mgmt.order_mgmt.report.common import get_orders, order_columns
 from order_mgmt.rules.profit import Costs, profitability
+
+#: the order's stored profitability fields the report shows
+FIGURES = (*costing.FIELDS, "total_hours", "timesheet_cost")
 
 
 def execute(filters=None):
@@ -36,16 +39,19 @@ def get_columns():
 
 
 def get_data(filters) -> list[dict]:
+	"""One row per order from the profitability the app stores on it (`order_mgmt.costing`, kept current
+	by the documents' events and the nightly run): one query whatever the number of orders."""
 	orders = get_orders(
 		filters,
-		["customer", "order_date", "status", "sales_order", "project"],
+		["customer", "order_date", "status", *FIGURES],
 		extra_filters=[["Customer Order", "docstatus", "=", 1]],
 	)
-	figures = get_profitability(orders)
 	rows = []
 	for o in orders:
-		f = figures[o.name]
-		if filters.get("only_with_activity") and not (f.revenue_amount or f.total_cost):
+		figures = {f: flt(o.get(f), 2) for f in FIGURES}
+		if abs(figures["revenue_amount"]) < 0.005:
+			figures["profit_margin"] = None  # nothing invoiced yet: no margin to speak of
+		if filters.get("only_with_activity") and not (figures["revenue_amount"] or figures["total_cost"]):
 			continue
 		rows.append(
 			{
@@ -53,7 +59,7 @@ def get_data(filters) -> list[dict]:
 				"customer": o.customer,
 				"order_date": o.order_date,
 				"status": o.status,
-				**f,
+				**figures,
 			}
 		)
 	return rows

@@ -1,13 +1,14 @@
 """Ordered Items (R3, R4, R11): every line of the orders with its product status and sources.
 
-Reserved and delivered quantities are read from ERPNext (Stock Reservation Entries and the Sales Order
-lines); the product status, expected date and sources are the order line's own (computed by the app)."""
+Reserved and delivered quantities, product status, expected date and sources are the order line's own:
+the recompute stores them from ERPNext's Stock Reservation Entries, Sales Order lines and sources, and the
+documents' events and the nightly run keep them current."""
 
 import frappe
 from frappe import _
 from frappe.utils import flt
 
-from order_mgmt.order_mgmt.report.common import get_orders, in_values, order_columns
+from order_mgmt.order_mgmt.report.common import order_columns, permitted_orders
 
 
 def execute(filters=None):
@@ -47,12 +48,13 @@ def get_columns():
 	]
 
 
-def get_lines(orders, filters) -> list[dict]:
-	"""The lines of these orders with ERPNext's reserved and delivered quantities (one query)."""
-	if not orders:
-		return []
-	by_name = {o.name: o for o in orders}
-	conditions, values = "", {"orders": in_values(by_name)}
+def get_lines(orders_sql: str, filters, details: bool = True) -> list[dict]:
+	"""The lines of the orders `orders_sql` selects (a subquery, `common.permitted_orders`), with the order's
+	customer, status, manager and currency, and the reserved and delivered quantities the recompute stores
+	on each line from ERPNext's reservation entries and Sales Order line (one query): the columns of
+	Ordered Items, or without `details` those of Delayed Orders (with the line's name, position and the
+	order's manager; without item name, amount, reserved quantity, sources)."""
+	conditions, values = "", {}
 	if filters.get("item_code"):
 		conditions += " and coi.item_code = %(item_code)s"
 		values["item_code"] = filters.item_code
@@ -64,44 +66,45 @@ def get_lines(orders, filters) -> list[dict]:
 		late_before, at_risk = filters.late_or_at_risk
 		conditions += " and (coi.delivery_date < %(late_before)s or coi.product_status in %(at_risk)s)"
 		values.update(late_before=late_before, at_risk=tuple(at_risk))
+	if details:  # Ordered Items
+		fields = """co.name as customer_order, co.customer, co.status, co.currency, coi.item_code,
+			coi.item_name, coi.qty, coi.amount, coi.delivery_date, coi.product_status, coi.expected_date,
+			coi.sources, if(co.docstatus = 1, coi.reserved_qty, 0) as reserved_qty,
+			if(co.docstatus = 1, coi.delivered_qty, 0) as delivered_qty"""
+	else:  # Delayed Orders
+		fields = """coi.name, co.name as customer_order, co.customer, co.status, co.order_manager, coi.idx,
+			coi.item_code, coi.qty, coi.delivery_date, coi.product_status, coi.expected_date,
+			if(co.docstatus = 1, coi.delivered_qty, 0) as delivered_qty"""
 	lines = frappe.db.sql(
 		f"""
-		select coi.name, coi.parent as customer_order, coi.idx, coi.item_code, coi.item_name, coi.qty, coi.stock_qty,
-			coi.amount, coi.delivery_date, coi.product_status, coi.expected_date, coi.sources, coi.so_detail,
-			soi.delivered_qty as so_delivered_qty, soi.conversion_factor as so_conversion_factor,
-			(select sum(sre.reserved_qty - sre.delivered_qty) from `tabStock Reservation Entry` sre
-				where sre.voucher_detail_no = coi.so_detail and sre.docstatus = 1
-				and sre.voucher_type = 'Sales Order') as reserved
-		from `tabCustomer Order Item` coi
-		left join `tabSales Order Item` soi on soi.name = coi.so_detail and soi.docstatus = 1
-		where coi.parenttype = 'Customer Order' and coi.parent in %(orders)s {conditions}
-		order by coi.parent, coi.idx""",
+		select {fields}
+		from `tabCustomer Order` co
+		join `tabCustomer Order Item` coi on coi.parent = co.name and coi.parenttype = 'Customer Order'
+		where co.name in ({orders_sql}) {conditions}
+		order by co.order_date, co.name, coi.idx""",
 		values,
 		as_dict=True,
 	)
 	for line in lines:
-		order = by_name[line.customer_order]
-		line.customer = order.customer
-		line.status = order.status
-		line.currency = order.currency
-		line.qty = float(line.qty or 0)
-		line.delivered_qty = float(line.so_delivered_qty or 0)
-		line.reserved_qty = float(line.pop("reserved") or 0)
-		line.pending_qty = max(0.0, round(line.qty - line.delivered_qty, 6))
+		line.qty = qty = float(line.qty or 0)
+		line.delivered_qty = delivered = float(line.delivered_qty or 0)
+		if details:
+			line.reserved_qty = float(line.reserved_qty or 0)
+		line.pending_qty = max(0.0, round(qty - delivered, 6))
 	return lines
 
 
 def get_data(filters) -> list[dict]:
-	orders = get_orders(filters, ["customer", "status", "currency"])
-	return get_lines(orders, filters)
+	return get_lines(permitted_orders(filters), filters)
 
 
 def get_chart(rows):
 	if not rows:
 		return None
 	counts = {}
+	not_set = _("Not set")
 	for r in rows:
-		key = r.product_status or _("Not set")
+		key = r.product_status or not_set
 		counts[key] = counts.get(key, 0) + 1
 	return {
 		"data": {"labels": list(counts), "datasets": [{"name": _("Lines"), "values": list(counts.values())}]},

@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate
 
-from order_mgmt.order_mgmt.report.common import get_orders, in_values, order_columns
+from order_mgmt.order_mgmt.report.common import order_columns, permitted_orders
 
 
 def execute(filters=None):
@@ -42,17 +42,14 @@ def get_columns():
 
 
 def get_data(filters) -> list[dict]:
+	"""The Delivery Note lines against the Sales Orders of the orders the user may read (one query: the
+	permission query of the orders is a subquery)."""
 	order_part = frappe._dict({k: v for k, v in filters.items() if k not in ("from_date", "to_date")})
-	if filters.get("customer_order"):
-		order_part.name = filters.customer_order
 	extra = [["Customer Order", "docstatus", "=", 1], ["Customer Order", "sales_order", "is", "set"]]
-	if order_part.get("name"):
-		extra.append(["Customer Order", "name", "=", order_part.name])
-	orders = get_orders(order_part, ["customer", "sales_order"], extra_filters=extra)
-	if not orders:
-		return []
-	order_of = {o.sales_order: o.name for o in orders}
-	conditions, values = "", {"so": in_values(order_of)}
+	if filters.get("customer_order"):
+		extra.append(["Customer Order", "name", "=", filters.customer_order])
+	orders = permitted_orders(order_part, extra_filters=extra)
+	conditions, values = "", {}
 	if filters.get("from_date"):
 		conditions += " and dn.posting_date >= %(from_date)s"
 		values["from_date"] = getdate(filters.from_date)
@@ -64,17 +61,18 @@ def get_data(filters) -> list[dict]:
 		values["item_code"] = filters.item_code
 	lines = frappe.db.sql(
 		f"""
-		select dn.posting_date, dn.name as delivery_note, dni.against_sales_order, dn.customer, dni.item_code,
-			dni.item_name, dni.qty, dni.uom, dni.warehouse, dni.base_net_amount as amount, dn.is_return
+		select dn.posting_date, dn.name as delivery_note, co.name as customer_order, dn.customer,
+			dni.item_code, dni.item_name, dni.qty, dni.uom, dni.warehouse, dni.base_net_amount as amount,
+			dn.is_return
 		from `tabDelivery Note Item` dni
 		join `tabDelivery Note` dn on dn.name = dni.parent
-		where dn.docstatus = 1 and dni.against_sales_order in %(so)s {conditions}
+		join `tabCustomer Order` co on co.sales_order = dni.against_sales_order
+		where dn.docstatus = 1 and co.name in ({orders}) {conditions}
 		order by dn.posting_date, dn.posting_time, dn.name, dni.idx""",
 		values,
 		as_dict=True,
 	)
 	for line in lines:
-		line.customer_order = order_of.get(line.pop("against_sales_order"))
 		line.qty = flt(line.qty)
 	return lines
 
