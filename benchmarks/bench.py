@@ -25,7 +25,7 @@ APP = os.path.dirname(HERE)
 if APP not in sys.path:
 	sys.path.insert(0, APP)
 
-PARTS = ("night", "full", "recompute", "peer", "entry", "hooks", "reports", "rest", "portal")
+PARTS = ("night", "full", "workers", "recompute", "peer", "entry", "hooks", "reports", "rest", "portal")
 TARGETS = {
 	"night_s_per_100k_lines": 1.0,
 	"recompute_unchanged_lps": 20_000,
@@ -245,6 +245,70 @@ def child_full_run(site, mode):
 				"queries_per_batch": queries / max(len(run.batches), 1),
 				"peak_memory_mb": rss_mb(),
 				"memory_before_mb": base_mb,
+			}
+		)
+	)
+
+
+def child_full_workers(site, workers):
+	"""The full run fanned out on Frappe's queue as in production: `workers` RQ workers of the bench
+	(`bench worker --queue long`) started, the coordinator (`tasks.start_run(full=True)`) enqueues the
+	batches on the long queue and commits, and the run is timed until its last batch closes it. Prints the
+	jobs each worker finished (proof that they shared the work)."""
+	frappe = connect(site)
+	from frappe.utils.background_jobs import get_redis_conn
+	from rq import Worker
+
+	from order_mgmt import tasks
+
+	sites = os.getcwd()
+	procs = [
+		subprocess.Popen(
+			[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", "long"],
+			cwd=sites,
+			stdout=subprocess.DEVNULL,
+			stderr=subprocess.DEVNULL,
+			start_new_session=True,
+		)
+		for _ in range(workers)
+	]
+	conn = get_redis_conn()
+	try:
+		deadline = time.monotonic() + 60
+		while len(Worker.all(connection=conn)) < workers and time.monotonic() < deadline:
+			time.sleep(0.2)
+		before = {w.name: w.successful_job_count for w in Worker.all(connection=conn)}
+		started = time.perf_counter()
+		run = tasks.start_run(full=True)
+		frappe.db.commit()  # the batches are enqueued when the coordinator's transaction commits
+		status = None
+		while status != "Finished" and time.perf_counter() - started < 1800:
+			time.sleep(0.05)
+			frappe.db.rollback()  # a fresh snapshot
+			status = frappe.db.get_value(tasks.RUN, run, "status")
+		seconds = time.perf_counter() - started
+		doc = frappe.get_doc(tasks.RUN, run)
+		jobs = sorted(
+			(w.successful_job_count - before.get(w.name, 0) for w in Worker.all(connection=conn)),
+			reverse=True,
+		)
+	finally:
+		for proc in procs:
+			os.killpg(proc.pid, 15)
+		for proc in procs:
+			proc.wait(timeout=30)
+	print(
+		json.dumps(
+			{
+				"workers": workers,
+				"status": status,
+				"orders": doc.orders,
+				"lines": doc.lines,
+				"batches": len(doc.batches),
+				"batches_done": sum(1 for b in doc.batches if b.status == "Done"),
+				"jobs_per_worker": jobs,
+				"seconds": seconds,
+				"lines_per_s": doc.lines / seconds,
 			}
 		)
 	)
@@ -781,6 +845,8 @@ def main():
 			child_night(args.site, float(rest_args[0]))
 		elif kind == "full_run":
 			child_full_run(args.site, rest_args[0])
+		elif kind == "full_workers":
+			child_full_workers(args.site, int(rest_args[0]))
 		return
 
 	parts = set(args.only.split(","))
@@ -821,6 +887,16 @@ def main():
 			_say(
 				f"full run {mode:<9}: {r['lines']:>7,} lines in {r['seconds']:.2f} s = {r['lines_per_s']:>8,.0f} lines/s, "
 				f"{r['queries_per_batch']:.1f} queries/batch, peak {r['peak_memory_mb']:.0f} MB"
+			)
+	if "workers" in parts:
+		results["full_workers"] = {}
+		for workers in (1, 2):
+			r = run_child(args.site, "full_workers", workers)
+			results["full_workers"][str(workers)] = r
+			_say(
+				f"full run on {workers} RQ worker(s): {r['lines']:>7,} lines in {r['seconds']:.2f} s = "
+				f"{r['lines_per_s']:>8,.0f} lines/s, {r['batches_done']}/{r['batches']} batches, jobs per worker "
+				f"{r['jobs_per_worker']}"
 			)
 	if "portal" in parts:
 		results["portal"] = portal(frappe, args.site, 50 if quick else 200)
@@ -911,6 +987,14 @@ def table(r: dict) -> str:
 			f"{x['lines_per_s']:,.0f} lines/s; {x['queries_per_batch']:.1f} queries/batch; {x['peak_memory_mb']:.0f} MB",
 			f"≥ {target:,} lines/s, ≤ {t['peak_memory_mb']} MB",
 			x["lines_per_s"] >= target and x["peak_memory_mb"] <= t["peak_memory_mb"],
+		)
+	for workers, x in r.get("full_workers", {}).items():
+		add(
+			f"Full run on {workers} RQ worker(s) of the long queue, unchanged ({x['lines']:,} lines)",
+			f"{x['lines_per_s']:,.0f} lines/s; {x['batches_done']}/{x['batches']} batches; jobs per worker "
+			f"{', '.join(map(str, x['jobs_per_worker']))}",
+			f"≥ {t['recompute_unchanged_lps']:,} lines/s",
+			x["lines_per_s"] >= t["recompute_unchanged_lps"],
 		)
 	rec = r.get("recompute", {})
 	for key in (

@@ -15,6 +15,7 @@ from frappe.utils import (
 	now_datetime,
 	time_diff_in_seconds,
 )
+from frappe.utils.background_jobs import get_queue, get_workers
 
 from order_mgmt import costing, nightly, order_figures
 from order_mgmt.rules import pipeline
@@ -245,24 +246,52 @@ def start_run(
 
 
 def resume_run(run: str) -> int:
-	"""Enqueue the batches of a run that have not finished (each with a stable job id: one already queued
-	or running is not enqueued twice); finish the run when none is left. Returns how many were enqueued."""
-	pending = frappe.get_all(BATCH, filters={"parent": run, "status": "Queued"}, pluck="batch_no")
+	"""Enqueue workers' shares of a run whose batches are not all done (`drain_run`): as many jobs as RQ
+	workers listen on the long queue (at least one, never more than the batches left), each with a stable
+	job id (one already queued or running is not enqueued twice); finish the run when no batch is left.
+	Returns how many batches are left."""
+	pending = frappe.db.count(BATCH, {"parent": run, "status": "Queued"})
 	if not pending:
 		_finish(run)
 		return 0
-	for batch_no in pending:
+	for share in range(1, min(pending, _long_queue_workers()) + 1):
 		frappe.enqueue(
-			"order_mgmt.tasks.run_batch",
+			"order_mgmt.tasks.drain_run",
 			queue="long",
 			timeout=3600,
-			job_id=f"order_mgmt_recompute::{run}::{batch_no}",
+			job_id=f"order_mgmt_recompute::{run}::share-{share}",
 			deduplicate=True,
 			enqueue_after_commit=True,
 			run=run,
-			batch_no=batch_no,
 		)
-	return len(pending)
+	return pending
+
+
+def _long_queue_workers() -> int:
+	"""How many RQ workers take jobs of the long queue now (1 when that cannot be told)."""
+	try:
+		return max(len(get_workers(get_queue("long"))), 1)
+	except Exception:
+		return 1
+
+
+def drain_run(run: str, commit: bool = True) -> int:
+	"""A worker's share of a run: take the next batch no other worker holds (its row locked with `FOR
+	UPDATE SKIP LOCKED` until the batch commits), run it (`run_batch`), and go on until none is left — so
+	that any number of workers share a run's batches, each paying a job's start once, not once per batch.
+	A worker lost mid-batch releases its lock with its connection; the batch stays queued for the next
+	tick. Returns how many batches this share ran."""
+	ran = 0
+	while True:
+		# no ORDER BY: sorting would read (and lock) every queued batch of the run before taking one
+		batch = frappe.db.sql(
+			f"""select batch_no from `tab{BATCH}` where parent = %s and status = 'Queued'
+			limit 1 for update skip locked""",
+			run,
+		)
+		if not batch:
+			return ran
+		ran += run_batch(run, batch[0][0], commit=commit)
 
 
 def run_batch(run: str, batch_no: int, commit: bool = True) -> bool:

@@ -173,3 +173,38 @@ def test_a_delivery_cannot_take_a_unit_being_reserved_for_another_order(committe
 	frappe.db.rollback()
 	actual, reserved = frappe.db.get_value("Bin", {"item_code": item}, ["actual_qty", "reserved_stock"])
 	assert reserved <= actual  # never more promised than there is
+
+
+def test_two_workers_share_a_runs_batches_each_batch_once(committed, monkeypatch):
+	"""Two RQ workers' shares of one nightly run (`tasks.drain_run`), on two connections at once: each
+	batch is taken by one of them (its row locked until it commits), both do some, and the run is closed
+	once with every batch's lines."""
+	from order_mgmt import tasks
+
+	committed.setup(stock_qty=10, order_qtys=[1, 1, 1, 1, 1, 1])
+	monkeypatch.setattr(tasks, "open_order_names", lambda: sorted(committed.orders))
+	slow_batch = tasks.recompute_batch
+
+	def recompute_batch(*args, **kwargs):
+		time.sleep(0.3)  # long enough for the other worker to look for a batch meanwhile
+		return slow_batch(*args, **kwargs)
+
+	monkeypatch.setattr(tasks, "recompute_batch", recompute_batch)
+	run = tasks.start_run(full=True, batch_size=1)
+	frappe.db.commit()
+	try:
+		ran = []
+		outcomes = run_in_parallel(
+			lambda: ran.append(tasks.drain_run(run)), lambda: ran.append(tasks.drain_run(run))
+		)
+		assert [o[0] for o in outcomes] == ["ok", "ok"], outcomes
+		assert sorted(ran) != [0, 6] and sum(ran) == 6  # shared, and no batch twice
+		frappe.db.rollback()
+		doc = frappe.get_doc(tasks.RUN, run)
+		assert doc.status == "Finished" and all(b.status == "Done" for b in doc.batches)
+		assert doc.orders == 6 and doc.lines == 6 == sum(b.lines for b in doc.batches)
+	finally:
+		frappe.db.rollback()
+		frappe.db.delete(tasks.BATCH, {"parent": run})
+		frappe.db.delete(tasks.RUN, {"name": run})
+		frappe.db.commit()
