@@ -256,7 +256,7 @@ def child_full_workers(site, workers):
 	batches on the long queue and commits, and the run is timed until its last batch closes it. Prints the
 	jobs each worker finished (proof that they shared the work)."""
 	frappe = connect(site)
-	from frappe.utils.background_jobs import get_redis_conn
+	from frappe.utils.background_jobs import get_queue, get_redis_conn
 	from rq import Worker
 
 	from order_mgmt import tasks
@@ -277,6 +277,12 @@ def child_full_workers(site, workers):
 		deadline = time.monotonic() + 60
 		while len(Worker.all(connection=conn)) < workers and time.monotonic() < deadline:
 			time.sleep(0.2)
+		# jobs other sites or a migration left on the queue run first, untimed
+		deadline = time.monotonic() + 600
+		while time.monotonic() < deadline and (
+			get_queue("long").count or any(w.get_state() == "busy" for w in Worker.all(connection=conn))
+		):
+			time.sleep(0.5)
 		before = {w.name: w.successful_job_count for w in Worker.all(connection=conn)}
 		started = time.perf_counter()
 		run = tasks.start_run(full=True)
