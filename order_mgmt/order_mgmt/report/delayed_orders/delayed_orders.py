@@ -58,9 +58,7 @@ def get_data(filters) -> list[dict]:
 	if as_of == getdate(nowdate()):
 		# the stored statuses are today's: only the late lines need reading
 		candidates = get_lines(
-			orders,
-			frappe._dict(item_code=filters.get("item_code"), late_or_at_risk=(as_of, product.LATE)),
-			details=False,
+			orders, frappe._dict(item_code=filters.get("item_code"), late=product.LATE), details=False
 		)
 		statuses = {}
 	else:

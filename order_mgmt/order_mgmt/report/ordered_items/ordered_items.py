@@ -61,11 +61,13 @@ def get_lines(orders_sql: str, filters, details: bool = True) -> list[dict]:
 	if filters.get("product_status"):
 		conditions += " and coi.product_status = %(product_status)s"
 		values["product_status"] = filters.product_status
-	if filters.get("late_or_at_risk"):
-		# (Delayed Orders) only lines whose delivery date passed or whose status says they are at risk
-		late_before, at_risk = filters.late_or_at_risk
-		conditions += " and (coi.delivery_date < %(late_before)s or coi.product_status in %(at_risk)s)"
-		values.update(late_before=late_before, at_risk=tuple(at_risk))
+	if filters.get("late"):
+		# (Delayed Orders, today) only the lines whose stored status is late and that still wait for goods
+		conditions += (
+			" and coi.product_status in %(late)s"
+			" and coi.qty - if(co.docstatus = 1, coi.delivered_qty, 0) > 0.000000001"
+		)
+		values["late"] = tuple(filters.late)
 	if details:  # Ordered Items
 		fields = """co.name as customer_order, co.customer, co.status, co.currency, coi.item_code,
 			coi.item_name, coi.qty, coi.amount, coi.delivery_date, coi.product_status, coi.expected_date,
