@@ -2,7 +2,7 @@
 
 Statuses are written in batches by the recompute path (`order_mgmt.order_figures.recompute`), so Frappe's
 Notification events never fire on them: the recompute calls `announce` with what it gathered and what it
-is about to write. `announce` reads what the customer was last told (one query per batch), asks the pure
+is about to write. `announce` takes what the customer was last told from the gathered orders, asks the pure
 rule (`rules.portal.announcements`), adds what is now told to the batch's changes (written in the same
 UPDATE), and — when *Order Management Settings → E-mail Customers About Their Orders* is on — queues the
 mails in Frappe's e-mail queue linked to the order (two more queries for the addresses, only when a
@@ -29,18 +29,10 @@ def enabled() -> bool:
 
 def announce(data, header_changes: dict, line_changes: dict) -> None:
 	"""Add to `header_changes` what the orders' customers are told now, and queue those mails."""
-	names = [o.name for o in data.orders]
-	if not names:
+	if not data.orders:
 		return
-	co = frappe.qb.DocType("Customer Order")
-	stored = {
-		r.name: r
-		for r in (
-			frappe.qb.from_(co)
-			.select(co.name, co.customer, co.contact_person, *[co[f] for f in FIELDS])
-			.where(co.name.isin(names))
-		).run(as_dict=True)
-	}
+	# the gathered orders carry what their customers were last told, and their customer and contact
+	stored = {o.name: o for o in data.orders}
 	latest = defaultdict(lambda: None)
 	for line in data.lines:
 		new = line_changes.get(line.name) or {}

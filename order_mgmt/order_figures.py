@@ -166,6 +166,10 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 			co.currency,
 			*[co[f] for f in HEADER_FIELDS],
 			co.next_check,
+			# what the customer was last told, and whom to tell (notifications.announce)
+			co.customer,
+			co.contact_person,
+			*[co[f] for f in notifications.FIELDS],
 			so.status.as_("so_status"),
 			so.skip_delivery_note,
 		)
