@@ -14,6 +14,7 @@ from frappe.query_builder import Case, DocType
 from frappe.query_builder.functions import IfNull, NullIf, Sum
 from frappe.utils import cint, escape_html, flt, get_datetime, getdate
 
+from order_mgmt.costing import update_profitability
 from order_mgmt.permissions import assert_can_plan, assert_may_move, can_plan, get_order
 from order_mgmt.rules import methodology as rules
 from order_mgmt.rules.methodology import MethodologyError
@@ -348,8 +349,6 @@ def timesheet_changed(doc, method=None):
 	refresh_order_time(orders)
 	if orders:
 		# the time cost is part of the order's total cost and profit: keep those in step
-		from order_mgmt.costing import update_profitability
-
 		update_profitability(orders)
 
 
@@ -358,7 +357,10 @@ def task_changed(doc, method=None):
 	before = doc.get_doc_before_save()
 	old = before.get("customer_order") if before else None
 	if old != doc.get("customer_order") and flt(doc.actual_time):
-		refresh_order_time([old, doc.get("customer_order")])
+		orders = [o for o in (old, doc.get("customer_order")) if o]
+		refresh_order_time(orders)
+		# the time cost is part of both orders' total cost and profit (as on a Timesheet's submit)
+		update_profitability(orders)
 
 
 # --- the workspace overview ---------------------------------------------------------------------------------

@@ -477,6 +477,15 @@ def test_time_booked_on_the_orders_tasks_appears_on_the_order(team):
 	make_timesheet([(kickoff, 8)], submit=False)  # a draft counts for nothing
 	assert time_of(team.order.name) == (6.5, 6.5 * 40)
 
+	# a task moved to another order takes its time along, and the costs of both orders follow
+	task = frappe.get_doc("Task", elsewhere.name)
+	task.customer_order = team.order.name
+	task.save()
+	assert time_of(team.order.name) == (7.5, 7.5 * 40)
+	assert time_of(other_order.name) == (0, 0)
+	assert frappe.db.get_value("Customer Order", team.order.name, "total_cost") == 7.5 * 40
+	assert frappe.db.get_value("Customer Order", other_order.name, "total_cost") == 0
+
 	ts.reload()
 	ts.cancel()
 	assert time_of(team.order.name) == (1, 40)
