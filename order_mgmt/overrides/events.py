@@ -193,8 +193,23 @@ def stock_reservation_before_submit(doc, method=None):
 
 
 def work_order_changed(doc, method=None):
-	if doc.get("sales_order"):
-		_recompute([doc.sales_order], cause=doc)
+	_recompute(_sales_orders_of_work_order(doc.get("sales_order"), doc.get("production_plan")), cause=doc)
+
+
+def _sales_orders_of_work_order(sales_order, production_plan) -> list[str]:
+	"""A Work Order's Sales Order; one from a Production Plan that combined several Sales Orders carries
+	none: those its plan's item references name (one query)."""
+	if sales_order:
+		return [sales_order]
+	if not production_plan:
+		return []
+	ref = frappe.qb.DocType("Production Plan Item Reference")
+	return (
+		frappe.qb.from_(ref)
+		.select(ref.sales_order)
+		.distinct()
+		.where((ref.parent == production_plan) & ref.sales_order.isnotnull())
+	).run(pluck=True)
 
 
 def purchase_order_changed(doc, method=None):
@@ -222,7 +237,13 @@ def stock_entry_changed(doc, method=None):
 	"""Production (work order) and transfers (material request) move the lines of an order."""
 	sales_orders = set()
 	if doc.get("work_order"):
-		sales_orders.add(frappe.db.get_value("Work Order", doc.work_order, "sales_order"))
+		work_order = frappe.db.get_value(
+			"Work Order", doc.work_order, ["sales_order", "production_plan"], as_dict=True
+		)
+		if work_order:
+			sales_orders.update(
+				_sales_orders_of_work_order(work_order.sales_order, work_order.production_plan)
+			)
 	requests = [d.material_request for d in doc.items if d.get("material_request")]
 	if requests:
 		mri = frappe.qb.DocType("Material Request Item")
