@@ -192,8 +192,19 @@ def stock_reservation_before_submit(doc, method=None):
 	stock_guard.check_reservation(doc)
 
 
+def _before(doc):
+	"""The document as it was before this save (None on submit, status updates, delete)."""
+	before = doc.get_doc_before_save() if hasattr(doc, "get_doc_before_save") else None
+	return before if before is not None and before.name == doc.name else None
+
+
 def work_order_changed(doc, method=None):
-	_recompute(_sales_orders_of_work_order(doc.get("sales_order"), doc.get("production_plan")), cause=doc)
+	"""Also the Sales Order a draft's save unlinked (its order loses the source)."""
+	sales_orders = _sales_orders_of_work_order(doc.get("sales_order"), doc.get("production_plan"))
+	before = _before(doc)
+	if before is not None and before.get("sales_order") != doc.get("sales_order"):
+		sales_orders += _sales_orders_of_work_order(before.get("sales_order"), before.get("production_plan"))
+	_recompute(sales_orders, cause=doc)
 
 
 def _sales_orders_of_work_order(sales_order, production_plan) -> list[str]:
@@ -212,12 +223,29 @@ def _sales_orders_of_work_order(sales_order, production_plan) -> list[str]:
 	).run(pluck=True)
 
 
+def _sales_orders_of_lines(doc) -> set[str]:
+	"""The Sales Orders a Purchase Order's or Material Request's lines name, and those its lines named
+	before this save (a line removed from a draft: its order loses the source)."""
+	sales_orders = {d.get("sales_order") for d in doc.items}
+	before = _before(doc)
+	if before is not None:
+		sales_orders.update(d.get("sales_order") for d in before.items)
+	return {s for s in sales_orders if s}
+
+
 def purchase_order_changed(doc, method=None):
-	_recompute((d.get("sales_order") for d in doc.items), cause=doc)
+	_recompute(_sales_orders_of_lines(doc), cause=doc)
+
+
+def purchase_order_line_removed(doc, method=None):
+	"""Update Items took a line off a submitted Purchase Order: ERPNext deletes the row (this event),
+	then saves the rest, which may name the line's Sales Order no more."""
+	if doc.get("sales_order") and doc.get("parenttype") == "Purchase Order":
+		_recompute([doc.sales_order], cause=frappe._dict(doctype="Purchase Order", name=doc.parent))
 
 
 def material_request_changed(doc, method=None):
-	_recompute((d.get("sales_order") for d in doc.items), cause=doc)
+	_recompute(_sales_orders_of_lines(doc), cause=doc)
 
 
 def purchase_receipt_changed(doc, method=None):

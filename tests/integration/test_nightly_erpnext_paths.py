@@ -242,3 +242,65 @@ def test_money_moved_in_erpnext():
 	checked([name], lambda: _unreconcile(payments[0], si))
 	assert frappe.db.get_value("Customer Order", name, "payment_status") == "Not paid"
 	checked([name], lambda: make_credit_note(si, qty=2))
+
+
+def test_purchase_order_lines_removed():
+	"""A Purchase Order bought for two orders (ERPNext's mapper from each Sales Order, "Get Items From"),
+	and the line of one of them taken off: by Update Items on the submitted order (ERPNext deletes the row,
+	then saves the rest), and from a draft. The Purchase Order no longer names that order's Sales Order."""
+	from erpnext.controllers.accounts_controller import update_child_qty_rate
+	from erpnext.selling.doctype.sales_order.sales_order import make_purchase_order
+
+	kept, dropped = make_item(price=20), make_item(price=30)
+	supplier = make_supplier()
+
+	def bought_for_two(submit):
+		first, second = confirmed([(kept, 1)], days=10), confirmed([(dropped, 2)], days=10)
+		po = None
+		for name, item in ((first, kept), (second, dropped)):
+			so = frappe.db.get_value("Customer Order", name, "sales_order")
+			po = make_purchase_order(so, selected_items=[{"item_code": item}], target_doc=po)
+		po.supplier = supplier
+		po.insert()
+		if submit:
+			po.submit()
+		return first, second, po
+
+	first, second, submitted = bought_for_two(submit=True)
+	third, fourth, draft = bought_for_two(submit=False)
+	names = [first, second, third, fourth]
+	tasks.start_run(full=True, inline=True)
+
+	def sources(name):
+		return frappe.db.get_value("Customer Order Item", {"parent": name}, "sources") or ""
+
+	assert submitted.name in sources(second) and draft.name in sources(fourth)
+
+	def update_items():
+		row = next(r for r in submitted.items if r.item_code == kept)
+		update_child_qty_rate(
+			"Purchase Order",
+			json.dumps(
+				[
+					{
+						"docname": row.name,
+						"item_code": kept,
+						"qty": row.qty,
+						"rate": row.rate,
+						"conversion_factor": 1,
+						"schedule_date": str(row.schedule_date),
+					}
+				]
+			),
+			submitted.name,
+		)
+
+	checked(names, update_items)
+	assert submitted.name not in sources(second) and submitted.name in sources(first)
+
+	def edit_draft():
+		draft.set("items", [r for r in draft.items if r.item_code == kept])
+		draft.save()
+
+	checked(names, edit_draft)
+	assert draft.name not in sources(fourth) and draft.name in sources(third)
