@@ -100,7 +100,8 @@ def changed_orders(since) -> set[str]:
 
 
 def _changed_items(since) -> tuple[set[str], set[str]]:
-	"""(items whose stock moved — Bins and stock ledger entries —, items whose master changed) since."""
+	"""(items whose stock or demand moved — Bins, stock ledger entries, lines of Sales Orders —, items whose
+	master changed) since."""
 	b = frappe.qb.DocType("Bin")
 	sle = frappe.qb.DocType("Stock Ledger Entry")
 	item = frappe.qb.DocType("Item")
@@ -110,6 +111,19 @@ def _changed_items(since) -> tuple[set[str], set[str]]:
 		.select(sle.item_code)
 		.distinct()
 		.where((sle.modified >= since) & (sle.is_cancelled == 0))
+		.run(pluck=True)
+	)
+	# the demand side of the priority pass: a Sales Order's lines changed (Update Items: quantities,
+	# delivery dates; status buttons) moves the other orders of its items, which the app's event recomputes
+	# only in a job after the commit
+	so, soi = frappe.qb.DocType("Sales Order"), frappe.qb.DocType("Sales Order Item")
+	stock.update(
+		frappe.qb.from_(so)
+		.join(soi)
+		.on(soi.parent == so.name)
+		.select(soi.item_code)
+		.distinct()
+		.where((so.modified >= since) & (so.docstatus == 1))
 		.run(pluck=True)
 	)
 	masters = set(frappe.qb.from_(item).select(item.name).where(item.modified >= since).run(pluck=True))
