@@ -12,7 +12,14 @@ from frappe.utils import add_days, now_datetime, nowdate
 from order_mgmt import costing, tasks
 from order_mgmt.api import fulfilment as api
 from tests.integration.factories import add_stock, company, make_bom, make_item, make_supplier, warehouse
-from tests.integration.test_money import _reconcile, _unreconcile, make_credit_note, submit
+from tests.integration.test_money import (
+	_reconcile,
+	_unreconcile,
+	bank_account,
+	make_credit_note,
+	receivable,
+	submit,
+)
 from tests.integration.test_nightly import confirmed, snapshot
 
 
@@ -83,6 +90,18 @@ def test_other_orders_and_stock_of_the_item_moved_in_erpnext():
 
 	checked(names, lambda: frappe.get_doc("Sales Order", so_late).create_stock_reservation_entries())
 	assert (status(early), status(late)) == ("Not booked", "Ready for shipment")
+
+	def invoice_with_stock():
+		"""The early order delivered by its invoice ("Update Stock")."""
+		from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+		si = make_sales_invoice(so_early)
+		si.update_stock = 1
+		si.insert()
+		si.submit()
+
+	checked(names, invoice_with_stock)
+	assert status(early) == "Delivered"
 
 
 def test_purchase_order_moved_in_erpnext():
@@ -199,9 +218,17 @@ def test_combined_production_plan_backflushed_and_stopped():
 
 	checked(names, lambda: add_stock(raw, 5))
 	assert status(first) != "Not booked" and status(second) != "Not booked"
-	checked(names, lambda: stop_unstop(wo.name, "Stopped"))
+
+	# the Work Order's own events reach the plan's orders at once (it names no Sales Order)
+	def sources(name):
+		return frappe.db.get_value("Customer Order Item", {"parent": name}, "sources") or ""
+
+	at_once = []
+	checked(names, lambda: at_once.append((stop_unstop(wo.name, "Stopped"), sources(first))))
+	assert wo.name not in at_once[-1][1]
 	assert status(first) in ("Not enough", "Not booked")
-	checked(names, lambda: stop_unstop(wo.name, "Resumed"))
+	checked(names, lambda: at_once.append((stop_unstop(wo.name, "Resumed"), sources(first))))
+	assert wo.name in at_once[-1][1]
 	assert status(first) != "Not booked"
 
 	def move_start():
@@ -210,20 +237,56 @@ def test_combined_production_plan_backflushed_and_stopped():
 		doc.save()
 
 	checked(names, move_start)
-	assert status(first) == "Delayed" or "Delayed" in frappe.db.get_value(
-		"Customer Order Item", {"parent": first}, "sources"
-	)
+	assert status(first) == "Delayed"
+
+	def lead_time():
+		item = frappe.get_doc("Item", product)
+		item.lead_time_days = 30
+		item.save()
+
+	checked(names, lead_time)
+
+	def manufacture():
+		from erpnext.manufacturing.doctype.work_order.work_order import make_stock_entry
+
+		entry = frappe.get_doc(make_stock_entry(wo.name, "Manufacture", 2))
+		entry.insert()
+		entry.submit()
+		at_once.append((entry.name, sources(first)))
+
+	checked(names, manufacture)
+	assert "0.8 of 2" in at_once[-1][1]  # the plan's share of the 2 made, at once
 
 
 def test_money_moved_in_erpnext():
-	"""An unallocated payment reconciled to the invoice with ERPNext's tool, unreconciled, and a credit
-	note."""
+	"""An unallocated payment reconciled to the invoice with ERPNext's tool, unreconciled, a credit
+	note; first an advance by Journal Entry against the Sales Order."""
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 
 	frappe.db.set_value("Sales Taxes and Charges Template", {"is_default": 1}, "is_default", 0)
 	name = confirmed([(make_item(price=10, stock_item=False), 10)], days=10)
 	order = frappe.get_doc("Customer Order", name)
 	tasks.start_run(full=True, inline=True)
+
+	def advance_by_journal_entry():
+		je = frappe.new_doc("Journal Entry")
+		je.company, je.posting_date = company(), nowdate()
+		je.append(
+			"accounts",
+			{
+				"account": receivable(order.customer),
+				"party_type": "Customer",
+				"party": order.customer,
+				"credit_in_account_currency": 30,
+				"reference_type": "Sales Order",
+				"reference_name": order.sales_order,
+				"is_advance": "Yes",
+			},
+		)
+		je.append("accounts", {"account": bank_account(), "debit_in_account_currency": 30})
+		submit(je)
+
+	checked([name], advance_by_journal_entry)
 	invoices = []
 	checked([name], lambda: invoices.append(api.make_sales_invoice(name, submit=1)["sales_invoice"]))
 	si = invoices[0]
@@ -240,7 +303,7 @@ def test_money_moved_in_erpnext():
 	checked([name], lambda: _reconcile(order.customer, si, payments[0]))
 	assert frappe.db.get_value("Customer Order", name, "payment_status") == "Paid"
 	checked([name], lambda: _unreconcile(payments[0], si))
-	assert frappe.db.get_value("Customer Order", name, "payment_status") == "Not paid"
+	assert frappe.db.get_value("Customer Order", name, "payment_status") == "Part paid"  # the advance
 	checked([name], lambda: make_credit_note(si, qty=2))
 
 
@@ -346,3 +409,28 @@ def test_priority_moved_by_update_items_before_the_shortage_job_ran():
 
 	checked(names, move_ahead)
 	assert (status(early), status(late)) == ("Not enough", "Not booked")
+
+
+def test_material_request_moved_in_erpnext():
+	"""A purchase request partly ordered, stopped, re-opened, its purchase order cancelled."""
+	import erpnext.stock.doctype.material_request.material_request as material_request
+
+	name = confirmed([(make_item(price=20), 10)], days=10)
+	mr = api.make_material_request(name, material_request_type="Purchase", submit=1)["material_request"]
+	tasks.start_run(full=True, inline=True)
+	pos = []
+
+	def order_part():
+		po = material_request.make_purchase_order(mr)
+		po.supplier = make_supplier()
+		po.items[0].qty = 4
+		po.insert()
+		po.submit()
+		pos.append(po)
+
+	checked([name], order_part)
+	checked([name], lambda: material_request.update_status(mr, "Stopped"))
+	assert mr not in frappe.db.get_value("Customer Order Item", {"parent": name}, "sources")
+	checked([name], lambda: material_request.update_status(mr, "Submitted"))
+	assert mr in frappe.db.get_value("Customer Order Item", {"parent": name}, "sources")
+	checked([name], lambda: pos[0].cancel())
