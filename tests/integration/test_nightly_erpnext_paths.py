@@ -7,7 +7,7 @@ dates, money figures, profitability)."""
 import json
 
 import frappe
-from frappe.utils import add_days, now_datetime, nowdate
+from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, nowdate
 
 from order_mgmt import costing, tasks
 from order_mgmt.api import fulfilment as api
@@ -434,3 +434,27 @@ def test_material_request_moved_in_erpnext():
 	checked([name], lambda: material_request.update_status(mr, "Submitted"))
 	assert mr in frappe.db.get_value("Customer Order Item", {"parent": name}, "sources")
 	checked([name], lambda: pos[0].cancel())
+
+
+def test_a_change_committed_after_a_run_read_is_found_by_the_next_run():
+	"""Stock counted by a long Stock Reconciliation (ERPNext submits one of more than 100 rows in a
+	background job, in one transaction): it wrote its rows before a run started and committed after the
+	run read, so that run could not see it. The next run looks back far enough to find it."""
+	item = make_item(price=10)
+	name = confirmed([(item, 3)], days=9)
+	tasks.start_run(full=True, inline=True)
+	assert status(name) == "Not enough"
+	written = now_datetime()
+	add_stock(item, 5)  # a receipt that names no order
+	# the run that started 100 minutes after the rows were written, and read before they were committed
+	blind = tasks.start_run(
+		full=False, since=now_datetime(), now=add_to_date(written, minutes=100), inline=True
+	)
+	assert status(name) == "Not enough"
+	run = frappe.get_doc(
+		tasks.RUN, tasks.start_run(full=False, now=add_to_date(written, hours=3), inline=True)
+	)
+	assert get_datetime(run.since) < written
+	assert name in {n for b in run.batches for n in json.loads(b.order_names)["orders"]}
+	assert status(name) == "Not booked"
+	assert blind != run.name
