@@ -260,7 +260,7 @@ def test_combined_production_plan_backflushed_and_stopped():
 
 def test_money_moved_in_erpnext():
 	"""An unallocated payment reconciled to the invoice with ERPNext's tool, unreconciled, a credit
-	note; first an advance by Journal Entry against the Sales Order."""
+	note, the invoice cancelled and amended; first an advance by Journal Entry against the Sales Order."""
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 
 	frappe.db.set_value("Sales Taxes and Charges Template", {"is_default": 1}, "is_default", 0)
@@ -304,7 +304,19 @@ def test_money_moved_in_erpnext():
 	assert frappe.db.get_value("Customer Order", name, "payment_status") == "Paid"
 	checked([name], lambda: _unreconcile(payments[0], si))
 	assert frappe.db.get_value("Customer Order", name, "payment_status") == "Part paid"  # the advance
-	checked([name], lambda: make_credit_note(si, qty=2))
+	notes = []
+	checked([name], lambda: notes.append(make_credit_note(si, qty=2)))
+
+	def cancel_and_amend():
+		notes[0].cancel()
+		old = frappe.get_doc("Sales Invoice", si)
+		old.cancel()
+		amended = frappe.copy_doc(old)  # the desk's Amend: a draft copy that names the cancelled one
+		amended.docstatus, amended.amended_from = 0, old.name
+		submit(amended)
+
+	checked([name], cancel_and_amend)
+	assert frappe.db.get_value("Customer Order", name, "invoice_status") == "Invoiced"
 
 
 def test_purchase_order_lines_removed():
