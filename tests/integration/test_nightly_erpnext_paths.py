@@ -470,3 +470,22 @@ def test_a_change_committed_after_a_run_read_is_found_by_the_next_run():
 	assert name in {n for b in run.batches for n in json.loads(b.order_names)["orders"]}
 	assert status(name) == "Not booked"
 	assert blind != run.name
+
+
+def test_win_probabilities_changed_in_the_settings():
+	"""Not ERPNext's, but an input all the same: the settings' win probability of the order's status."""
+	name = confirmed([(make_item(price=10), 1)], days=9)
+	tasks.start_run(full=True, inline=True)
+	current = frappe.db.get_value("Customer Order", name, "status")
+
+	def change():
+		settings = frappe.get_single("Order Management Settings")
+		settings.add_missing_probabilities()
+		for row in settings.probabilities:
+			if row.status == current:
+				row.probability = 37
+		settings.save()
+
+	checked([name], change)
+	assert frappe.db.get_value("Customer Order", name, "probability") == 37
+	frappe.local.flags.pop("order_mgmt_probabilities", None)
