@@ -54,6 +54,8 @@ doc_events = {
 		"on_change": f"{_events}.purchase_order_changed",
 		"after_delete": f"{_events}.purchase_order_changed",
 	},
+	# a line taken off a submitted Purchase Order by Update Items (deleted before the rest is saved)
+	"Purchase Order Item": {"after_delete": f"{_events}.purchase_order_line_removed"},
 	"Material Request": {
 		"on_change": f"{_events}.material_request_changed",
 		"after_delete": f"{_events}.material_request_changed",

@@ -39,7 +39,8 @@ def due_orders(today) -> set[str]:
 
 
 def changed_orders(since) -> set[str]:
-	"""Open orders whose ERPNext documents changed since `since` (a datetime): eleven queries at most."""
+	"""Open orders whose ERPNext documents changed since `since` (a datetime): a fixed number of queries
+	(about twenty at most) whatever the number of orders."""
 	co = frappe.qb.DocType("Customer Order")
 	so = frappe.qb.DocType("Sales Order")
 	sre = frappe.qb.DocType("Stock Reservation Entry")
@@ -100,7 +101,8 @@ def changed_orders(since) -> set[str]:
 
 
 def _changed_items(since) -> tuple[set[str], set[str]]:
-	"""(items whose stock moved — Bins and stock ledger entries —, items whose master changed) since."""
+	"""(items whose stock or demand moved — Bins, stock ledger entries, lines of Sales Orders —, items whose
+	master changed) since."""
 	b = frappe.qb.DocType("Bin")
 	sle = frappe.qb.DocType("Stock Ledger Entry")
 	item = frappe.qb.DocType("Item")
@@ -112,38 +114,58 @@ def _changed_items(since) -> tuple[set[str], set[str]]:
 		.where((sle.modified >= since) & (sle.is_cancelled == 0))
 		.run(pluck=True)
 	)
+	# the demand side of the priority pass: a Sales Order's lines changed (Update Items: quantities,
+	# delivery dates; status buttons) moves the other orders of its items, which the app's event recomputes
+	# only in a job after the commit
+	so, soi = frappe.qb.DocType("Sales Order"), frappe.qb.DocType("Sales Order Item")
+	stock.update(
+		frappe.qb.from_(so)
+		.join(soi)
+		.on(soi.parent == so.name)
+		.select(soi.item_code)
+		.distinct()
+		.where((so.modified >= since) & (so.docstatus == 1))
+		.run(pluck=True)
+	)
 	masters = set(frappe.qb.from_(item).select(item.name).where(item.modified >= since).run(pluck=True))
 	return stock, masters
 
 
 def _orders_of_items(items: tuple[set[str], set[str]]) -> set[str]:
 	"""Open orders that the changed items move: those whose *Not enough* verdict the priority pass over
-	the stock items now gives differently, those with backflushed Work Orders consuming them, and those with
-	lines of an item whose master changed (stock item flag, lead time). Five queries at most."""
+	the stock items now gives differently, those with backflushed Work Orders consuming them (also through
+	a combined Production Plan's references), and those with lines of an item whose master changed (stock
+	item flag, lead time). Six queries at most."""
 	stock, masters = items
 	out = set()
 	co, coi = frappe.qb.DocType("Customer Order"), frappe.qb.DocType("Customer Order Item")
 	if stock:
 		out.update(shortage_flips(sorted(stock)))
 		wo, woi = frappe.qb.DocType("Work Order"), frappe.qb.DocType("Work Order Item")
-		backflushed = (
+		ref = frappe.qb.DocType("Production Plan Item Reference")
+		consuming = (
+			in_list(woi.item_code, sorted(stock))
+			& (wo.skip_transfer == 1)
+			& (wo.docstatus == 1)
+			& (wo.status != "Completed")
+		)
+		# their Sales Order, or the Sales Orders a combined Production Plan's references name
+		for backflushed in (
+			frappe.qb.from_(wo).join(woi).on(woi.parent == wo.name).select(wo.sales_order).where(consuming),
 			frappe.qb.from_(wo)
 			.join(woi)
 			.on(woi.parent == wo.name)
-			.select(wo.sales_order)
-			.where(
-				in_list(woi.item_code, sorted(stock))
-				& (wo.skip_transfer == 1)
-				& (wo.docstatus == 1)
-				& (wo.status != "Completed")
+			.join(ref)
+			.on(ref.parent == wo.production_plan)
+			.select(ref.sales_order)
+			.where(consuming & wo.production_plan.isnotnull()),
+		):
+			out.update(
+				frappe.qb.from_(co)
+				.select(co.name)
+				.where(co.sales_order.isin(backflushed) & open_condition(co))
+				.run(pluck=True)
 			)
-		)
-		out.update(
-			frappe.qb.from_(co)
-			.select(co.name)
-			.where(co.sales_order.isin(backflushed) & open_condition(co))
-			.run(pluck=True)
-		)
 	if masters:
 		out.update(
 			frappe.qb.from_(coi)

@@ -134,9 +134,12 @@ def archive_old_orders(today=None, commit: bool | None = None) -> list[str]:
 
 # --- runs: a coordinator, idempotent batches on the long queue, a run log ------------------------------
 
-#: how far before the last run's start the watermarks look (transactions that wrote before it started
-#: may have committed after it read)
-WATERMARK_MARGIN_MINUTES = 10
+#: how far before the last run's start the watermarks look: a transaction that wrote before the run
+#: started may commit after it read. ERPNext's longest writes without an event of the app are a Stock
+#: Reconciliation or Journal Entry of more than 100 rows, submitted in one background job (`queue_action`,
+#: timeout 4,600 s); and the clock's fall-back hour of daylight saving time repeats an hour of `modified`
+#: values. Looking further back only recomputes a few more orders again (idempotent).
+WATERMARK_MARGIN_MINUTES = 150
 #: a run still not finished after this long is given up (a batch that fails every time)
 STOP_AFTER_HOURS = 20
 

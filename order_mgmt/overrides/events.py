@@ -192,17 +192,60 @@ def stock_reservation_before_submit(doc, method=None):
 	stock_guard.check_reservation(doc)
 
 
+def _before(doc):
+	"""The document as it was before this save (None on submit, status updates, delete)."""
+	before = doc.get_doc_before_save() if hasattr(doc, "get_doc_before_save") else None
+	return before if before is not None and before.name == doc.name else None
+
+
 def work_order_changed(doc, method=None):
-	if doc.get("sales_order"):
-		_recompute([doc.sales_order], cause=doc)
+	"""Also the Sales Order a draft's save unlinked (its order loses the source)."""
+	sales_orders = _sales_orders_of_work_order(doc.get("sales_order"), doc.get("production_plan"))
+	before = _before(doc)
+	if before is not None and before.get("sales_order") != doc.get("sales_order"):
+		sales_orders += _sales_orders_of_work_order(before.get("sales_order"), before.get("production_plan"))
+	_recompute(sales_orders, cause=doc)
+
+
+def _sales_orders_of_work_order(sales_order, production_plan) -> list[str]:
+	"""A Work Order's Sales Order; one from a Production Plan that combined several Sales Orders carries
+	none: those its plan's item references name (one query)."""
+	if sales_order:
+		return [sales_order]
+	if not production_plan:
+		return []
+	ref = frappe.qb.DocType("Production Plan Item Reference")
+	return (
+		frappe.qb.from_(ref)
+		.select(ref.sales_order)
+		.distinct()
+		.where((ref.parent == production_plan) & ref.sales_order.isnotnull())
+	).run(pluck=True)
+
+
+def _sales_orders_of_lines(doc) -> set[str]:
+	"""The Sales Orders a Purchase Order's or Material Request's lines name, and those its lines named
+	before this save (a line removed from a draft: its order loses the source)."""
+	sales_orders = {d.get("sales_order") for d in doc.items}
+	before = _before(doc)
+	if before is not None:
+		sales_orders.update(d.get("sales_order") for d in before.items)
+	return {s for s in sales_orders if s}
 
 
 def purchase_order_changed(doc, method=None):
-	_recompute((d.get("sales_order") for d in doc.items), cause=doc)
+	_recompute(_sales_orders_of_lines(doc), cause=doc)
+
+
+def purchase_order_line_removed(doc, method=None):
+	"""Update Items took a line off a submitted Purchase Order: ERPNext deletes the row (this event),
+	then saves the rest, which may name the line's Sales Order no more."""
+	if doc.get("sales_order") and doc.get("parenttype") == "Purchase Order":
+		_recompute([doc.sales_order], cause=frappe._dict(doctype="Purchase Order", name=doc.parent))
 
 
 def material_request_changed(doc, method=None):
-	_recompute((d.get("sales_order") for d in doc.items), cause=doc)
+	_recompute(_sales_orders_of_lines(doc), cause=doc)
 
 
 def purchase_receipt_changed(doc, method=None):
@@ -222,7 +265,13 @@ def stock_entry_changed(doc, method=None):
 	"""Production (work order) and transfers (material request) move the lines of an order."""
 	sales_orders = set()
 	if doc.get("work_order"):
-		sales_orders.add(frappe.db.get_value("Work Order", doc.work_order, "sales_order"))
+		work_order = frappe.db.get_value(
+			"Work Order", doc.work_order, ["sales_order", "production_plan"], as_dict=True
+		)
+		if work_order:
+			sales_orders.update(
+				_sales_orders_of_work_order(work_order.sales_order, work_order.production_plan)
+			)
 	requests = [d.material_request for d in doc.items if d.get("material_request")]
 	if requests:
 		mri = frappe.qb.DocType("Material Request Item")

@@ -14,8 +14,9 @@ from order_mgmt.api import fulfilment as api
 from tests.integration.erp_docs import deliver
 from tests.integration.factories import add_stock, make_item, make_order, make_supplier
 
-HEADER = ("status", "product_status", "per_reserved", "per_delivered", "invoice_status", "nothing_to_ship")
-LINE = ("product_status", "reserved_qty", "delivered_qty", "expected_date", "sources")
+#: what a user sees of an order (statuses, money figures) and of its lines
+HEADER = order_figures.HEADER_FIELDS
+LINE = order_figures.LINE_FIELDS
 
 
 def confirmed(items, days):

@@ -122,6 +122,27 @@ class OrderManagementSettings(Document):
 					title=_("No Outgoing Email Account"),
 				)
 
+	def on_update(self):
+		self.apply_changed_probabilities()
+
+	def apply_changed_probabilities(self):
+		"""Submitted orders carry their status's win probability, which every recompute writes: a changed
+		table applies to them at once (one UPDATE per changed status, the orders' `modified` untouched), so
+		that the nightly runs, incremental or full, have nothing left to change."""
+		before = self.get_doc_before_save()
+		old = _effective(before.probabilities if before else None)
+		new = _effective(self.probabilities)
+		frappe.local.flags.pop("order_mgmt_probabilities", None)
+		co = frappe.qb.DocType("Customer Order")
+		for status, probability in sorted(new.items()):
+			if before is not None and old.get(status) == probability:
+				continue
+			(
+				frappe.qb.update(co)
+				.set(co.probability, probability)
+				.where((co.docstatus == 1) & (co.status == status) & (co.probability != probability))
+			).run()
+
 	def add_missing_probabilities(self):
 		present = {row.status for row in self.probabilities}
 		for status in pipeline.STATUSES:
@@ -129,6 +150,13 @@ class OrderManagementSettings(Document):
 				self.append(
 					"probabilities", {"status": status, "probability": pipeline.DEFAULT_PROBABILITY[status]}
 				)
+
+
+def _effective(rows) -> dict[str, float]:
+	"""Win probability per status of a settings table over the defaults."""
+	table = {status: flt(p) for status, p in pipeline.DEFAULT_PROBABILITY.items()}
+	table.update({r.status: flt(r.probability) for r in rows or ()})
+	return table
 
 
 def get_probabilities() -> dict[str, float]:
