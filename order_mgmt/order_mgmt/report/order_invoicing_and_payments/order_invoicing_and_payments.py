@@ -102,7 +102,8 @@ def get_data(filters) -> list[dict]:
 	currencies = {}
 	rows = []
 	for o in orders:
-		outstanding = flt(o.base_outstanding_amount, 2)
+		# the stored figures are rounded to the cent already
+		outstanding = o.base_outstanding_amount or 0.0
 		if filters.get("only_outstanding") and outstanding <= EPS:
 			continue
 		currency = currencies.get(o.company)
@@ -116,12 +117,14 @@ def get_data(filters) -> list[dict]:
 				"customer": o.customer,
 				"order_date": o.order_date,
 				"status": o.status,
-				"order_total": flt(o.base_order_total, 2),
-				"invoiced_amount": flt(flt(o.base_invoiced_amount) - flt(o.base_credited_amount), 2),
-				"invoice_status": status_label(
-					o.invoice_status or billing.NOT_INVOICED, flt(o.per_invoiced), billing.PART_INVOICED
+				"order_total": o.base_order_total or 0.0,
+				"invoiced_amount": round(
+					(o.base_invoiced_amount or 0.0) - (o.base_credited_amount or 0.0), 2
 				),
-				"paid_amount": flt(o.base_paid_amount, 2),
+				"invoice_status": status_label(
+					o.invoice_status or billing.NOT_INVOICED, o.per_invoiced or 0.0, billing.PART_INVOICED
+				),
+				"paid_amount": o.base_paid_amount or 0.0,
 				"payment_status": status_label(
 					o.payment_status or billing.NOT_PAID, flt(o.per_paid), billing.PART_PAID
 				),

@@ -46,22 +46,18 @@ def get_data(filters) -> list[dict]:
 		["customer", "order_date", "status", *FIGURES],
 		extra_filters=[["Customer Order", "docstatus", "=", 1]],
 	)
+	only_with_activity = filters.get("only_with_activity")
 	rows = []
-	for o in orders:
-		figures = {f: flt(o.get(f), 2) for f in FIGURES}
-		if abs(figures["revenue_amount"]) < 0.005:
-			figures["profit_margin"] = None  # nothing invoiced yet: no margin to speak of
-		if filters.get("only_with_activity") and not (figures["revenue_amount"] or figures["total_cost"]):
+	for o in orders:  # the stored figures are rounded to the cent already
+		for f in FIGURES:
+			if o[f] is None:
+				o[f] = 0.0
+		if abs(o.revenue_amount) < 0.005:
+			o.profit_margin = None  # nothing invoiced yet: no margin to speak of
+		if only_with_activity and not (o.revenue_amount or o.total_cost):
 			continue
-		rows.append(
-			{
-				"customer_order": o.name,
-				"customer": o.customer,
-				"order_date": o.order_date,
-				"status": o.status,
-				**figures,
-			}
-		)
+		o.customer_order = o.pop("name")
+		rows.append(o)
 	return rows
 
 

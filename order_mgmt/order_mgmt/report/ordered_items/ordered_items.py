@@ -4,6 +4,8 @@ Reserved and delivered quantities, product status, expected date and sources are
 the recompute stores them from ERPNext's Stock Reservation Entries, Sales Order lines and sources, and the
 documents' events and the nightly run keep them current."""
 
+from collections import Counter
+
 import frappe
 from frappe import _
 from frappe.utils import flt
@@ -54,6 +56,8 @@ def get_lines(orders_sql: str, filters, details: bool = True) -> list[dict]:
 	on each line from ERPNext's reservation entries and Sales Order line (one query): the columns of
 	Ordered Items, or without `details` those of Delayed Orders (with the line's name, position and the
 	order's manager; without item name, amount, reserved quantity, sources)."""
+	# what ERPNext delivered counts once the order is confirmed (a cancelled order's stored figures do not)
+	delivered = "if(co.docstatus = 1, ifnull(coi.delivered_qty, 0), 0)"
 	conditions, values = "", {}
 	if filters.get("item_code"):
 		conditions += " and coi.item_code = %(item_code)s"
@@ -64,20 +68,19 @@ def get_lines(orders_sql: str, filters, details: bool = True) -> list[dict]:
 	if filters.get("late"):
 		# (Delayed Orders, today) only the lines whose stored status is late and that still wait for goods
 		conditions += (
-			" and coi.product_status in %(late)s"
-			" and coi.qty - if(co.docstatus = 1, coi.delivered_qty, 0) > 0.000000001"
+			f" and coi.product_status in %(late)s and ifnull(coi.qty, 0) - {delivered} > 0.000000001"
 		)
 		values["late"] = tuple(filters.late)
+	quantities = f"""ifnull(coi.qty, 0) as qty, {delivered} as delivered_qty,
+		greatest(round(ifnull(coi.qty, 0) - {delivered}, 6), 0) as pending_qty"""
 	if details:  # Ordered Items
-		fields = """co.name as customer_order, co.customer, co.status, co.currency, coi.item_code,
-			coi.item_name, coi.qty, coi.amount, coi.delivery_date, coi.product_status, coi.expected_date,
-			coi.sources, if(co.docstatus = 1, coi.reserved_qty, 0) as reserved_qty,
-			if(co.docstatus = 1, coi.delivered_qty, 0) as delivered_qty"""
+		fields = f"""co.name as customer_order, co.customer, co.status, co.currency, coi.item_code,
+			coi.item_name, coi.amount, coi.delivery_date, coi.product_status, coi.expected_date, coi.sources,
+			if(co.docstatus = 1, ifnull(coi.reserved_qty, 0), 0) as reserved_qty, {quantities}"""
 	else:  # Delayed Orders
-		fields = """coi.name, co.name as customer_order, co.customer, co.status, co.order_manager, coi.idx,
-			coi.item_code, coi.qty, coi.delivery_date, coi.product_status, coi.expected_date,
-			if(co.docstatus = 1, coi.delivered_qty, 0) as delivered_qty"""
-	lines = frappe.db.sql(
+		fields = f"""coi.name, co.name as customer_order, co.customer, co.status, co.order_manager, coi.idx,
+			coi.item_code, coi.delivery_date, coi.product_status, coi.expected_date, {quantities}"""
+	return frappe.db.sql(
 		f"""
 		select {fields}
 		from `tabCustomer Order` co
@@ -87,13 +90,6 @@ def get_lines(orders_sql: str, filters, details: bool = True) -> list[dict]:
 		values,
 		as_dict=True,
 	)
-	for line in lines:
-		line.qty = qty = float(line.qty or 0)
-		line.delivered_qty = delivered = float(line.delivered_qty or 0)
-		if details:
-			line.reserved_qty = float(line.reserved_qty or 0)
-		line.pending_qty = max(0.0, round(qty - delivered, 6))
-	return lines
 
 
 def get_data(filters) -> list[dict]:
@@ -103,11 +99,8 @@ def get_data(filters) -> list[dict]:
 def get_chart(rows):
 	if not rows:
 		return None
-	counts = {}
 	not_set = _("Not set")
-	for r in rows:
-		key = r.product_status or not_set
-		counts[key] = counts.get(key, 0) + 1
+	counts = {status or not_set: n for status, n in Counter(r.product_status for r in rows).items()}
 	return {
 		"data": {"labels": list(counts), "datasets": [{"name": _("Lines"), "values": list(counts.values())}]},
 		"type": "donut",

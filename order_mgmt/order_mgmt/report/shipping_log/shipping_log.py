@@ -59,10 +59,10 @@ def get_data(filters) -> list[dict]:
 	if filters.get("item_code"):
 		conditions += " and dni.item_code = %(item_code)s"
 		values["item_code"] = filters.item_code
-	lines = frappe.db.sql(
+	return frappe.db.sql(
 		f"""
 		select dn.posting_date, dn.name as delivery_note, co.name as customer_order, dn.customer,
-			dni.item_code, dni.item_name, dni.qty, dni.uom, dni.warehouse, dni.base_net_amount as amount,
+			dni.item_code, dni.item_name, ifnull(dni.qty, 0) as qty, dni.uom, dni.warehouse, dni.base_net_amount as amount,
 			dn.is_return
 		from `tabDelivery Note Item` dni
 		join `tabDelivery Note` dn on dn.name = dni.parent
@@ -72,9 +72,6 @@ def get_data(filters) -> list[dict]:
 		values,
 		as_dict=True,
 	)
-	for line in lines:
-		line.qty = flt(line.qty)
-	return lines
 
 
 def get_chart(rows):
