@@ -62,6 +62,37 @@ def pay(invoice_name: str, amount: float):
 	return pe
 
 
+def production_plan(sales_orders: list[str], combine: bool = True, warehouse: str | None = None):
+	"""A submitted Production Plan made from these Sales Orders as a planner makes it (Get Items from Sales
+	Order, items combined or not), with its Work Orders made: ERPNext leaves a combined Work Order without a
+	Sales Order. Returns the plan."""
+	first = frappe.get_doc("Sales Order", sales_orders[0])
+	pp = frappe.new_doc("Production Plan")
+	pp.company = first.company
+	pp.get_items_from = "Sales Order"
+	pp.combine_items = combine
+	pp.posting_date = nowdate()
+	for name in sales_orders:
+		so = frappe.get_doc("Sales Order", name)
+		pp.append(
+			"sales_orders",
+			{
+				"sales_order": so.name,
+				"sales_order_date": so.transaction_date,
+				"customer": so.customer,
+				"grand_total": so.grand_total,
+			},
+		)
+	pp.get_items()
+	if warehouse:
+		for row in pp.po_items:
+			row.warehouse = warehouse
+	pp.insert()
+	pp.submit()
+	pp.make_work_order()
+	return pp
+
+
 def purge_committed(orders=(), items=(), customers=(), vouchers=(), templates=()):
 	"""Remove records a test had to commit (a browser or a second connection sees only committed data):
 	the orders with their Sales Orders and every ERPNext document made for them (reservations, delivery

@@ -11,6 +11,7 @@ from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, nowd
 
 from order_mgmt import costing, tasks
 from order_mgmt.api import fulfilment as api
+from tests.integration.erp_docs import production_plan
 from tests.integration.factories import add_stock, company, make_bom, make_item, make_supplier, warehouse
 from tests.integration.test_money import (
 	_reconcile,
@@ -185,28 +186,9 @@ def test_combined_production_plan_backflushed_and_stopped():
 	make_bom(product, raw, qty=1)
 	first, second = confirmed([(product, 2)], days=10), confirmed([(product, 3)], days=12)
 	names = [first, second]
-	pp = frappe.new_doc("Production Plan")
-	pp.company = company()
-	pp.get_items_from = "Sales Order"
-	pp.combine_items = 1
-	pp.posting_date = nowdate()
-	for n in names:
-		so = frappe.get_doc("Sales Order", frappe.db.get_value("Customer Order", n, "sales_order"))
-		pp.append(
-			"sales_orders",
-			{
-				"sales_order": so.name,
-				"sales_order_date": so.transaction_date,
-				"customer": so.customer,
-				"grand_total": so.grand_total,
-			},
-		)
-	pp.get_items()
-	for row in pp.po_items:
-		row.warehouse = warehouse()
-	pp.insert()
-	pp.submit()
-	pp.make_work_order()
+	pp = production_plan(
+		[frappe.db.get_value("Customer Order", n, "sales_order") for n in names], warehouse=warehouse()
+	)
 	wo = frappe.get_doc("Work Order", {"production_plan": pp.name})
 	assert not wo.sales_order
 	wo.wip_warehouse = wo.fg_warehouse = wo.source_warehouse = warehouse()

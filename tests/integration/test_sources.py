@@ -7,6 +7,7 @@ from frappe.utils import add_days, getdate, nowdate
 from order_mgmt import order_figures, tasks
 from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import fulfilment as api
+from tests.integration.erp_docs import production_plan
 from tests.integration.factories import (
 	add_stock,
 	counted_queries,
@@ -517,28 +518,7 @@ def test_production_plan_work_orders_are_attributed_to_their_lines():
 	first, second = confirmed(product, 2, days=10), confirmed(product, 3, days=12)
 
 	def plan(combine):
-		pp = frappe.new_doc("Production Plan")
-		pp.company = frappe.db.get_value("Sales Order", first.sales_order, "company")
-		pp.get_items_from = "Sales Order"
-		pp.combine_items = combine
-		pp.posting_date = nowdate()
-		for o in (first, second):
-			so = frappe.get_doc("Sales Order", o.sales_order)
-			pp.append(
-				"sales_orders",
-				{
-					"sales_order": so.name,
-					"sales_order_date": so.transaction_date,
-					"customer": so.customer,
-					"grand_total": so.grand_total,
-				},
-			)
-		pp.get_items()
-		for row in pp.po_items:
-			row.warehouse = warehouse()
-		pp.insert()
-		pp.submit()
-		pp.make_work_order()
+		pp = production_plan([first.sales_order, second.sales_order], combine=combine, warehouse=warehouse())
 		return frappe.get_all("Work Order", {"production_plan": pp.name}, ["name", "qty", "sales_order"])
 
 	def wo_parts(order):
