@@ -575,6 +575,21 @@ def reports(frappe, repeat: int = 3) -> dict:
 	return out
 
 
+def gunicorn(port: int, workers: int, out=subprocess.DEVNULL) -> subprocess.Popen:
+	"""Frappe's WSGI app on gunicorn on loopback, from the bench's env (run from the bench's sites folder, as
+	`bench serve` would)."""
+	bench = os.path.dirname(os.getcwd())
+	return subprocess.Popen(
+		[
+			os.path.join(bench, "env", "bin", "gunicorn"),
+			*("-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads", "1", "-t", "120"),
+			*("--preload", "frappe.app:application"),
+		],
+		stdout=out,
+		stderr=subprocess.STDOUT if out is not subprocess.DEVNULL else subprocess.DEVNULL,
+	)
+
+
 # --- REST on a real server on loopback -----------------------------------------------------------------
 
 
@@ -589,24 +604,7 @@ def rest(frappe, site: str, requests: int) -> dict:
 	frappe.db.commit()
 	order = frappe.db.get_value("Customer Order", {"docstatus": 1, "status": "Ready for Shipment"}, "name")
 	port = int(os.environ.get("ORDER_MGMT_BENCH_PORT", "8765"))
-	bench = os.path.dirname(os.getcwd())
-	server = subprocess.Popen(
-		[
-			os.path.join(bench, "env", "bin", "gunicorn"),
-			"-b",
-			f"127.0.0.1:{port}",
-			"-w",
-			str(os.cpu_count() or 2),
-			"--threads",
-			"1",
-			"-t",
-			"120",
-			"--preload",
-			"frappe.app:application",
-		],
-		stdout=subprocess.DEVNULL,
-		stderr=subprocess.DEVNULL,
-	)
+	server = gunicorn(port, os.cpu_count() or 2)
 	headers = {"Authorization": f"token {key}:{secret}", "Host": site, "Accept": "application/json"}
 	fields = json.dumps(
 		[
@@ -730,24 +728,7 @@ def portal(frappe, site: str, requests_n: int) -> dict:
 	orders_listed = frappe.db.count("Customer Order", {"customer": customer, "docstatus": 1})
 
 	port = int(os.environ.get("ORDER_MGMT_BENCH_PORT", "8765")) + 1
-	bench = os.path.dirname(os.getcwd())
-	server = subprocess.Popen(
-		[
-			os.path.join(bench, "env", "bin", "gunicorn"),
-			"-b",
-			f"127.0.0.1:{port}",
-			"-w",
-			"2",
-			"--threads",
-			"1",
-			"-t",
-			"120",
-			"--preload",
-			"frappe.app:application",
-		],
-		stdout=subprocess.DEVNULL,
-		stderr=subprocess.DEVNULL,
-	)
+	server = gunicorn(port, 2)
 	base = f"http://127.0.0.1:{port}"
 	session = requests.Session()
 	session.headers.update({"Host": site})

@@ -22,6 +22,7 @@ import threading
 import time
 
 import requests
+from bench import gunicorn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 APP = os.path.dirname(HERE)
@@ -166,25 +167,8 @@ def free_port() -> int:
 
 
 def start_server(site: str, port: int, workers: int, log_path: str):
-	bench = os.path.dirname(os.getcwd())
 	log = open(log_path, "w")
-	server = subprocess.Popen(
-		[
-			os.path.join(bench, "env", "bin", "gunicorn"),
-			"-b",
-			f"127.0.0.1:{port}",
-			"-w",
-			str(workers),
-			"--threads",
-			"1",
-			"-t",
-			"120",
-			"--preload",
-			"frappe.app:application",
-		],
-		stdout=log,
-		stderr=subprocess.STDOUT,
-	)
+	server = gunicorn(port, workers, out=log)
 	for _ in range(200):
 		try:
 			if requests.get(f"http://127.0.0.1:{port}/api/method/ping", headers={"Host": site}, timeout=5).ok:
