@@ -15,6 +15,7 @@ from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import fulfilment as api
 from order_mgmt.rules import availability
 from tests.integration.conftest import SITE
+from tests.integration.erp_docs import purge_committed
 from tests.integration.factories import add_stock, make_customer, make_item, make_order
 
 PAUSE = 0.6  # seconds each user waits between reading what is free and acting on it
@@ -81,41 +82,7 @@ class Committed:
 		return item
 
 	def purge(self):
-		frappe.db.rollback()
-		sales_orders = [frappe.db.get_value("Customer Order", o, "sales_order") for o in self.orders]
-		sales_orders = [s for s in sales_orders if s]
-		for dn in frappe.get_all(
-			"Delivery Note Item",
-			filters={"against_sales_order": ("in", sales_orders or [""])},
-			pluck="parent",
-		):
-			self.vouchers.append(("Delivery Note", dn))
-		for sre in frappe.get_all(
-			"Stock Reservation Entry", filters={"voucher_no": ("in", sales_orders or [""])}, pluck="name"
-		):
-			self.vouchers.append(("Stock Reservation Entry", sre))
-		for doctype, name in self.vouchers:
-			for ledger in ("Stock Ledger Entry", "GL Entry", "Payment Ledger Entry"):
-				frappe.db.delete(ledger, {"voucher_no": name})
-			_delete(doctype, name)
-		for so in sales_orders:
-			_delete("Sales Order", so)
-		for order in self.orders:
-			_delete("Customer Order", order)
-		for item in self.items:
-			frappe.db.delete("Bin", {"item_code": item})
-			frappe.db.delete("Item Price", {"item_code": item})
-			_delete("Item", item)
-		for customer in self.customers:
-			_delete("Customer", customer)
-		frappe.db.commit()
-		frappe.clear_cache()
-
-
-def _delete(doctype, name):
-	for field in frappe.get_meta(doctype).get_table_fields():
-		frappe.db.delete(field.options, {"parent": name, "parenttype": doctype})
-	frappe.db.delete(doctype, {"name": name})
+		purge_committed(self.orders, self.items, self.customers, self.vouchers)
 
 
 @pytest.fixture
