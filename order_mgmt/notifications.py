@@ -122,7 +122,10 @@ def send(mails: list[tuple]) -> None:
 			)
 		except frappe.OutgoingEmailError:
 			# the site has no outgoing e-mail account (the settings refuse the switch without one): the
-			# business action that moved the order must not fail for a mail
+			# business action that moved the order must not fail for a mail — the Error Log says why none went
+			frappe.log_error(
+				title=_("Order e-mails not sent"), reference_doctype="Customer Order", reference_name=row.name
+			)
 			return
 		timeline.note(
 			row.name,

@@ -136,11 +136,11 @@ def order_page(name, customers: list[str]) -> frappe._dict:
 	order.expected_date = max(expected) if expected else None
 	order.lines = lines
 	order.shipments = shipments(order.sales_order, order.customer)
-	order.invoices = invoices(order.sales_order)
+	order.invoices = invoices(order.sales_order, order.customer)
 	return order
 
 
-def shipments(sales_order: str | None, customer: str | None = None) -> list[frappe._dict]:
+def shipments(sales_order: str | None, customer: str) -> list[frappe._dict]:
 	"""The submitted Delivery Notes of the Sales Order with their items, and the tracking of an ERPNext
 	Shipment to `customer` where one carries the Delivery Note (two queries)."""
 	if not sales_order:
@@ -151,7 +151,11 @@ def shipments(sales_order: str | None, customer: str | None = None) -> list[frap
 		.join(dn)
 		.on(dn.name == dni.parent)
 		.select(dn.name, dn.posting_date, dn.is_return, dni.item_code, dni.item_name, dni.qty, dni.uom)
-		.where((dni.against_sales_order == sales_order) & (dn.docstatus == 1))
+		.where(
+			(dni.against_sales_order == sales_order)
+			& (dn.docstatus == 1)
+			& (dn.customer == customer)
+		)
 		.orderby(dn.posting_date)
 		.orderby(dn.name)
 		.orderby(dni.idx)
@@ -189,9 +193,9 @@ def _is_web_url(url) -> bool:
 	return isinstance(url, str) and url.lower().startswith(("https://", "http://"))
 
 
-def invoices(sales_order: str | None) -> list[frappe._dict]:
-	"""The submitted Sales Invoices and credit notes billing the Sales Order, with ERPNext's outstanding
-	amount and the payment state it means (one query)."""
+def invoices(sales_order: str | None, customer: str) -> list[frappe._dict]:
+	"""The submitted Sales Invoices and credit notes of `customer` billing the Sales Order, with ERPNext's
+	outstanding amount and the payment state it means (one query)."""
 	if not sales_order:
 		return []
 	si, sii = frappe.qb.DocType("Sales Invoice"), frappe.qb.DocType("Sales Invoice Item")
@@ -211,6 +215,7 @@ def invoices(sales_order: str | None) -> list[frappe._dict]:
 		.where(
 			si.name.isin(frappe.qb.from_(sii).select(sii.parent).where(sii.sales_order == sales_order))
 			& (si.docstatus == 1)
+			& (si.customer == customer)
 		)
 		.orderby(si.posting_date)
 		.orderby(si.name)
@@ -231,7 +236,9 @@ def download_pdf(order: str, invoice: str | None = None):
 	customers = customers_of_user()
 	row = get_order(order, customers)
 	if invoice:
-		if not isinstance(invoice, str) or invoice not in {i.name for i in invoices(row.sales_order)}:
+		if not isinstance(invoice, str) or invoice not in {
+			i.name for i in invoices(row.sales_order, row.customer)
+		}:
 			frappe.throw(
 				_("Invoice {0} not found.").format(escape_html(str(invoice))),
 				frappe.DoesNotExistError,
@@ -240,6 +247,18 @@ def download_pdf(order: str, invoice: str | None = None):
 		doctype, name, print_format = "Sales Invoice", invoice, INVOICE_PRINT_FORMAT
 	else:
 		doctype, name, print_format = "Customer Order", row.name, ORDER_PRINT_FORMAT
+	if not frappe.db.exists("Print Format", {"name": print_format, "doc_type": doctype, "disabled": 0}):
+		# never Frappe's fallback to the Standard format (it prints internal fields)
+		frappe.throw(
+			_("The print format {0} is not available. Please ask the company to enable it.").format(
+				escape_html(print_format)
+			),
+			frappe.DoesNotExistError,
+			title=_("Not Available"),
+		)
+	# the fixed customer formats as they are: no print settings, letterhead or PDF generator from the request
+	for key in ("settings", "letterhead", "no_letterhead", "pdf_generator", "format", "trigger_print"):
+		frappe.form_dict.pop(key, None)
 	doc = frappe.get_doc(doctype, name)
 	# the user's right to this document was checked above; Frappe's print check asks for a role
 	# permission the portal user does not have (and must not have: it would open every print format)

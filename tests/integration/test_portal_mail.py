@@ -247,3 +247,48 @@ def test_my_orders_shows_a_page_at_a_time(monkeypatch):
 	first = portal.list_orders([customer], 1)
 	assert [o.name for o in first] == sorted(names, reverse=True)  # a page and the one row telling "more"
 	assert [o.name for o in portal.list_orders([customer], 2)] == sorted(names)[:1]
+
+
+def test_the_pdf_is_only_the_fixed_customer_format_never_a_fallback(monkeypatch):
+	"""download_pdf prints the order in its customer format, whatever print settings the request sends; a
+	disabled format answers "not available" rather than Frappe's Standard format (internal fields). (The PDFs
+	themselves are made over HTTP in test_portal_http.)"""
+	printed = []
+
+	def get_print(doctype, name, print_format=None, **kwargs):
+		printed.append((doctype, name, print_format, dict(frappe.form_dict)))
+		return b"%PDF-1.4"
+
+	monkeypatch.setattr(frappe, "get_print", get_print)
+	customer, _contact, _email = customer_with_contact()
+	order = confirmed(customer, make_item(price=10))
+	user = frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": f"_t_{frappe.generate_hash(length=8)}@example.com",
+			"first_name": "Portal",
+			"user_type": "Website User",
+			"send_welcome_email": 0,
+		}
+	).insert()
+	user.add_roles("Customer")
+	doc = frappe.get_doc("Customer", customer)
+	doc.append("portal_users", {"user": user.name})
+	doc.save()
+	frappe.set_user(user.name)
+	try:
+		frappe.form_dict.settings = '{"compact_item_print": 0}'
+		portal.download_pdf(order.name)
+		assert frappe.local.response.filecontent.startswith(b"%PDF")
+		assert [p[:3] for p in printed] == [("Customer Order", order.name, portal.ORDER_PRINT_FORMAT)]
+		assert "settings" not in printed[0][3]
+		frappe.db.set_value("Print Format", portal.ORDER_PRINT_FORMAT, "disabled", 1)
+		frappe.local.response.filecontent = None
+		with refused(frappe.DoesNotExistError, match="not available"):
+			portal.download_pdf(order.name)
+		assert frappe.local.response.filecontent is None and len(printed) == 1
+	finally:
+		frappe.set_user("Administrator")
+		frappe.local.response.pop("filecontent", None)
+		frappe.local.response.pop("type", None)
+		frappe.local.response.pop("filename", None)
