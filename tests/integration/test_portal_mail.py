@@ -45,6 +45,24 @@ def customer_with_contact():
 	return customer, contact.name, email
 
 
+def portal_user(customer):
+	"""A website user made one of the customer's Portal Users the way a System Manager does it (saving the
+	customer gives the user ERPNext's Customer role)."""
+	user = frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": f"_t_{frappe.generate_hash(length=8)}@example.com",
+			"first_name": "Portal",
+			"user_type": "Website User",
+			"send_welcome_email": 0,
+		}
+	).insert()
+	doc = frappe.get_doc("Customer", customer)
+	doc.append("portal_users", {"user": user.name})
+	doc.save()
+	return frappe.get_doc("User", user.name)
+
+
 def notify(on: bool):
 	"""Switch the e-mails on (with an outgoing e-mail account, which the settings ask for) or off."""
 	if on and not frappe.db.exists("Email Account", "_T Outgoing"):
@@ -213,18 +231,7 @@ def test_a_portal_user_without_the_customer_role_sees_no_orders():
 	"""As ERPNext's portal: a row in the Customer's Portal Users opens the customer only with the Customer
 	role (which ERPNext gives when a System Manager saves the customer)."""
 	customer, _contact, _email = customer_with_contact()
-	user = frappe.get_doc(
-		{
-			"doctype": "User",
-			"email": f"_t_{frappe.generate_hash(length=8)}@example.com",
-			"first_name": "Portal",
-			"user_type": "Website User",
-			"send_welcome_email": 0,
-		}
-	).insert()
-	doc = frappe.get_doc("Customer", customer)
-	doc.append("portal_users", {"user": user.name})
-	doc.save()
+	user = portal_user(customer)
 	frappe.set_user(user.name)
 	try:
 		assert portal.customers_of_user() == [customer]
@@ -262,19 +269,7 @@ def test_the_pdf_is_only_the_fixed_customer_format_never_a_fallback(monkeypatch)
 	monkeypatch.setattr(frappe, "get_print", get_print)
 	customer, _contact, _email = customer_with_contact()
 	order = confirmed(customer, make_item(price=10))
-	user = frappe.get_doc(
-		{
-			"doctype": "User",
-			"email": f"_t_{frappe.generate_hash(length=8)}@example.com",
-			"first_name": "Portal",
-			"user_type": "Website User",
-			"send_welcome_email": 0,
-		}
-	).insert()
-	user.add_roles("Customer")
-	doc = frappe.get_doc("Customer", customer)
-	doc.append("portal_users", {"user": user.name})
-	doc.save()
+	user = portal_user(customer)
 	frappe.set_user(user.name)
 	try:
 		frappe.form_dict.settings = '{"compact_item_print": 0}'
