@@ -20,8 +20,18 @@ before_uninstall = "order_mgmt.setup.install.before_uninstall"
 # ------------------------------------------------------------------------------
 _events = "order_mgmt.overrides.events"
 doc_events = {
+	# a child row never changes its parent (R15): every document, before Frappe writes its rows by name
+	"*": {
+		"before_validate": "order_mgmt.overrides.child_rows.refuse_foreign_rows",
+		"before_update_after_submit": "order_mgmt.overrides.child_rows.refuse_foreign_rows",
+		"before_cancel": "order_mgmt.overrides.child_rows.refuse_foreign_rows",
+	},
 	"Sales Order": {
 		"validate": "order_mgmt.selling.guard_sales_order_link",
+		# the order's rule covers the Sales Order that carries it (R15)
+		"before_cancel": "order_mgmt.overrides.sales_order.before_cancel",
+		"before_update_after_submit": "order_mgmt.overrides.sales_order.before_update_after_submit",
+		"on_trash": "order_mgmt.overrides.sales_order.on_trash",
 		"on_submit": f"{_events}.sales_order_stock_written",
 		"on_cancel": f"{_events}.sales_order_cancelled",
 		"on_update_after_submit": f"{_events}.sales_order_updated_after_submit",
@@ -93,6 +103,13 @@ doc_events["Sales Invoice"]["before_validate"] = f"{_events}.sales_invoice_befor
 # a revaluation of delivered stock (ERPNext's background repost) reaches the orders' cost of goods (R10)
 doc_events["Repost Item Valuation"] = {"on_change": f"{_events}.stock_revalued"}
 
+# ERPNext's close / hold / re-open / resume check no permission: on a Sales Order that carries a Customer
+# Order they need the right to change the order (order_mgmt.overrides.sales_order)
+override_whitelisted_methods = {
+	"erpnext.selling.doctype.sales_order.sales_order.update_status": "order_mgmt.overrides.sales_order.update_status",
+	"erpnext.selling.doctype.sales_order.sales_order.close_or_unclose_sales_orders": "order_mgmt.overrides.sales_order.close_or_unclose_sales_orders",
+}
+
 # Scheduled jobs (R12): the recompute runs when the settings' cron is due (default 1 a.m.)
 # ------------------------------------------------------------------------------------------
 scheduler_events = {
@@ -105,7 +122,6 @@ scheduler_events = {
 doc_events.update(
 	{
 		"Task": {
-			"before_validate": "order_mgmt.permissions.assert_own_rows",
 			"validate": "order_mgmt.permissions.validate_task",
 			"on_update": "order_mgmt.planning.task_changed",
 		},
@@ -126,11 +142,19 @@ has_permission = {
 	"Order Meeting": f"{_perm}.record_has_permission",
 	"Task": f"{_perm}.task_has_permission",
 }
+# lists, counts and report views of Task agree with its has_permission (an Order User alone: tasks of orders)
+permission_query_conditions = {"Task": f"{_perm}.task_query_conditions"}
+# … and so do their counts: Frappe's frappe.client.get_count asks no permission (order_mgmt.overrides.counts)
+override_whitelisted_methods = {
+	**globals().get("override_whitelisted_methods", {}),
+	"frappe.client.get_count": "order_mgmt.overrides.counts.get_count",
+}
 doc_events.update(
 	{
 		# a share would override the hooks' "no"; an assignment says who made it
 		"DocShare": {"validate": f"{_perm}.validate_docshare"},
-		"File": {"before_insert": f"{_perm}.validate_attachment"},
+		# attaching to an order or its records, on insert and on every re-pointing or removal, whoever saves
+		"File": {"validate": f"{_perm}.validate_attachment", "on_trash": f"{_perm}.validate_attachment"},
 		"ToDo": {"validate": f"{_perm}.validate_todo"},
 		"Order Information": {"validate": f"{_perm}.validate_record"},
 		"Order Agreement": {"validate": f"{_perm}.validate_record"},
@@ -162,6 +186,7 @@ doctype_list_js = {}
 # ---------------------------------------------------------------------------
 jinja = {
 	"methods": [
+		"order_mgmt.printing.order_mgmt_stored",
 		"order_mgmt.printing.order_mgmt_addresses",
 		"order_mgmt.printing.order_mgmt_invoice_orders",
 		"order_mgmt.printing.order_mgmt_payment_state",

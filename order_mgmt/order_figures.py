@@ -107,7 +107,7 @@ def recompute(
 		return {}
 	data = gather(order_names, short=short)
 	header_changes, line_changes = evaluate(data, getdate(today))
-	notifications.announce(data, header_changes, line_changes)  # R17: what the customer is told
+	notifications.announce(data, header_changes, line_changes, today)  # R17: what the customer is told
 	next_checks = {}
 	for name in list(header_changes):
 		diff = header_changes[name]

@@ -47,6 +47,7 @@ USERS = {
 	"accounts": ["Accounts User"],
 	"stock": ["Stock User"],
 	"nobody": [],
+	"portal": ["Customer"],  # a customer's portal user (a Website User) of another customer
 }
 READERS = ("manager", "deputy", "other", "bare", "boss", "sales", "accounts", "stock")
 NOT_PLANNERS_OF_A = ("other", "bare", "sales", "accounts", "stock", "nobody")
@@ -273,6 +274,7 @@ def _build(w: World):
 	frappe.set_user("Administrator")
 	for role, roles in USERS.items():
 		w.email[role] = w.users.make(w.name(role), roles, first_name=f"REST {role}")
+	frappe.db.set_value("User", w.email["portal"], "user_type", "Website User", update_modified=False)
 	frappe.db.commit()
 
 	ctx = w.ctx
@@ -305,6 +307,64 @@ def _build(w: World):
 		ctx[f"{key}_so_detail"] = doc.items[0].so_detail
 		ctx[f"{key}_so"] = doc.sales_order
 	ctx["D_tax"] = frappe.get_doc("Customer Order", ctx["D"]).taxes[0].name
+	# E: confirmed with a tax template; its tax rows (the order's and its Sales Order's) are what the
+	# child-row rows try to move into other documents
+	ctx["E"] = w.new_order(submit=True, taxes_and_charges=template)
+	e = frappe.get_doc("Customer Order", ctx["E"])
+	ctx["E_tax"], ctx["E_so"] = e.taxes[0].name, e.sales_order
+	ctx["E_so_tax"] = frappe.get_doc("Sales Order", e.sales_order).taxes[0].name
+	# drafts other roles may save: a Quotation (Sales User), a Sales Invoice (Accounts User), a Delivery
+	# Note (Stock User)
+	ctx["Q_draft"] = (
+		frappe.get_doc(
+			{
+				"doctype": "Quotation",
+				"quotation_to": "Customer",
+				"party_name": ctx["customer"],
+				"company": ctx["company"],
+				"items": [{"item_code": ctx["item"], "qty": 1}],
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+	ctx["SI_draft"] = (
+		frappe.get_doc(
+			{
+				"doctype": "Sales Invoice",
+				"customer": ctx["customer"],
+				"company": ctx["company"],
+				"items": [{"item_code": ctx["item"], "qty": 1, "rate": 100}],
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+	ctx["SO_draft"] = (
+		frappe.get_doc(
+			{
+				"doctype": "Sales Order",
+				"customer": ctx["customer"],
+				"company": ctx["company"],
+				"delivery_date": ctx["in10"],
+				"items": [{"item_code": ctx["item"], "qty": 1, "rate": 100, "warehouse": ctx["warehouse"]}],
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+	ctx["DN_draft"] = (
+		frappe.get_doc(
+			{
+				"doctype": "Delivery Note",
+				"customer": ctx["customer"],
+				"company": ctx["company"],
+				"items": [{"item_code": ctx["item"], "qty": 1, "rate": 100, "warehouse": ctx["warehouse"]}],
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
 	ctx["A_grand_total"] = frappe.db.get_value("Customer Order", ctx["A"], "grand_total")
 
 	# A holds a reservation (so refused releases have something to release)
@@ -422,6 +482,11 @@ def _cancel_delete(doctype: str, names):
 		frappe.db.commit()
 
 
+def _reopen(sales_order: str):
+	frappe.get_doc("Sales Order", sales_order).update_status("Draft")
+	frappe.db.commit()
+
+
 def _teardown(w: World):
 	frappe.set_user("Administrator")
 	fresh()
@@ -452,6 +517,7 @@ def _teardown(w: World):
 		"Sales Invoice",
 		frappe.get_all("Sales Invoice", {"customer": ("in", cust)}, pluck="name"),
 	)
+	step(_cancel_delete, "Quotation", frappe.get_all("Quotation", {"party_name": ("in", cust)}, pluck="name"))
 	step(
 		_cancel_delete,
 		"Delivery Note",
@@ -483,6 +549,13 @@ def _teardown(w: World):
 	step(_cancel_delete, "Task", tasks)
 	for dt in ("Order Meeting", "Order Information", "Order Agreement"):
 		step(_cancel_delete, dt, frappe.get_all(dt, {"customer_order": ("in", _in(orders))}, pluck="name"))
+	# Sales Orders closed or held by the rows are re-opened first (ERPNext cancels neither)
+	for name in frappe.get_all(
+		"Sales Order",
+		{"customer": ("in", cust), "docstatus": 1, "status": ("in", ("Closed", "On Hold"))},
+		pluck="name",
+	):
+		step(_reopen, name)
 	# orders: cancelling one cancels its Sales Order; then both go
 	for name in orders:
 		step(_cancel_delete, "Customer Order", [name])
@@ -2054,6 +2127,289 @@ add(
 )
 
 
+# --- the order's rule through ERPNext's documents around it (issue 23) -----------------------------------------
+
+#: users who may not change order A (nor E): not its manager, deputy or an Order Manager
+SO_DOOR_REFUSED = ("sales", "other", "stock", "accounts", "bare", "portal", "nobody")
+UPDATE_STATUS = "erpnext.selling.doctype.sales_order.sales_order.update_status"
+UPDATE_ITEMS = "erpnext.controllers.accounts_controller.update_child_qty_rate"
+
+
+def update_items_body(so_key, detail_key, rate=0.01, qty=1):
+	def body(w, memo):
+		so = resolve(so_key, w, memo)
+		fresh()
+		line = frappe.get_doc("Sales Order", so).items[0]
+		if detail_key:
+			line = next(
+				d for d in frappe.get_doc("Sales Order", so).items if d.name == resolve(detail_key, w, memo)
+			)
+		return {
+			"parent_doctype": "Sales Order",
+			"parent_doctype_name": so,
+			"trans_items": json.dumps(
+				[
+					{
+						"docname": line.name,
+						"item_code": line.item_code,
+						"qty": qty,
+						"rate": rate,
+						"uom": line.uom,
+						"conversion_factor": line.conversion_factor,
+						"delivery_date": str(line.delivery_date),
+					}
+				]
+			),
+		}
+
+	return body
+
+
+for who in SO_DOOR_REFUSED:
+	add(
+		Row(
+			f"so-door-cancel-{who}",
+			who,
+			"CALL",
+			"frappe.client.cancel",
+			{"doctype": "Sales Order", "name": "{{A_so}}"},
+		)
+	)
+	add(
+		Row(
+			f"so-door-update-items-{who}",
+			who,
+			"CALL",
+			UPDATE_ITEMS,
+			update_items_body("{{A_so}}", "{{A_so_detail}}"),
+		)
+	)
+	for status in ("Closed", "On Hold"):
+		add(
+			Row(
+				f"so-door-status-{status}-{who}",
+				who,
+				"CALL",
+				UPDATE_STATUS,
+				{"status": status, "name": "{{A_so}}"},
+			)
+		)
+for who in ("sales", "other"):
+	add(
+		Row(
+			f"so-door-bulk-close-{who}",
+			who,
+			"CALL",
+			"erpnext.selling.doctype.sales_order.sales_order.close_or_unclose_sales_orders",
+			{"names": json.dumps(["{{A_so}}"]), "status": "Closed"},
+		)
+	)
+	add(
+		Row(
+			f"so-door-put-after-submit-{who}", who, "PUT", res("Sales Order", "{{A_so}}"), {"po_no": "forged"}
+		)
+	)
+	add(
+		Row(
+			f"so-door-savedocs-update-{who}",
+			who,
+			"CALL",
+			"frappe.desk.form.save.savedocs",
+			lambda w, m: {"doc": doc_dict("Sales Order", w.ctx["A_so"], po_no="forged"), "action": "Update"},
+		)
+	)
+	add(
+		Row(
+			f"so-door-savedocs-cancel-{who}",
+			who,
+			"CALL",
+			"frappe.desk.form.save.savedocs",
+			lambda w, m: {"doc": doc_dict("Sales Order", w.ctx["A_so"]), "action": "Cancel"},
+		)
+	)
+	add(Row(f"so-door-delete-{who}", who, "DELETE", res("Sales Order", "{{A_so}}")))
+
+
+def new_confirmed_so(w: World) -> str:
+	return frappe.db.get_value("Customer Order", w.new_order(submit=True), "sales_order")
+
+
+def plain_so(w: World) -> str:
+	"""A submitted Sales Order that carries no Customer Order: ERPNext's own rules only."""
+	frappe.set_user("Administrator")
+	so = frappe.get_doc({**resolve(SO_BODY, w, {}), "doctype": "Sales Order", "customer_order": None})
+	so.docstatus = 1
+	so.insert(ignore_permissions=True)
+	frappe.db.commit()
+	return so.name
+
+
+FACTORIES["new_confirmed_so"] = new_confirmed_so
+FACTORIES["plain_so"] = plain_so
+
+
+def so_status_is(status):
+	def check(w, r, memo):
+		assert _stored("Sales Order", resolve("{{new_confirmed_so}}", w, memo), "status") == status
+
+	return check
+
+
+def order_of_so_is(fieldname, value):
+	def check(w, r, memo):
+		so = resolve("{{new_confirmed_so}}", w, memo)
+		order = _stored("Sales Order", so, "customer_order")
+		assert _stored("Customer Order", order, fieldname) == value, f"{order}.{fieldname}"
+
+	return check
+
+
+def order_line_rate_is(rate):
+	def check(w, r, memo):
+		so = resolve("{{new_confirmed_so}}", w, memo)
+		fresh()
+		order = frappe.get_doc("Customer Order", frappe.db.get_value("Sales Order", so, "customer_order"))
+		assert [d.rate for d in order.items] == [rate]
+
+	return check
+
+
+# the order's planners (and Order Managers) still go through ERPNext's doors, and a Sales Order of no
+# order stays ERPNext's
+add(
+	Row(
+		"so-door-hold-deputy",
+		"deputy",
+		"CALL",
+		UPDATE_STATUS,
+		{"status": "On Hold", "name": "{{new_confirmed_so}}"},
+		ALLOWED,
+		so_status_is("On Hold"),
+	)
+)
+add(
+	Row(
+		"so-door-close-manager",
+		"manager",
+		"CALL",
+		UPDATE_STATUS,
+		{"status": "Closed", "name": "{{new_confirmed_so}}"},
+		ALLOWED,
+		so_status_is("Closed"),
+	)
+)
+add(
+	Row(
+		"so-door-update-items-manager",
+		"manager",
+		"CALL",
+		UPDATE_ITEMS,
+		update_items_body("{{new_confirmed_so}}", None, rate=77),
+		ALLOWED,
+		order_line_rate_is(77),
+	)
+)
+add(
+	Row(
+		"so-door-cancel-boss",
+		"boss",
+		"CALL",
+		"frappe.client.cancel",
+		{"doctype": "Sales Order", "name": "{{new_confirmed_so}}"},
+		ALLOWED,
+		order_of_so_is("status", "Canceled"),
+	)
+)
+add(
+	Row(
+		"so-door-plain-so-close-sales",
+		"sales",
+		"CALL",
+		UPDATE_STATUS,
+		{"status": "Closed", "name": "{{plain_so}}"},
+		ALLOWED,
+		lambda w, r, m: (
+			_stored("Sales Order", resolve("{{plain_so}}", w, m), "status") == "Closed"
+			or pytest.fail("not closed")
+		),
+	)
+)
+
+
+def foreign_row(doctype, key):
+	"""A row as a client sends it: the stored row of another document, by its name."""
+
+	def row(w, memo):
+		fresh()
+		d = json.loads(frappe.as_json(frappe.get_doc(doctype, resolve(key, w, memo)).as_dict(no_nulls=True)))
+		for k in ("parent", "parenttype", "parentfield", "__islocal", "__unsaved"):
+			d.pop(k, None)
+		return d
+
+	return row
+
+
+def row_parent_is(doctype, key, parent_key):
+	def check(w, r, memo):
+		name, parent = resolve(key, w, memo), resolve(parent_key, w, memo)
+		assert _stored(doctype, name, "parent") == parent, f"{doctype} {name} left {parent}"
+
+	return check
+
+
+def save_with_row(doctype, doc_key, table, row_doctype, row_key):
+	def body(w, memo):
+		doc = doc_dict(doctype, resolve(doc_key, w, memo))
+		doc[table] = [*doc.get(table, []), foreign_row(row_doctype, row_key)(w, memo)]
+		return {"doc": doc}
+
+	return body
+
+
+# a child row never changes its parent: another document's row saved into one's own draft is refused
+for who, doctype, key, table, row_doctype, row_key, owner in (
+	("sales", "Quotation", "{{Q_draft}}", "taxes", "Sales Taxes and Charges", "{{E_tax}}", "{{E}}"),
+	("sales", "Quotation", "{{Q_draft}}", "taxes", "Sales Taxes and Charges", "{{E_so_tax}}", "{{E_so}}"),
+	("accounts", "Sales Invoice", "{{SI_draft}}", "taxes", "Sales Taxes and Charges", "{{E_tax}}", "{{E}}"),
+	(
+		"stock",
+		"Delivery Note",
+		"{{DN_draft}}",
+		"taxes",
+		"Sales Taxes and Charges",
+		"{{E_so_tax}}",
+		"{{E_so}}",
+	),
+	("sales", "Sales Order", "{{SO_draft}}", "items", "Sales Order Item", "{{A_so_detail}}", "{{A_so}}"),
+	("manager", "Quotation", "{{Q_draft}}", "taxes", "Sales Taxes and Charges", "{{E_tax}}", "{{E}}"),
+):
+	tag = f"{doctype.lower().replace(' ', '-')}-{row_key.strip('{}')}-{who}"
+	add(
+		Row(
+			f"row-move-save-{tag}",
+			who,
+			"CALL",
+			"frappe.client.save",
+			save_with_row(doctype, key, table, row_doctype, row_key),
+			REFUSED,
+			row_parent_is(row_doctype, row_key, owner),
+		)
+	)
+	add(
+		Row(
+			f"row-move-put-{tag}",
+			who,
+			"PUT",
+			res(doctype, key),
+			lambda w, m, d=doctype, k=key, t=table, rd=row_doctype, rk=row_key: {
+				t: save_with_row(d, k, t, rd, rk)(w, m)["doc"][t]
+			},
+			REFUSED,
+			row_parent_is(row_doctype, row_key, owner),
+		)
+	)
+
+
 # --- running the table ----------------------------------------------------------------------------------------
 
 
@@ -2325,3 +2681,62 @@ def test_script_payloads_are_escaped_in_the_prints(world, payload):
 				i = html.index(marker)
 				failures.append(f"{print_format}: {html[max(0, i - 80) : i + 60]!r}")
 	assert not failures, "unescaped payload in the print preview: " + "; ".join(failures)
+
+
+# --- shares are judged when used (issue 23) --------------------------------------------------------------------
+
+
+def test_a_share_given_to_the_deputy_gives_nothing_once_the_deputy_changes(world):
+	w = world
+	frappe.set_user("Administrator")
+	name = w.new_order(submit=True)
+	so = frappe.db.get_value("Customer Order", name, "sales_order")
+	frappe.share.add("Customer Order", name, w.email["deputy"], read=1, write=1, submit=1, notify=0)
+	frappe.db.commit()
+	deputy = w.clients["deputy"]
+	# while they are the deputy, the share adds nothing they did not have
+	r = deputy.put(res("Customer Order", name), {"notes": "by the deputy"})
+	assert r.ok, r
+	order = frappe.get_doc("Customer Order", name)
+	order.deputy = w.email["other"]
+	order.save(ignore_permissions=True)
+	frappe.db.commit()
+	before = snapshot(w)
+	for r in (
+		deputy.put(res("Customer Order", name), {"notes": "forged by the former deputy"}),
+		deputy.call(
+			"frappe.client.set_value", doctype="Customer Order", name=name, fieldname="notes", value="x"
+		),
+		deputy.call(UPDATE_STATUS, status="On Hold", name=so),
+		deputy.call("frappe.client.cancel", doctype="Customer Order", name=name),
+	):
+		assert 400 <= r.status < 500, f"the former deputy got {r}"
+	assert not diff(before, snapshot(w))
+	assert _stored("Customer Order", name, "notes") == "by the deputy"
+	# the new deputy may
+	assert w.clients["other"].put(res("Customer Order", name), {"notes": "by the new deputy"}).ok
+
+
+def test_a_share_of_a_task_gives_nothing_once_the_task_is_moved_into_an_order(world):
+	w = world
+	frappe.set_user("Administrator")
+	task = w.new_task(None, "shared, then moved into A")
+	frappe.share.add("Task", task, w.email["bare"], read=1, write=1, notify=0)
+	frappe.db.commit()
+	bare = w.clients["bare"]
+	# a task of no order: ERPNext's rules, a share among them
+	assert bare.put(res("Task", task), {"description": "before the move"}).ok
+	doc = frappe.get_doc("Task", task)
+	doc.customer_order = w.ctx["A"]
+	doc.save(ignore_permissions=True)
+	frappe.db.commit()
+	for change in ({"subject": "forged"}, {"status": "Working"}, {"description": "after the move"}):
+		r = bare.put(res("Task", task), change)
+		assert 400 <= r.status < 500, f"{change}: {r}"
+	fresh()
+	stored = frappe.db.get_value(
+		"Task", task, ["subject", "status", "description", "customer_order"], as_dict=True
+	)
+	assert (stored.status, stored.customer_order) == ("Open", w.ctx["A"])
+	assert "forged" not in stored.subject
+	assert "before the move" in stored.description and "after the move" not in stored.description
