@@ -2740,3 +2740,53 @@ def test_a_share_of_a_task_gives_nothing_once_the_task_is_moved_into_an_order(wo
 	assert (stored.status, stored.customer_order) == ("Open", w.ctx["A"])
 	assert "forged" not in stored.subject
 	assert "before the move" in stored.description and "after the move" not in stored.description
+
+
+# --- the desk offers what the rule allows (issue 23) ------------------------------------------------------------
+
+
+def test_the_form_and_the_board_offer_only_what_the_server_allows(world):
+	"""The form's actions come from the same rule as the server's checks, asked once when it loads (the
+	order's `__onload`); the board asks which cards may be dragged."""
+	w = world
+	expected = {
+		# the order's planners with the ERPNext roles of each document
+		"manager": dict.fromkeys(("plan", "reserve", "release", "deliver", "invoice", "pay"), True),
+		"boss": dict.fromkeys(("plan", "reserve", "release", "deliver", "invoice", "pay"), True),
+		# another Order User with the same ERPNext roles: nothing of A
+		"other": dict.fromkeys(("plan", "reserve", "release", "deliver", "invoice", "pay"), False),
+		"sales": dict.fromkeys(("plan", "reserve", "release", "deliver", "invoice", "pay"), False),
+	}
+	for who, actions in expected.items():
+		r = w.clients[who].get(
+			"/api/method/frappe.desk.form.load.getdoc",
+			params={"doctype": "Customer Order", "name": w.ctx["A"]},
+		)
+		assert r.ok, f"{who}: {r}"
+		onload = r.json["docs"][0]["__onload"]["order_mgmt_actions"]
+		assert onload == actions, f"{who}: {onload}"
+	# a planner without an ERPNext role: may change the order, may make none of the documents
+	r = w.clients["bare"].get(
+		"/api/method/frappe.desk.form.load.getdoc", params={"doctype": "Customer Order", "name": w.ctx["C"]}
+	)
+	assert r.json["docs"][0]["__onload"]["order_mgmt_actions"] == {
+		"plan": True,
+		**dict.fromkeys(("reserve", "release", "deliver", "invoice", "pay"), False),
+	}
+	names = [w.ctx[k] for k in ("A", "B", "C", "D")]
+	changeable = {
+		who: sorted(
+			w.clients[who].call("order_mgmt.api.customer_order.changeable", names=json.dumps(names)).data
+		)
+		for who in ("manager", "other", "bare", "boss", "sales")
+	}
+	assert changeable == {
+		"manager": sorted([w.ctx["A"], w.ctx["D"]]),
+		"other": [w.ctx["B"]],
+		"bare": [w.ctx["C"]],
+		"boss": sorted(names),
+		"sales": [],
+	}
+	assert (
+		400 <= w.clients["manager"].call("order_mgmt.api.customer_order.changeable", names="{").status < 500
+	)
