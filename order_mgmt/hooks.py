@@ -50,7 +50,12 @@ doc_events = {
 		"on_cancel": f"{_events}.payment_entry_changed",
 	},
 	"Stock Reservation Entry": {
-		"before_submit": f"{_events}.stock_reservation_before_submit",
+		"before_submit": [
+			# reserving for an order's Sales Order from its form is a change of the order (R15)
+			"order_mgmt.overrides.sales_order.reservation_made_directly",
+			f"{_events}.stock_reservation_before_submit",
+		],
+		"before_cancel": "order_mgmt.overrides.sales_order.reservation_made_directly",
 		"on_submit": f"{_events}.stock_reservation_changed",
 		"on_cancel": f"{_events}.stock_reservation_changed",
 		"on_update_after_submit": f"{_events}.stock_reservation_changed",

@@ -43,6 +43,18 @@ def on_trash(doc, method=None):
 	permissions.assert_may_change_sales_order(doc.name, _("delete"))
 
 
+def reservation_made_directly(doc, method=None):
+	"""Stock Reservation Entry before submit / cancel: reserving or releasing stock for an order's Sales Order
+	by hand (the Sales Order's *Reserve* / *Unreserve*, `frappe.client.cancel` of an entry) is a change of
+	the order. Entries ERPNext makes or cancels as the consequence of another document — a Pick List, a
+	Purchase Receipt (`from_voucher_type`) — and those of a Sales Order's submit, cancel and Update Items
+	(whose user was judged there) go on as ERPNext makes them."""
+	if doc.voucher_type != "Sales Order" or doc.get("from_voucher_type") or doc.flags.ignore_permissions:
+		return
+	action = _("reserve stock for") if method == "before_submit" else _("release the stock reserved for")
+	permissions.assert_may_change_sales_order(doc.voucher_no, action)
+
+
 @frappe.whitelist()
 def update_status(status, name):
 	"""ERPNext's close / hold / re-open / resume of one Sales Order (it checks no permission)."""

@@ -372,6 +372,9 @@ def _build(w: World):
 
 	api.reserve(ctx["A"])
 	frappe.db.commit()
+	ctx["A_sre"] = frappe.get_all(
+		"Stock Reservation Entry", {"voucher_no": ctx["A_so"], "docstatus": 1}, pluck="name"
+	)[0]
 
 	# planning records of A
 	ctx["T_A"] = w.new_task(ctx["A"], "assigned to other by the manager")
@@ -2194,6 +2197,35 @@ for who in SO_DOOR_REFUSED:
 				{"status": status, "name": "{{A_so}}"},
 			)
 		)
+for who in ("stock", "sales", "other"):
+	# ERPNext's Reserve / Unreserve on the Sales Order's form, and an entry cancelled on its own
+	add(
+		Row(
+			f"so-door-unreserve-{who}",
+			who,
+			"CALL",
+			"run_doc_method",
+			{"dt": "Sales Order", "dn": "{{A_so}}", "method": "cancel_stock_reservation_entries"},
+		)
+	)
+	add(
+		Row(
+			f"so-door-reserve-{who}",
+			who,
+			"CALL",
+			"run_doc_method",
+			{"dt": "Sales Order", "dn": "{{E_so}}", "method": "create_stock_reservation_entries"},
+		)
+	)
+	add(
+		Row(
+			f"so-door-cancel-reservation-{who}",
+			who,
+			"CALL",
+			"frappe.client.cancel",
+			{"doctype": "Stock Reservation Entry", "name": "{{A_sre}}"},
+		)
+	)
 for who in ("sales", "other"):
 	add(
 		Row(
