@@ -140,15 +140,21 @@ def test_one_mail_on_confirmation_and_one_on_shipping():
 	assert mails(order.name, "delayed") == 0
 
 
-def test_one_delay_mail_per_change_of_the_expected_date():
-	notify(True)
+def supplied_by_a_purchase_order():
+	"""A confirmed order of a customer with a contact, its 4 units coming from a submitted Purchase Order."""
 	customer, _contact, _email = customer_with_contact()
 	order = confirmed(customer, make_item(price=20), qty=4)
-	delivery = getdate(order.items[0].delivery_date)
 	po = frappe.get_doc(
 		"Purchase Order", api.make_purchase_order(order.name, supplier=make_supplier())["purchase_order"]
 	)
 	po.submit()
+	return order, po
+
+
+def test_one_delay_mail_per_change_of_the_expected_date():
+	notify(True)
+	order, po = supplied_by_a_purchase_order()
+	delivery = getdate(order.items[0].delivery_date)
 	assert mails(order.name, "delayed") == 0  # on the delivery date: possibly delayed, not Delayed
 
 	def supplier_promises(day):
@@ -209,13 +215,8 @@ def test_a_burst_of_date_changes_sends_one_mail_per_window_and_never_a_date_twic
 
 
 def burst_of_date_changes(days: int):
-	customer, _contact, _email = customer_with_contact()
-	order = confirmed(customer, make_item(price=20), qty=4)
+	order, po = supplied_by_a_purchase_order()
 	delivery = getdate(order.items[0].delivery_date)
-	po = frappe.get_doc(
-		"Purchase Order", api.make_purchase_order(order.name, supplier=make_supplier())["purchase_order"]
-	)
-	po.submit()
 	today = getdate(nowdate())
 
 	def supplier_promises(day):

@@ -315,56 +315,19 @@ def _build(w: World):
 	ctx["E_so_tax"] = frappe.get_doc("Sales Order", e.sales_order).taxes[0].name
 	# drafts other roles may save: a Quotation (Sales User), a Sales Invoice (Accounts User), a Delivery
 	# Note (Stock User)
-	ctx["Q_draft"] = (
-		frappe.get_doc(
-			{
-				"doctype": "Quotation",
-				"quotation_to": "Customer",
-				"party_name": ctx["customer"],
-				"company": ctx["company"],
-				"items": [{"item_code": ctx["item"], "qty": 1}],
-			}
+	line = {"item_code": ctx["item"], "qty": 1, "rate": 100, "warehouse": ctx["warehouse"]}
+	party = {"customer": ctx["customer"], "company": ctx["company"]}
+	for key, doctype, fields in (
+		("Q_draft", "Quotation", {"quotation_to": "Customer", "party_name": ctx["customer"]}),
+		("SI_draft", "Sales Invoice", party),
+		("SO_draft", "Sales Order", {**party, "delivery_date": ctx["in10"]}),
+		("DN_draft", "Delivery Note", party),
+	):
+		ctx[key] = (
+			frappe.get_doc({"doctype": doctype, "company": ctx["company"], **fields, "items": [line]})
+			.insert(ignore_permissions=True)
+			.name
 		)
-		.insert(ignore_permissions=True)
-		.name
-	)
-	ctx["SI_draft"] = (
-		frappe.get_doc(
-			{
-				"doctype": "Sales Invoice",
-				"customer": ctx["customer"],
-				"company": ctx["company"],
-				"items": [{"item_code": ctx["item"], "qty": 1, "rate": 100}],
-			}
-		)
-		.insert(ignore_permissions=True)
-		.name
-	)
-	ctx["SO_draft"] = (
-		frappe.get_doc(
-			{
-				"doctype": "Sales Order",
-				"customer": ctx["customer"],
-				"company": ctx["company"],
-				"delivery_date": ctx["in10"],
-				"items": [{"item_code": ctx["item"], "qty": 1, "rate": 100, "warehouse": ctx["warehouse"]}],
-			}
-		)
-		.insert(ignore_permissions=True)
-		.name
-	)
-	ctx["DN_draft"] = (
-		frappe.get_doc(
-			{
-				"doctype": "Delivery Note",
-				"customer": ctx["customer"],
-				"company": ctx["company"],
-				"items": [{"item_code": ctx["item"], "qty": 1, "rate": 100, "warehouse": ctx["warehouse"]}],
-			}
-		)
-		.insert(ignore_permissions=True)
-		.name
-	)
 	ctx["A_grand_total"] = frappe.db.get_value("Customer Order", ctx["A"], "grand_total")
 
 	# A holds a reservation (so refused releases have something to release)
