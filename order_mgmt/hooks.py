@@ -25,6 +25,10 @@ doc_events = {
 		"before_validate": "order_mgmt.overrides.child_rows.refuse_foreign_rows",
 		"before_update_after_submit": "order_mgmt.overrides.child_rows.refuse_foreign_rows",
 		"before_cancel": "order_mgmt.overrides.child_rows.refuse_foreign_rows",
+		# … and a row written on its own into the Sales Order of an order needs the right to change it
+		"before_insert": "order_mgmt.overrides.child_rows.guard_rows_of_an_orders_sales_order",
+		"validate": "order_mgmt.overrides.child_rows.guard_rows_of_an_orders_sales_order",
+		"on_trash": "order_mgmt.overrides.child_rows.guard_rows_of_an_orders_sales_order",
 	},
 	"Sales Order": {
 		"validate": "order_mgmt.selling.guard_sales_order_link",

@@ -2225,6 +2225,40 @@ for who in ("sales", "other"):
 	add(Row(f"so-door-delete-{who}", who, "DELETE", res("Sales Order", "{{A_so}}")))
 
 
+def so_taxes_unchanged(w, r, memo):
+	fresh()
+	rows = frappe.get_all("Sales Taxes and Charges", {"parent": w.ctx["A_so"]}, pluck="name")
+	assert rows == memo.setdefault("so_taxes", rows), rows
+	assert not frappe.db.exists("Sales Taxes and Charges", {"parent": w.ctx["A_so"], "description": "forged"})
+
+
+# rows of the order's Sales Order written on their own (no parent controller runs)
+for who in ("sales", "other"):
+	add(
+		Row(
+			f"so-door-post-row-{who}",
+			who,
+			"POST",
+			res("Sales Taxes and Charges"),
+			{
+				"parent": "{{A_so}}",
+				"parenttype": "Sales Order",
+				"parentfield": "taxes",
+				"charge_type": "Actual",
+				"account_head": "{{tax_account}}",
+				"description": "forged",
+				"tax_amount": -50,
+			},
+			REFUSED,
+			so_taxes_unchanged,
+		)
+	)
+	add(
+		Row(f"so-door-put-line-{who}", who, "PUT", res("Sales Order Item", "{{A_so_detail}}"), {"rate": 0.01})
+	)
+	add(Row(f"so-door-delete-line-{who}", who, "DELETE", res("Sales Order Item", "{{A_so_detail}}")))
+
+
 def new_confirmed_so(w: World) -> str:
 	return frappe.db.get_value("Customer Order", w.new_order(submit=True), "sales_order")
 
