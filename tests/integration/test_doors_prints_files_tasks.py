@@ -609,12 +609,18 @@ def test_the_task_list_count_report_and_get_agree(world, who):
 	assert found <= expected and found, (found, expected)
 	for key in ALL_TASKS:
 		name = w.ctx[key]
+		subject = frappe.db.get_value("Task", name, "subject")
 		r = client.get(f"/api/resource/Task/{name}")
+		form = client.call("frappe.desk.form.load.getdoc", doctype="Task", name=name)
+		value = client.call("frappe.client.get_value", doctype="Task", fieldname="subject", filters=name)
 		if name in expected:
 			assert r.ok and r.data["name"] == name, (key, r)
+			assert form.ok and value.ok and value.data == {"subject": subject}, (key, form, value)
 		else:
-			assert r.status == 403, (key, r)
-			assert frappe.db.get_value("Task", name, "subject") not in r.text
+			assert r.status == 403 and form.status == 403, (key, r, form)
+			assert value.ok and not value.data, (key, value)  # Frappe's answer for "no such row"
+			for answer in (r, form, value):
+				assert subject not in answer.text
 
 
 @pytest.mark.parametrize("who", ["sales", "stock", "accounts", "portal"])
