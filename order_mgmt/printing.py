@@ -35,7 +35,7 @@ def order_mgmt_stored(doc, doctype: str):
 	if given != doctype:
 		frappe.throw(
 			_("This print format prints a {0}, not a {1}: choose a print format of {1}.").format(
-				_(doctype), _(str(given or ""))
+				_(doctype), escape_html(_(str(given or "")))
 			),
 			frappe.ValidationError,
 			title=_("Wrong Print Format"),
@@ -106,7 +106,10 @@ def _address_html(address_name: str | None, link_doctype: str, link_name: str | 
 			"link_name": link_name,
 		},
 	)
-	if not linked and not frappe.has_permission("Address", "read", doc=address_name):
+	if not linked and not (
+		frappe.db.exists("Address", address_name)
+		and frappe.has_permission("Address", "read", doc=address_name)
+	):
 		return ""
 	return render_address(address_name, check_permissions=False) or ""
 
