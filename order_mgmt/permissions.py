@@ -121,7 +121,8 @@ def allowed_actions(order) -> dict:
 	actions = {"plan": plan}
 	for action, (doctype, submit) in ACTION_DOCUMENTS.items():
 		actions[action] = plan and all(
-			frappe.has_permission(doctype, ptype) for ptype in (("create", "submit") if submit else ("create",))
+			frappe.has_permission(doctype, ptype)
+			for ptype in (("create", "submit") if submit else ("create",))
 		)
 	return actions
 
@@ -136,9 +137,7 @@ def changeable(names) -> list[str]:
 	if not frappe.has_permission("Customer Order", "write"):
 		return []
 	co = frappe.qb.DocType("Customer Order")
-	rows = (
-		frappe.qb.from_(co).select(co.name, co.order_manager, co.deputy).where(co.name.isin(names))
-	).run()
+	rows = (frappe.qb.from_(co).select(co.name, co.order_manager, co.deputy).where(co.name.isin(names))).run()
 	return [name for name, manager, deputy in rows if access.is_planner(user, roles, manager, deputy)]
 
 
@@ -521,7 +520,7 @@ def validate_attachment(doc, method=None):
 	"""File.validate (every insert and save) and File.on_trash: a file is attached to an order or to a record
 	of one (information, agreement, meeting, task), re-pointed at it or taken off it only by a session user
 	who may change (write) that record, and only to a record that exists (names are sequential: a name not
-	yet made is not reserved). Whoever saves and however: the file's owner (Frappe lets the owner change and
+	yet made is not reserved; the desk's placeholder name of an unsaved form attaches to nothing yet). Whoever saves and however: the file's owner (Frappe lets the owner change and
 	delete a File), a guest's upload and `ignore_permissions` (which Frappe's upload sets for guests)
 	included. Saves that leave the attachment as it was (folder, privacy) are not judged."""
 	if doc.get("is_folder"):
@@ -548,7 +547,9 @@ def validate_attachment(doc, method=None):
 			continue
 		name = str(name)
 		if not frappe.db.exists(doctype, name):
-			if must_exist:
+			# the desk's name of a form not saved yet ("new-order-information-…", never a record's name):
+			# a file put into such a form's attach field is linked to the record when it is saved
+			if must_exist and not name.startswith(f"new-{doctype.lower().replace(' ', '-')}-"):
 				frappe.throw(
 					_("{0} {1} does not exist: save it first, then attach the file to it.").format(
 						_(doctype), frappe.bold(escape_html(name))
