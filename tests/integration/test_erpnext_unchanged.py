@@ -206,3 +206,26 @@ def test_a_credit_note_of_a_plain_invoice_that_took_an_advance_is_erpnexts_to_ju
 	cn = make_sales_return(si.name)
 	with refused(frappe.ValidationError, match="Reference Name should point to a valid Payment Entry"):
 		cn.insert()
+
+
+def test_installing_on_a_site_that_allows_negative_stock_leaves_erpnexts_settings_as_they_are(
+	monkeypatch, capsys
+):
+	"""ERPNext refuses Stock Reservation while Allow Negative Stock is on (outside tests): the app's install
+	goes on without reservations and says why, instead of failing or changing the site's setting."""
+	from order_mgmt.setup.install import enable_stock_reservation
+
+	frappe.db.set_single_value("Stock Settings", {"allow_negative_stock": 1, "enable_stock_reservation": 0})
+	_set_negative_stock(None)
+	monkeypatch.setitem(frappe.flags, "in_test", False)  # ERPNext's Stock Settings check skips tests
+	try:
+		enable_stock_reservation()
+	finally:
+		frappe.flags.in_test = True
+	settings = frappe.get_doc("Stock Settings")
+	assert (settings.allow_negative_stock, settings.enable_stock_reservation) == (1, 0)
+	assert (
+		"Stock reservation was not switched on: As Allow Negative Stock is enabled" in capsys.readouterr().out
+	)
+	frappe.db.rollback()
+	_set_negative_stock(None)
