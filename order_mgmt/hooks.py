@@ -19,15 +19,17 @@ before_uninstall = "order_mgmt.setup.install.before_uninstall"
 # Document events (R1 to R15): which module answers which event of which doctype; no logic here
 # -------------------------------------------------------------------------------------------
 doc_events = {
-	# every document: a child row never changes its parent, and a row written on its own into the Sales
-	# Order of an order needs the right to change the order (R15; order_mgmt.overrides.child_rows)
+	# every document: a child row never changes its parent, and a row written on its own is judged by the
+	# parent it is stored with (R15; order_mgmt.overrides.child_rows)
 	"*": {
-		"before_validate": "order_mgmt.overrides.child_rows.refuse_foreign_rows",
-		"before_update_after_submit": "order_mgmt.overrides.child_rows.refuse_foreign_rows",
-		"before_cancel": "order_mgmt.overrides.child_rows.refuse_foreign_rows",
-		"before_insert": "order_mgmt.overrides.child_rows.guard_rows_of_an_orders_sales_order",
-		"validate": "order_mgmt.overrides.child_rows.guard_rows_of_an_orders_sales_order",
-		"on_trash": "order_mgmt.overrides.child_rows.guard_rows_of_an_orders_sales_order",
+		event: "order_mgmt.overrides.child_rows.rows_stay_with_their_parent"
+		for event in (
+			"before_insert",
+			"before_validate",
+			"before_update_after_submit",
+			"before_cancel",
+			"on_trash",
+		)
 	},
 	# the order's Sales Order: its link, its rule (order_mgmt.overrides.sales_order), its figures
 	"Sales Order": {
@@ -76,6 +78,7 @@ doc_events = {
 			"order_mgmt.overrides.events.stock_reservation_before_submit",
 		],
 		"before_cancel": "order_mgmt.overrides.sales_order.reservation_made_directly",
+		"before_update_after_submit": "order_mgmt.overrides.sales_order.reservation_made_directly",
 		"on_submit": "order_mgmt.overrides.events.stock_reservation_changed",
 		"on_cancel": "order_mgmt.overrides.events.stock_reservation_changed",
 		"on_update_after_submit": "order_mgmt.overrides.events.stock_reservation_changed",
@@ -129,22 +132,6 @@ doc_events = {
 		"validate": "order_mgmt.permissions.validate_attachment",
 		"on_trash": "order_mgmt.permissions.validate_attachment",
 	},
-	# rows of the app's tables (and of the order's tax lines and tasks) only through their parent
-	**{
-		row_doctype: {
-			"before_insert": "order_mgmt.permissions.refuse_standalone_row",
-			"validate": "order_mgmt.permissions.refuse_standalone_row",
-			"on_trash": "order_mgmt.permissions.refuse_standalone_row",
-		}
-		for row_doctype in (
-			"Customer Order Item",
-			"Order Meeting Attendee",
-			"Order Meeting Contact",
-			"Order Information File",
-			"Sales Taxes and Charges",
-			"Task Depends On",
-		)
-	},
 }
 
 # Whitelisted methods of Frappe and ERPNext that check no permission where the app needs one (R15)
@@ -153,6 +140,8 @@ override_whitelisted_methods = {
 	# close / hold / re-open / resume: on a Sales Order that carries an order, the right to change the order
 	"erpnext.selling.doctype.sales_order.sales_order.update_status": "order_mgmt.overrides.sales_order.update_status",
 	"erpnext.selling.doctype.sales_order.sales_order.close_or_unclose_sales_orders": "order_mgmt.overrides.sales_order.close_or_unclose_sales_orders",
+	# open to guests in ERPNext: against an order's Sales Order only its readers and its customer's portal users
+	"erpnext.accounts.doctype.payment_request.payment_request.make_payment_request": "order_mgmt.overrides.sales_order.make_payment_request",
 	# counts agree with the lists the user may see (order_mgmt.overrides.counts)
 	"frappe.client.get_count": "order_mgmt.overrides.counts.get_count",
 }
@@ -174,7 +163,10 @@ has_permission = {
 	"Task": "order_mgmt.permissions.task_has_permission",
 }
 # lists, counts and report views of Task agree with its has_permission (an Order User alone: tasks of orders)
-permission_query_conditions = {"Task": "order_mgmt.permissions.task_query_conditions"}
+permission_query_conditions = {
+	"Task": "order_mgmt.permissions.task_query_conditions",
+	"Task Depends On": "order_mgmt.permissions.task_dependency_query_conditions",
+}
 
 # Desk
 # ----

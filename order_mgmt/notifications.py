@@ -36,6 +36,13 @@ def _dates(text: str | None) -> frozenset:
 	return frozenset(getdate(d) for d in (text or "").split(",") if d.strip())
 
 
+def _told_in_order(stored: str | None, a) -> str:
+	told = [d.strip() for d in (stored or "").split(",") if d.strip()]
+	if portal.DELAYED in a.events and a.announced_expected:
+		told.append(str(a.announced_expected))
+	return ",".join(told[-20:])
+
+
 def announce(data, header_changes: dict, line_changes: dict, today: date | None = None) -> None:
 	"""Add to `header_changes` what the orders' customers are told now, and queue those mails. A delay
 	that must wait for the end of the order's delay-mail window brings the order's next check forward to
@@ -80,8 +87,8 @@ def announce(data, header_changes: dict, line_changes: dict, today: date | None 
 		told = {
 			"announced_status": a.announced_status,
 			"announced_expected_date": a.announced_expected,
-			# the latest dates told (a few are enough to never repeat one)
-			"announced_delay_dates": ",".join(str(d) for d in sorted(a.told_dates)[-20:]) or None,
+			# the dates told, in the order they were told (the last twenty are enough to never repeat one)
+			"announced_delay_dates": _told_in_order(row.announced_delay_dates, a) or None,
 			"announced_delay_on": a.delay_mail_on,
 		}
 		stored_told = {

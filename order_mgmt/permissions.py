@@ -64,6 +64,13 @@ def assert_can_plan(order, user: str | None = None) -> None:
 # --- the ERPNext documents that carry an order ------------------------------------------------------------
 
 
+def order_of_sales_order(sales_order) -> str | None:
+	"""The Customer Order a Sales Order carries (`Customer Order.sales_order`, which only confirming sets)."""
+	if not sales_order or not isinstance(sales_order, str):
+		return None
+	return frappe.db.get_value("Customer Order", {"sales_order": sales_order}, "name")
+
+
 def assert_may_change_sales_order(sales_orders, action: str) -> None:
 	"""A Sales Order that carries a Customer Order (`Customer Order.sales_order`, which only confirming
 	sets) is changed only by those who may change that order; refused with a message naming the order and
@@ -264,6 +271,15 @@ def task_query_conditions(user: str | None = None) -> str:
 	return f"`tabTask`.`customer_order` in ({orders})"
 
 
+def task_dependency_query_conditions(user: str | None = None) -> str:
+	"""permission_query_conditions of Task Depends On (a task's dependency rows, listed over
+	`/api/resource`): only rows of the tasks the user's Task list shows."""
+	tasks = task_query_conditions(user)
+	if not tasks:
+		return ""
+	return f"`tabTask Depends On`.`parent` in (select `tabTask`.`name` from `tabTask` where {tasks})"
+
+
 def _other_role_grants(doctype: str, ptype: str, user: str) -> bool:
 	"""Does a role of the user other than the app's grant `ptype` on `doctype`?"""
 	return any(
@@ -449,18 +465,21 @@ def validate_record(doc, method=None):
 # --- child rows only through their parent -----------------------------------------------------------------
 
 
-def refuse_standalone_row(doc, method=None):
-	"""A row of the app's tables (or of a table on the app's records) is saved or deleted only through its
-	parent document: the parent's rules and permissions then apply."""
-	if doc.doctype == "Sales Taxes and Charges" and doc.get("parenttype") != "Customer Order":
-		return
-	if doc.doctype == "Task Depends On" and not (
-		doc.get("parent") and frappe.db.get_value("Task", doc.parent, "customer_order")
-	):
+#: documents whose rows are changed only through them (their rules and permissions then apply)
+ROWS_ONLY_THROUGH_PARENT = frozenset({"Customer Order", *RECORD_DOCTYPES})
+
+
+def refuse_standalone_row(doctype: str, parent: str, parenttype: str) -> None:
+	"""A row written on its own (order_mgmt.overrides.child_rows) into the app's documents, an order's task
+	or an order's tax lines: refused — such rows are saved or deleted only through their parent."""
+	through_parent = parenttype in ROWS_ONLY_THROUGH_PARENT or (
+		parenttype == "Task" and frappe.db.get_value("Task", parent, "customer_order")
+	)
+	if not through_parent:
 		return
 	frappe.throw(
 		_("A row of {0} is changed through its {1}: open {1} {2} and save it there.").format(
-			_(doc.doctype), _(doc.get("parenttype") or ""), frappe.bold(escape_html(doc.get("parent") or ""))
+			_(doctype), _(parenttype), frappe.bold(escape_html(parent))
 		),
 		frappe.PermissionError,
 		title=_("Not Allowed"),

@@ -4,9 +4,8 @@
 import frappe
 from frappe import _
 
-from order_mgmt import stock_guard
+from order_mgmt import permissions, stock_guard
 from order_mgmt.overrides import events
-from order_mgmt import permissions
 from order_mgmt.permissions import get_order as _get_order
 from order_mgmt.rules import pipeline
 from order_mgmt.transactions import one_action

@@ -2259,6 +2259,131 @@ for who in ("sales", "other"):
 	add(Row(f"so-door-delete-line-{who}", who, "DELETE", res("Sales Order Item", "{{A_so_detail}}")))
 
 
+def parent_is(doctype, key, parent_key):
+	def check(w, r, memo):
+		name, parent = resolve(key, w, memo), resolve(parent_key, w, memo)
+		fresh()
+		assert frappe.db.get_value(doctype, name, ["parent", "docstatus"]) == (
+			parent,
+			1 if doctype != "Task Depends On" else 0,
+		), f"{doctype} {name} left {parent} or changed its state"
+
+	return check
+
+
+# a row written on its own never changes its parent, and is judged by the parent it is stored with
+for rid, who, verb, path, body, doctype, key, owner in (
+	(
+		"so-line-put-parent",
+		"sales",
+		"PUT",
+		res("Sales Order Item", "{{A_so_detail}}"),
+		{"parent": "{{SO_draft}}"},
+		"Sales Order Item",
+		"{{A_so_detail}}",
+		"{{A_so}}",
+	),
+	(
+		"order-line-put-parent",
+		"other",
+		"PUT",
+		res("Customer Order Item", "{{A_line}}"),
+		{"parent": "{{B}}"},
+		"Customer Order Item",
+		"{{A_line}}",
+		"{{A}}",
+	),
+	(
+		"so-tax-put-parent",
+		"sales",
+		"PUT",
+		res("Sales Taxes and Charges", "{{E_so_tax}}"),
+		{"parent": "{{Q_draft}}", "parenttype": "Quotation"},
+		"Sales Taxes and Charges",
+		"{{E_so_tax}}",
+		"{{E_so}}",
+	),
+	(
+		"order-tax-put-parent",
+		"sales",
+		"PUT",
+		res("Sales Taxes and Charges", "{{E_tax}}"),
+		{"parent": "{{Q_draft}}", "parenttype": "Quotation"},
+		"Sales Taxes and Charges",
+		"{{E_tax}}",
+		"{{E}}",
+	),
+	(
+		"so-line-client-save",
+		"sales",
+		"CALL",
+		"frappe.client.save",
+		lambda w, m: {
+			"doc": {**doc_dict("Sales Order Item", w.ctx["B_so_detail"]), "delivery_date": "2031-01-01"}
+		},
+		"Sales Order Item",
+		"{{B_so_detail}}",
+		"{{B_so}}",
+	),
+	(
+		"so-line-client-cancel",
+		"sales",
+		"CALL",
+		"frappe.client.cancel",
+		{"doctype": "Sales Order Item", "name": "{{A_so_detail}}"},
+		"Sales Order Item",
+		"{{A_so_detail}}",
+		"{{A_so}}",
+	),
+	(
+		"task-dep-put-parent",
+		"other",
+		"PUT",
+		res("Task Depends On", "{{T_A3_dep}}"),
+		{"parent": "{{T_free}}"},
+		"Task Depends On",
+		"{{T_A3_dep}}",
+		"{{T_A3}}",
+	),
+):
+	add(Row(f"row-alone-{rid}-{who}", who, verb, path, body, REFUSED, parent_is(doctype, key, owner)))
+
+
+def sre_body(w, memo):
+	"""A reservation entry posted as if a Purchase Receipt had made it (it did not)."""
+	fresh()
+	line = frappe.get_doc("Sales Order", w.ctx["E_so"]).items[0]
+	return {
+		"item_code": line.item_code,
+		"warehouse": line.warehouse,
+		"voucher_type": "Sales Order",
+		"voucher_no": w.ctx["E_so"],
+		"voucher_detail_no": line.name,
+		"voucher_qty": line.stock_qty,
+		"available_qty": 50,
+		"reserved_qty": 1,
+		"stock_uom": line.stock_uom,
+		"company": w.ctx["company"],
+		"from_voucher_type": "Purchase Receipt",
+		"from_voucher_no": "MAT-PRE-2099-00001",
+		"from_voucher_detail_no": "made-up",
+		"docstatus": 1,
+	}
+
+
+for who in ("stock", "other"):
+	add(Row(f"sre-post-made-up-receipt-{who}", who, "POST", res("Stock Reservation Entry"), sre_body))
+	add(
+		Row(
+			f"sre-put-reserved-qty-{who}",
+			who,
+			"PUT",
+			res("Stock Reservation Entry", "{{A_sre}}"),
+			{"reserved_qty": 0.5},
+		)
+	)
+
+
 def new_confirmed_so(w: World) -> str:
 	return frappe.db.get_value("Customer Order", w.new_order(submit=True), "sales_order")
 
@@ -2818,4 +2943,68 @@ def test_the_form_and_the_board_offer_only_what_the_server_allows(world):
 	}
 	assert (
 		400 <= w.clients["manager"].call("order_mgmt.api.customer_order.changeable", names="{").status < 500
+	)
+
+
+# --- ERPNext's open doors onto an order's Sales Order: Payment Requests, counts (issue 23 review) --------------
+
+
+def test_a_payment_request_against_an_orders_sales_order_needs_its_reader_or_its_customer(world):
+	w = world
+	from tests.integration.http_site import Client
+
+	guest = Client(w.server, "Guest")
+	method = "erpnext.accounts.doctype.payment_request.payment_request.make_payment_request"
+	before = frappe.db.count("Payment Request", {"reference_name": w.ctx["A_so"]})
+	for client in (guest, w.clients["portal"], w.clients["nobody"]):
+		r = client.call(
+			method,
+			dt="Sales Order",
+			dn=w.ctx["A_so"],
+			submit_doc=1,
+			mute_email=1,
+			recipient_id="x@example.com",
+		)
+		assert 400 <= r.status < 500, f"{client.user}: {r}"
+	# loyalty points are written to the Sales Order: only by those who may change the order
+	r = w.clients["other"].call(method, dt="Sales Order", dn=w.ctx["A_so"], loyalty_points=5, mute_email=1)
+	assert 400 <= r.status < 500, r
+	fresh()
+	assert frappe.db.count("Payment Request", {"reference_name": w.ctx["A_so"]}) == before
+	assert not frappe.db.get_value("Sales Order", w.ctx["A_so"], "loyalty_points")
+
+
+def test_counts_of_the_orders_rows_follow_the_read_right_of_their_documents(world):
+	w = world
+	count = "frappe.client.get_count"
+	probe = {
+		"doctype": "Customer Order Item",
+		"filters": json.dumps({"parent": w.ctx["B"], "rate": [">", 99]}),
+	}
+	for who in ("portal", "nobody"):
+		r = w.clients[who].call(count, **probe)
+		assert 400 <= r.status < 500, f"{who}: {r}"
+	assert w.clients["boss"].call(count, **probe).data == 1
+	# the dependencies of tasks of no order are not listed or counted for an Order User alone
+	frappe.set_user("Administrator")
+	free_dependent = w.new_task(None, "of no order, depends on T_free")
+	doc = frappe.get_doc("Task", free_dependent)
+	doc.append("depends_on", {"task": w.ctx["T_free"]})
+	doc.save(ignore_permissions=True)
+	frappe.db.commit()
+	bare = w.clients["bare"]
+	listed = bare.get(
+		res("Task Depends On"),
+		params={"parent": "Task", "fields": json.dumps(["parent", "task"]), "limit_page_length": 0},
+	)
+	assert listed.ok, listed
+	assert free_dependent not in {row["parent"] for row in listed.data}
+	assert (
+		bare.call(count, doctype="Task Depends On", filters=json.dumps({"parent": free_dependent})).data == 0
+	)
+	assert (
+		w.clients["boss"]
+		.call(count, doctype="Task Depends On", filters=json.dumps({"parent": free_dependent}))
+		.data
+		== 1
 	)
