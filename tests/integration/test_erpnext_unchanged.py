@@ -107,6 +107,17 @@ def test_a_plain_sales_order_is_delivered_beyond_stock_when_erpnext_allows_negat
 	assert (so.per_delivered, so.status) == (100, "To Bill")
 
 
+def test_an_item_that_allows_negative_stock_is_delivered_beyond_stock(negative_stock_not_allowed):
+	"""The item's own *Allow Negative Stock* (Item master; the site's setting off, stock reservation on)."""
+	item = make_item(price=10, allow_negative_stock=1)
+	add_stock(item, 2)
+	so = plain_sales_order(item, 3)
+
+	delivery_note(so.name, 3).submit()
+
+	assert bin_qty(item).actual_qty == -1
+
+
 def test_a_plain_sales_order_beyond_stock_gets_erpnexts_own_refusal_when_negative_stock_is_not_allowed(
 	negative_stock_not_allowed,
 ):
