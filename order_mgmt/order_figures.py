@@ -15,7 +15,7 @@ from frappe.query_builder.functions import Coalesce, NullIf, Sum
 from frappe.utils import add_days, cint, flt, getdate, now_datetime
 from pypika.terms import ContainsCriterion, Function, LiteralValue
 
-from order_mgmt import notifications, timeline
+from order_mgmt import compat, notifications, timeline
 from order_mgmt.rules import billing, pipeline, product, sources
 
 #: header fields this module owns
@@ -333,6 +333,8 @@ def gather_money(sales_orders) -> dict[str, frappe._dict]:
 		.where((ple.delinked == 0) & against)
 		.groupby(ple.against_voucher_type, ple.against_voucher_no, ple.account_currency)
 	).run(as_dict=True)
+	# ERPNext v16 keeps the Sales Orders' advances in its advance ledger (compat; nothing on v15)
+	ledger += compat.sales_order_advances(sales_orders)
 	by_voucher = defaultdict(list)
 	for r in ledger:
 		by_voucher[r.against_voucher_no].append(r)
