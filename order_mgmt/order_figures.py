@@ -216,12 +216,12 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 		reserved = dict(
 			(
 				frappe.qb.from_(sre)
-				.select(sre.voucher_detail_no, Sum(sre.reserved_qty - sre.delivered_qty))
+				.select(sre.voucher_detail_no, Sum(compat.sre_open_qty(sre)))
 				.where(
 					(sre.voucher_type == "Sales Order")
 					& in_list(sre.voucher_no, sales_orders)
 					& (sre.docstatus == 1)
-					& sre.status.notin(["Delivered", "Cancelled"])
+					& sre.status.notin(compat.SRE_DONE_STATUSES)
 				)
 				.groupby(sre.voucher_detail_no)
 			).run()

@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html, flt
 
-from order_mgmt import order_figures, stock_guard
+from order_mgmt import compat, order_figures, stock_guard
 from order_mgmt.overrides import events
 from order_mgmt.permissions import assert_may_create, get_order
 from order_mgmt.rules import availability, billing, pipeline
@@ -187,12 +187,12 @@ def stock_reserved(order) -> dict[str, float]:
 		r[0]: flt(r[1])
 		for r in (
 			frappe.qb.from_(sre)
-			.select(sre.voucher_detail_no, (sre.reserved_qty - sre.delivered_qty))
+			.select(sre.voucher_detail_no, compat.sre_open_qty(sre))
 			.where(
 				(sre.voucher_type == "Sales Order")
 				& (sre.voucher_no == order.sales_order)
 				& (sre.docstatus == 1)
-				& sre.status.notin(["Delivered", "Cancelled"])
+				& sre.status.notin(compat.SRE_DONE_STATUSES)
 			)
 		).run()
 	}

@@ -105,11 +105,9 @@ def test_two_users_reserving_the_last_unit_at_once(committed, monkeypatch):
 	frappe.db.rollback()  # a fresh look at what the two sessions committed
 	assert frappe.db.get_value("Bin", {"item_code": item}, ["actual_qty", "reserved_stock"]) == (1, 1)
 	reserved = frappe.get_all(
-		"Stock Reservation Entry",
-		filters={"item_code": item, "docstatus": 1},
-		fields=["sum(reserved_qty) as qty"],
-	)[0].qty
-	assert flt(reserved) == 1
+		"Stock Reservation Entry", filters={"item_code": item, "docstatus": 1}, pluck="reserved_qty"
+	)
+	assert flt(sum(reserved)) == 1
 
 
 def test_two_users_delivering_the_last_unit_at_once(committed, monkeypatch):
