@@ -17,6 +17,8 @@ ERPNext v16 changed:
   dates (Delivery Schedule Item); v15 has no such table.
 - **Print formats as PDF** (`pdf_generator`): v16 can render PDFs with Chrome (`pdf_generator =
   "chrome"`), which the app uses when the server has no wkhtmltopdf (Debian's testing dropped it).
+- **Documents** (`DOCUMENT_UPDATE_SKIPS_SET`): v16's `Document.update` no longer goes through `set`.
+- **Permission hooks** (`NO_OBJECTION`): v16 treats a `has_permission` hook's None as a refusal.
 - **Desk workspace** (`hooks.py`): v16 shows apps on its desktop (`add_to_apps_screen`).
 
 What needs no branch, because one call works on both: desk links (`frappe.utils.get_absolute_url`,
@@ -45,6 +47,21 @@ def is_version(major: int) -> bool:
 
 def at_least(major: int) -> bool:
 	return FRAPPE_MAJOR >= major
+
+
+# --- permissions ----------------------------------------------------------------------------------------------
+
+#: what a `has_permission` hook returns when it does not object: v15 reads None as "no opinion" (and a
+#: True would stop it asking the next hook); v16 asks every hook and reads None as a refusal
+NO_OBJECTION = True if at_least(16) else None
+
+
+# --- documents ------------------------------------------------------------------------------------------------
+
+#: v16's `Document.update` (used by `frappe.get_doc(dict)`, `doc.update(dict)`) writes the values without
+#: `Document.set`, where v15 went through it: the app's input checks (`order_mgmt.validation`) then hook
+#: into `update` too
+DOCUMENT_UPDATE_SKIPS_SET = at_least(16)
 
 
 # --- Stock Reservation Entries ----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from frappe import _
 from frappe.permissions import get_valid_perms
 from frappe.utils import escape_html
 
-from order_mgmt import validation
+from order_mgmt import compat, validation
 from order_mgmt.rules import access
 
 #: doctypes whose records belong to one order through their `customer_order` field
@@ -76,9 +76,10 @@ def _orders_of(doc) -> set[str]:
 
 
 def _verdict(doc, ptype, user, kind) -> bool | None:
-	"""The rule's answer for `doc`, judged against every order it belongs to (stored and claimed)."""
+	"""The rule's answer for `doc`, judged against every order it belongs to (stored and claimed): False,
+	or no objection (`compat.NO_OBJECTION`: None on v15, True on v16, where None denies)."""
 	if ptype not in access.CHANGE_PTYPES:
-		return None
+		return compat.NO_OBJECTION
 	user = user or frappe.session.user
 	roles = _roles(user)
 	is_new = doc.is_new()
@@ -108,7 +109,7 @@ def _verdict(doc, ptype, user, kind) -> bool | None:
 		)
 		if access.decide(request) is False:
 			return False
-	return None
+	return compat.NO_OBJECTION
 
 
 def customer_order_has_permission(doc, ptype=None, user=None, debug=False):
