@@ -18,6 +18,8 @@ ERPNext v16 changed:
 - **Print formats as PDF** (`pdf_generator`): v16 can render PDFs with Chrome (`pdf_generator =
   "chrome"`), which the app uses when the server has no wkhtmltopdf (Debian's testing dropped it).
 - **Documents** (`DOCUMENT_UPDATE_SKIPS_SET`): v16's `Document.update` no longer goes through `set`.
+- **ERPNext's mappers** (`map_purchase_order`): v16's Sales Order → Purchase Order mapper returns a list.
+- **Versions** (`VERSIONS_RECORD_EMPTY_CHANGES`): v16's tax rows record "0 → empty" changes.
 - **Permission hooks** (`NO_OBJECTION`): v16 treats a `has_permission` hook's None as a refusal.
 - **Desk workspace** (`hooks.py`): v16 shows apps on its desktop (`add_to_apps_screen`).
 
@@ -47,6 +49,12 @@ def is_version(major: int) -> bool:
 
 def at_least(major: int) -> bool:
 	return FRAPPE_MAJOR >= major
+
+
+#: ERPNext v16 leaves None in fields of the rows it computes (a tax row's `net_amount`,
+#: `included_in_paid_amount` …) where the saved row has 0: Frappe's Version then records "0 → empty" for
+#: each, which is no change a user made (the timeline leaves such changes out)
+VERSIONS_RECORD_EMPTY_CHANGES = at_least(16)
 
 
 # --- permissions ----------------------------------------------------------------------------------------------
@@ -174,6 +182,21 @@ if at_least(16):
 			where a.against_voucher_type = 'Sales Order' and a.against_voucher_no in %(so)s
 			) payments
 			order by creation"""
+
+
+# --- mapped documents -------------------------------------------------------------------------------------------
+
+
+def map_purchase_order(sales_order: str, item_codes: list[str]):
+	"""ERPNext's unsaved Purchase Order for these items of a submitted Sales Order (its "Purchase Order"
+	mapper), or None when there is nothing left to order. v16's mapper returns a list of them, one per
+	supplier given with the items (none given here: one, for the caller's supplier)."""
+	from erpnext.selling.doctype.sales_order.sales_order import make_purchase_order
+
+	po = make_purchase_order(sales_order, selected_items=[{"item_code": i} for i in item_codes])
+	if at_least(16):
+		po = po[0] if po else None
+	return po
 
 
 # --- Delivery Schedule --------------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ def without_derived_fields(data: dict, meta) -> dict | None:
 	for table, idx, name, changes in data.get("row_changed") or []:
 		child = derived_fields(frappe.get_meta(meta.get_field(table).options))
 		changes = [c for c in changes if c[0] not in child]
+		if compat.VERSIONS_RECORD_EMPTY_CHANGES:
+			changes = [c for c in changes if c[1] or c[2]]
 		if changes:
 			rows.append([table, idx, name, changes])
 	data["row_changed"] = rows

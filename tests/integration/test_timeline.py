@@ -97,7 +97,7 @@ def test_the_timeline_tells_the_orders_story_without_derived_field_churn(version
 	for v in recorded:
 		assert not {c[0] for c in v.get("changed", [])} & derived, v
 		for _t, _i, _n, changes in v.get("row_changed", []):
-			assert not {c[0] for c in changes} & line_derived, v
+			assert not {c[0] for c in changes} & line_derived, (_t, changes)
 
 	# the nightly recalculation writes no events, even when it changes something
 	frappe.db.set_value("Customer Order", order.name, "per_paid", 0, update_modified=False)
