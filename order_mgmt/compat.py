@@ -20,6 +20,7 @@ ERPNext v16 changed:
 - **Documents** (`DOCUMENT_UPDATE_SKIPS_SET`): v16's `Document.update` no longer goes through `set`.
 - **ERPNext's mappers** (`map_purchase_order`): v16's Sales Order → Purchase Order mapper returns a list.
 - **Versions** (`VERSIONS_RECORD_EMPTY_CHANGES`): v16's tax rows record "0 → empty" changes.
+- **Queries** (`list_query_sql`): v16's `get_list(run=False)` returns a query object, not SQL text.
 - **Permission hooks** (`NO_OBJECTION`): v16 treats a `has_permission` hook's None as a refusal.
 - **Desk workspace** (`hooks.py`): v16 shows apps on its desktop (`add_to_apps_screen`).
 
@@ -55,6 +56,22 @@ def at_least(major: int) -> bool:
 #: `included_in_paid_amount` …) where the saved row has 0: Frappe's Version then records "0 → empty" for
 #: each, which is no change a user made (the timeline leaves such changes out)
 VERSIONS_RECORD_EMPTY_CHANGES = at_least(16)
+
+
+# --- queries -------------------------------------------------------------------------------------------------
+
+
+def list_query_sql(doctype: str, **kwargs) -> str:
+	"""The SQL of `frappe.get_list(doctype, **kwargs)` with the user's permission conditions, not run: v15
+	returns it as text (`run=False`); v16 returns a Query Builder query, whose values are rendered here
+	with the database driver's own escaping."""
+	query = frappe.get_list(doctype, run=False, **kwargs)
+	if isinstance(query, str):
+		return query
+	from frappe.query_builder.utils import prepare_query
+
+	sql, params = prepare_query(query)
+	return frappe.db.mogrify(sql, params) if params else sql
 
 
 # --- permissions ----------------------------------------------------------------------------------------------

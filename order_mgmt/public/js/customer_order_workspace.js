@@ -95,7 +95,8 @@ const order_mgmt_workspace = {
 		const esc = (v) => frappe.utils.escape_html(v == null ? "" : String(v));
 		const link = (doctype, name, label) =>
 			`<a href="${frappe.utils.get_form_link(doctype, name)}">${esc(label || name)}</a>`;
-		const date = (v) => (v ? frappe.datetime.str_to_user(v) : "");
+		// dates only (ERPNext v16 plans tasks with a time: Datetime fields)
+		const date = (v) => (v ? frappe.datetime.str_to_user(v, false, true) : "");
 		const section = (title, doctype, rows, empty) => `
 			<div class="order-workspace-section" style="margin-bottom: var(--margin-lg)">
 				<div class="flex justify-between align-center" style="margin-bottom: var(--margin-sm)">
