@@ -21,6 +21,8 @@ ERPNext v16 changed:
 - **ERPNext's mappers** (`map_purchase_order`): v16's Sales Order → Purchase Order mapper returns a list.
 - **Versions** (`VERSIONS_RECORD_EMPTY_CHANGES`): v16's tax rows record "0 → empty" changes.
 - **Queries** (`list_query_sql`): v16's `get_list(run=False)` returns a query object, not SQL text.
+- **Manufacturing defaults** (`manufacturing_defaults`): v16 keeps the default WIP / finished-goods
+  warehouses on the Company, not in Manufacturing Settings.
 - **Permission hooks** (`NO_OBJECTION`): v16 treats a `has_permission` hook's None as a refusal.
 - **Desk workspace** (`hooks.py`): v16 shows apps on its desktop (`add_to_apps_screen`).
 
@@ -204,16 +206,27 @@ if at_least(16):
 # --- mapped documents -------------------------------------------------------------------------------------------
 
 
-def map_purchase_order(sales_order: str, item_codes: list[str]):
+def map_purchase_order(sales_order: str, item_codes: list[str], target_doc=None):
 	"""ERPNext's unsaved Purchase Order for these items of a submitted Sales Order (its "Purchase Order"
-	mapper), or None when there is nothing left to order. v16's mapper returns a list of them, one per
-	supplier given with the items (none given here: one, for the caller's supplier)."""
+	mapper; `target_doc`: a Purchase Order to add them to), or None when there is nothing left to order.
+	v16's mapper returns a list of them, one per supplier given with the items (none given here: one, for
+	the caller's supplier)."""
 	from erpnext.selling.doctype.sales_order.sales_order import make_purchase_order
 
-	po = make_purchase_order(sales_order, selected_items=[{"item_code": i} for i in item_codes])
+	po = make_purchase_order(
+		sales_order, selected_items=[{"item_code": i} for i in item_codes], target_doc=target_doc
+	)
 	if at_least(16):
 		po = po[0] if po else None
 	return po
+
+
+def manufacturing_defaults(company: str):
+	"""The document that holds the default work-in-progress and finished-goods warehouses of work orders
+	(`default_wip_warehouse`, `default_fg_warehouse`): Manufacturing Settings on v15, the Company on v16."""
+	if at_least(16):
+		return frappe.get_doc("Company", company)
+	return frappe.get_single("Manufacturing Settings")
 
 
 # --- Delivery Schedule --------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from frappe import _
 from frappe.query_builder.functions import Count
 from frappe.utils import add_days, add_months, flt, getdate, nowdate
 
+from order_mgmt import compat
 from order_mgmt.rules import pipeline
 
 PREFIX = "Demo"
@@ -245,7 +246,8 @@ def _stock_settings():
 
 
 def _manufacturing_settings(ctx):
-	settings = frappe.get_single("Manufacturing Settings")
+	# the work orders' default warehouses: Manufacturing Settings on v15, the Company's on v16 (compat)
+	settings = compat.manufacturing_defaults(ctx.company)
 	if not (settings.default_wip_warehouse and settings.default_fg_warehouse):
 		settings.default_wip_warehouse = settings.default_wip_warehouse or ctx.wip
 		settings.default_fg_warehouse = settings.default_fg_warehouse or ctx.fg
