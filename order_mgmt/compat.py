@@ -24,7 +24,8 @@ ERPNext v16 changed:
 - **Manufacturing defaults** (`manufacturing_defaults`): v16 keeps the default WIP / finished-goods
   warehouses on the Company, not in Manufacturing Settings.
 - **Permission hooks** (`NO_OBJECTION`): v16 treats a `has_permission` hook's None as a refusal.
-- **Desk workspace** (`hooks.py`): v16 shows apps on its desktop (`add_to_apps_screen`).
+- **Desk workspace** (`remove_desktop_entries`): v16 makes a desktop icon and a sidebar for the app's
+  workspace at install; uninstall removes them.
 
 What needs no branch, because one call works on both: desk links (`frappe.utils.get_absolute_url`,
 `frappe.utils.get_url_to_form`, and `frappe.router.make_url` / `frappe.utils.get_form_link` in the
@@ -250,6 +251,30 @@ def delivery_schedules(so_details) -> dict[str, list[tuple]]:
 	).run():
 		out.setdefault(so_detail, []).append((day, qty))
 	return out
+
+
+# --- desk -------------------------------------------------------------------------------------------------------
+
+
+def remove_desktop_entries(module: str) -> None:
+	"""v16: the desktop icons and workspace sidebars Frappe v16 made at install for the workspaces of
+	`module` (uninstall-app removes the sidebars with the module, not the icons that open them). v15:
+	nothing of the kind exists."""
+	if not at_least(16):
+		return
+	workspaces = frappe.get_all("Workspace", filters={"module": module}, pluck="name")
+	sidebars = set(frappe.get_all("Workspace Sidebar", filters={"module": module}, pluck="name"))
+	sidebars |= set(
+		frappe.get_all("Workspace Sidebar", filters={"name": ("in", workspaces or [""])}, pluck="name")
+	)
+	for icon in frappe.get_all(
+		"Desktop Icon",
+		filters={"link_type": "Workspace Sidebar", "link_to": ("in", sorted(sidebars) or [""])},
+		pluck="name",
+	):
+		frappe.delete_doc("Desktop Icon", icon, force=True, ignore_permissions=True)
+	for sidebar in sorted(sidebars):
+		frappe.delete_doc("Workspace Sidebar", sidebar, force=True, ignore_permissions=True)
 
 
 # --- PDFs -----------------------------------------------------------------------------------------------------

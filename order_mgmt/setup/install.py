@@ -114,6 +114,7 @@ def before_uninstall():
 	delete_custom_fields()
 	remove_workspace_setup()
 	remove_desk_setup()
+	compat.remove_desktop_entries("Order Mgmt")
 
 
 def make_roles():
