@@ -20,7 +20,8 @@ ERPNext v16 changed:
 - **Documents** (`DOCUMENT_UPDATE_SKIPS_SET`): v16's `Document.update` no longer goes through `set`.
 - **ERPNext's mappers** (`map_purchase_order`): v16's Sales Order → Purchase Order mapper returns a list.
 - **Versions** (`VERSIONS_RECORD_EMPTY_CHANGES`): v16's tax rows record "0 → empty" changes.
-- **Queries** (`list_query_sql`): v16's `get_list(run=False)` returns a query object, not SQL text.
+- **Queries** (`list_query_sql`, `list_count`): v16's `get_list(run=False)` returns a query object, not
+  SQL text, and its `fields` take no SQL functions.
 - **Manufacturing defaults** (`manufacturing_defaults`): v16 keeps the default WIP / finished-goods
   warehouses on the Company, not in Manufacturing Settings.
 - **Permission hooks** (`NO_OBJECTION`): v16 treats a `has_permission` hook's None as a refusal.
@@ -75,6 +76,22 @@ def list_query_sql(doctype: str, **kwargs) -> str:
 
 	sql, params = prepare_query(query)
 	return frappe.db.mogrify(sql, params) if params else sql
+
+
+def list_count(doctype: str, **kwargs) -> int:
+	"""How many records `frappe.get_list(doctype, **kwargs)` lists for the user (each once). v15 counts in
+	the list query (`count(distinct …)` as a field); v16 refuses SQL functions in `fields`, so its list
+	query is counted as a subquery."""
+	if not at_least(16):
+		rows = frappe.get_list(
+			doctype,
+			fields=[f"count(distinct `tab{doctype}`.`name`) as total"],
+			limit_page_length=0,
+			**kwargs,
+		)
+		return rows[0].total if rows else 0
+	sql = list_query_sql(doctype, fields=[f"`tab{doctype}`.`name`"], limit_page_length=0, **kwargs)
+	return frappe.db.sql(f"select count(distinct listed.name) from ({sql}) listed")[0][0]
 
 
 # --- permissions ----------------------------------------------------------------------------------------------

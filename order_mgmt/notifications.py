@@ -20,17 +20,37 @@ from order_mgmt import timeline
 from order_mgmt.rules import portal, product
 
 #: the fields on Customer Order that remember what the customer was told
-FIELDS = ("announced_status", "announced_expected_date")
+FIELDS = ("announced_status", "announced_expected_date", "announced_delay_dates", "announced_delay_on")
 
 
 def enabled() -> bool:
 	return bool(frappe.db.get_single_value("Order Management Settings", "notify_customers", cache=True))
 
 
-def announce(data, header_changes: dict, line_changes: dict) -> None:
-	"""Add to `header_changes` what the orders' customers are told now, and queue those mails."""
+def delay_mail_days() -> int:
+	value = frappe.db.get_single_value("Order Management Settings", "delay_mail_days", cache=True)
+	return 1 if value is None else max(int(value), 0)
+
+
+def _dates(text: str | None) -> frozenset:
+	return frozenset(getdate(d) for d in (text or "").split(",") if d.strip())
+
+
+def _told_in_order(stored: str | None, a) -> str:
+	told = [d.strip() for d in (stored or "").split(",") if d.strip()]
+	if portal.DELAYED in a.events and a.announced_expected:
+		told.append(str(a.announced_expected))
+	return ",".join(told[-20:])
+
+
+def announce(data, header_changes: dict, line_changes: dict, today: date | None = None) -> None:
+	"""Add to `header_changes` what the orders' customers are told now, and queue those mails. A delay
+	that must wait for the end of the order's delay-mail window brings the order's next check forward to
+	that day (the nightly run then tells the latest news)."""
 	if not data.orders:
 		return
+	today = getdate(today)
+	days = delay_mail_days()
 	# the gathered orders carry what their customers were last told, and their customer and contact
 	stored = {o.name: o for o in data.orders}
 	latest = defaultdict(lambda: None)
@@ -50,6 +70,7 @@ def announce(data, header_changes: dict, line_changes: dict) -> None:
 			continue
 		new = header_changes.get(order.name) or {}
 		told_date = getdate(row.announced_expected_date) if row.announced_expected_date else None
+		mailed_on = getdate(row.announced_delay_on) if row.announced_delay_on else None
 		a = portal.announcements(
 			portal.OrderState(
 				status=new.get("status", order.status),
@@ -57,12 +78,33 @@ def announce(data, header_changes: dict, line_changes: dict) -> None:
 				expected=latest[order.name],
 				announced_status=row.announced_status or "",
 				announced_expected=told_date,
+				told_dates=_dates(row.announced_delay_dates),
+				delay_mail_on=mailed_on,
+				today=today,
+				delay_mail_days=days,
 			)
 		)
-		if (a.announced_status, a.announced_expected) != (row.announced_status or "", told_date):
-			header_changes.setdefault(order.name, {}).update(
-				announced_status=a.announced_status, announced_expected_date=a.announced_expected
-			)
+		told = {
+			"announced_status": a.announced_status,
+			"announced_expected_date": a.announced_expected,
+			# the dates told, in the order they were told (the last twenty are enough to never repeat one)
+			"announced_delay_dates": _told_in_order(row.announced_delay_dates, a) or None,
+			"announced_delay_on": a.delay_mail_on,
+		}
+		stored_told = {
+			"announced_status": row.announced_status or "",
+			"announced_expected_date": told_date,
+			"announced_delay_dates": row.announced_delay_dates or None,
+			"announced_delay_on": mailed_on,
+		}
+		changed = {k: v for k, v in told.items() if v != stored_told[k]}
+		if changed:
+			header_changes.setdefault(order.name, {}).update(changed)
+		if a.delay_due_on:
+			changes = header_changes.setdefault(order.name, {})
+			next_check = changes.get("next_check", order.get("next_check"))
+			if next_check is None or getdate(next_check) > a.delay_due_on:
+				changes["next_check"] = a.delay_due_on
 		mails.extend((row, event, a.announced_expected) for event in a.events)
 	if mails and enabled():
 		send(mails)

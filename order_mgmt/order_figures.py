@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import frappe
+from frappe import _
 from frappe.query_builder.functions import Coalesce, NullIf, Sum
 from frappe.utils import add_days, cint, flt, getdate, now_datetime
 from pypika.terms import ContainsCriterion, Function, LiteralValue
@@ -107,7 +108,7 @@ def recompute(
 		return {}
 	data = gather(order_names, short=short)
 	header_changes, line_changes = evaluate(data, getdate(today))
-	notifications.announce(data, header_changes, line_changes)  # R17: what the customer is told
+	notifications.announce(data, header_changes, line_changes, today)  # R17: what the customer is told
 	next_checks = {}
 	for name in list(header_changes):
 		diff = header_changes[name]
@@ -823,8 +824,13 @@ def recompute_shortages_after_commit(item_codes) -> None:
 
 
 def _enqueue_shortage_recompute():
+	"""After the commit: the action is done, and nothing here may turn it into an error (a client that sees
+	one retries, and would reserve twice). A queue that cannot be reached is logged; the nightly run
+	catches the neighbours up."""
 	items = sorted(frappe.flags.pop("order_mgmt_shortage_items", None) or ())
-	if items:
+	if not items:
+		return
+	try:
 		frappe.enqueue(
 			"order_mgmt.order_figures.recompute_changed_shortages",
 			queue="short",
@@ -832,6 +838,16 @@ def _enqueue_shortage_recompute():
 			job_id=f"order_mgmt_shortages::{frappe.generate_hash(','.join(items), 12)}",
 			deduplicate=True,
 		)
+	except Exception:
+		frappe.log_error(
+			title=_("Order statuses of other orders not queued"),
+			message=_(
+				"The recompute of the other open orders of items {0} could not be queued; the nightly run brings them up to date."
+			).format(", ".join(items))
+			+ "\n\n"
+			+ frappe.get_traceback(),
+		)
+		frappe.db.commit()  # the action was committed already; its Error Log goes with it
 
 
 def recompute_changed_shortages(items: list[str]) -> list[str]:

@@ -18,7 +18,7 @@ from frappe import _
 from frappe.permissions import get_valid_perms
 from frappe.utils import escape_html
 
-from order_mgmt import compat, validation
+from order_mgmt import compat
 from order_mgmt.rules import access
 
 #: doctypes whose records belong to one order through their `customer_order` field
@@ -60,6 +60,93 @@ def assert_can_plan(order, user: str | None = None) -> None:
 		frappe.PermissionError,
 		title=_("Not Allowed"),
 	)
+
+
+# --- the ERPNext documents that carry an order ------------------------------------------------------------
+
+
+def order_of_sales_order(sales_order) -> str | None:
+	"""The Customer Order a Sales Order carries (`Customer Order.sales_order`, which only confirming sets)."""
+	if not sales_order or not isinstance(sales_order, str):
+		return None
+	return frappe.db.get_value("Customer Order", {"sales_order": sales_order}, "name")
+
+
+def assert_may_change_sales_order(sales_orders, action: str) -> None:
+	"""A Sales Order that carries a Customer Order (`Customer Order.sales_order`, which only confirming
+	sets) is changed only by those who may change that order; refused with a message naming the order and
+	who may. `sales_orders`: a name or a list of names (one query for all)."""
+	names = [sales_orders] if isinstance(sales_orders, str) else [n for n in sales_orders or () if n]
+	if not names or frappe.session.user == "Administrator":
+		return
+	user, roles = frappe.session.user, _roles(frappe.session.user)
+	co = frappe.qb.DocType("Customer Order")
+	for order, sales_order, manager, deputy in (
+		frappe.qb.from_(co)
+		.select(co.name, co.sales_order, co.order_manager, co.deputy)
+		.where(co.sales_order.isin([str(n) for n in names]))
+		.orderby(co.name)
+	).run():
+		if access.is_planner(user, roles, manager, deputy):
+			continue
+		frappe.throw(
+			_(
+				"Sales Order {0} carries Customer Order {1}: only the order's manager ({2}), its deputy ({3}) and Order Managers may {4} it. Ask one of them, or ask to be made the order's deputy."
+			).format(
+				frappe.bold(sales_order),
+				frappe.bold(order),
+				escape_html(manager or _("not set")),
+				escape_html(deputy or _("not set")),
+				action,
+			),
+			frappe.PermissionError,
+			title=_("Not Allowed"),
+		)
+
+
+# --- what the desk offers -----------------------------------------------------------------------------------
+
+#: the form's actions and the ERPNext document each makes (the app's action asks for its role too)
+ACTION_DOCUMENTS = {
+	"reserve": ("Stock Reservation Entry", True),
+	"release": ("Stock Reservation Entry", False),
+	"deliver": ("Delivery Note", False),
+	"invoice": ("Sales Invoice", False),
+	"pay": ("Payment Entry", True),
+}
+
+
+def allowed_actions(order) -> dict:
+	"""Which of the order's actions the session user may take — the rule the server applies to each
+	(`get_order` with a change right, then `assert_may_create` of the ERPNext document), asked once when
+	the form loads so that the form offers only what the server allows."""
+	plan = (
+		not order.is_new()
+		and can_plan(order.name)
+		# (quietly: a "no" here is an answer, not a message for the user)
+		and frappe.has_permission("Customer Order", "write", doc=order, throw=False)
+	)
+	actions = {"plan": plan}
+	for action, (doctype, submit) in ACTION_DOCUMENTS.items():
+		actions[action] = plan and all(
+			frappe.has_permission(doctype, ptype)
+			for ptype in (("create", "submit") if submit else ("create",))
+		)
+	return actions
+
+
+def changeable(names) -> list[str]:
+	"""Of these Customer Orders, those the session user may change (the Kanban board lets only them be
+	dragged): one query."""
+	names = [str(n) for n in names or () if n][:500]
+	if not names:
+		return []
+	user, roles = frappe.session.user, _roles(frappe.session.user)
+	if not frappe.has_permission("Customer Order", "write"):
+		return []
+	co = frappe.qb.DocType("Customer Order")
+	rows = (frappe.qb.from_(co).select(co.name, co.order_manager, co.deputy).where(co.name.isin(names))).run()
+	return [name for name, manager, deputy in rows if access.is_planner(user, roles, manager, deputy)]
 
 
 # --- has_permission hooks --------------------------------------------------------------------------------
@@ -123,8 +210,75 @@ def record_has_permission(doc, ptype=None, user=None, debug=False):
 
 def task_has_permission(doc, ptype=None, user=None, debug=False):
 	"""Task: an order's tasks are changed by its planners (an assignee updates them); a task without an
-	order keeps ERPNext's rules (the app's roles give no right on it)."""
-	return _verdict(doc, ptype, user, access.TASK)
+	order keeps ERPNext's rules (the app's roles give no right on it). Read: the app's roles alone read only
+	tasks of orders the user may read (as `task_query_conditions` lists them)."""
+	ptype = ptype or "read"
+	if ptype in access.CHANGE_PTYPES:
+		return _verdict(doc, ptype, user, access.TASK)
+	user = user or frappe.session.user
+	other_reads = _other_roles_read_task(user)
+	if access.task_read_scope(user, other_reads) == access.ALL_TASKS:
+		return None
+	# the order the task is stored with (a document handed in, e.g. to a print, claims nothing)
+	order = doc.get("customer_order") if doc.is_new() else None
+	if not doc.is_new() and isinstance(doc.name, str) and doc.name:
+		order = frappe.db.get_value("Task", doc.name, "customer_order")
+	# the order among those the user's list of orders shows: the same query `task_query_conditions` nests
+	readable = False
+	if order:
+		try:
+			readable = bool(
+				frappe.get_list(
+					"Customer Order", filters={"name": order}, pluck="name", limit_page_length=1, user=user
+				)
+			)
+		except frappe.PermissionError:  # no order to read at all
+			frappe.clear_last_message()
+	request = access.Request(
+		user=user,
+		roles=_roles(user),
+		ptype=ptype,
+		kind=access.TASK,
+		has_order=bool(order),
+		other_role_grants=other_reads,
+		order_readable=bool(readable),
+	)
+	return access.decide(request)
+
+
+def _other_roles_read_task(user: str) -> bool:
+	"""Does a role of the user other than the app's read every Task (role permissions of the cached meta)?"""
+	return access.other_roles_read(frappe.get_meta("Task").permissions, set(frappe.get_roles(user)))
+
+
+def task_query_conditions(user: str | None = None) -> str:
+	"""permission_query_conditions of Task (lists, counts, report views, link searches): for a user whose
+	only Task read comes from the app's roles, the tasks of the orders they may read, i.e. Frappe's own
+	list query of Customer Order for that user (roles, user permissions, shares), not run, as a subquery."""
+	user = user or frappe.session.user
+	if access.task_read_scope(user, _other_roles_read_task(user)) == access.ALL_TASKS:
+		return ""
+	try:
+		orders = compat.list_query_sql(
+			"Customer Order",
+			fields=["`tabCustomer Order`.`name`"],
+			order_by="`tabCustomer Order`.`name` asc",
+			limit_page_length=0,
+			user=user,
+		)
+	except frappe.PermissionError:  # no order to read at all
+		frappe.clear_last_message()
+		return "1 = 0"
+	return f"`tabTask`.`customer_order` in ({orders})"
+
+
+def task_dependency_query_conditions(user: str | None = None) -> str:
+	"""permission_query_conditions of Task Depends On (a task's dependency rows, listed over
+	`/api/resource`): only rows of the tasks the user's Task list shows."""
+	tasks = task_query_conditions(user)
+	if not tasks:
+		return ""
+	return f"`tabTask Depends On`.`parent` in (select `tabTask`.`name` from `tabTask` where {tasks})"
 
 
 def _other_role_grants(doctype: str, ptype: str, user: str) -> bool:
@@ -253,13 +407,27 @@ def assert_may_move(doc) -> None:
 			assert_can_plan(order)
 
 
+def assert_planner(doc) -> None:
+	"""A change of an existing order, or of a record of one, is judged when it is made, whatever let the
+	request through: a document share overrides the `has_permission` hooks' "no" in Frappe, and a share
+	given to the order's deputy keeps its right after the deputy changes. Server code that decided for
+	itself (`ignore_permissions`) is not judged again."""
+	if doc.is_new() or doc.flags.ignore_permissions:
+		return
+	for order in _orders_of(doc):
+		assert_can_plan(order)
+
+
 def validate_task(doc, method=None):
 	"""doc_events Task.validate: moving between orders needs planners of both; an assignee who does not
-	plan the order changes only the task's progress (status, progress, completion)."""
+	plan the order changes only the task's progress (status, progress, completion); nobody else (a user
+	holding a share, say) changes it."""
 	assert_may_move(doc)
 	order = doc.get("customer_order")
 	if not order or doc.is_new() or doc.flags.ignore_permissions or can_plan(order):
 		return
+	if not assigned_by_planner(doc.name, frappe.session.user, order):
+		assert_can_plan(order)
 	before = doc.get_doc_before_save()
 	if not before:
 		return
@@ -292,23 +460,27 @@ def _rows(doc, table: str) -> list[tuple]:
 def validate_record(doc, method=None):
 	"""validate of Order Information and Order Agreement."""
 	assert_may_move(doc)
+	assert_planner(doc)
 
 
 # --- child rows only through their parent -----------------------------------------------------------------
 
 
-def refuse_standalone_row(doc, method=None):
-	"""A row of the app's tables (or of a table on the app's records) is saved or deleted only through its
-	parent document: the parent's rules and permissions then apply."""
-	if doc.doctype == "Sales Taxes and Charges" and doc.get("parenttype") != "Customer Order":
-		return
-	if doc.doctype == "Task Depends On" and not (
-		doc.get("parent") and frappe.db.get_value("Task", doc.parent, "customer_order")
-	):
+#: documents whose rows are changed only through them (their rules and permissions then apply)
+ROWS_ONLY_THROUGH_PARENT = frozenset({"Customer Order", *RECORD_DOCTYPES})
+
+
+def refuse_standalone_row(doctype: str, parent: str, parenttype: str) -> None:
+	"""A row written on its own (order_mgmt.overrides.child_rows) into the app's documents, an order's task
+	or an order's tax lines: refused — such rows are saved or deleted only through their parent."""
+	through_parent = parenttype in ROWS_ONLY_THROUGH_PARENT or (
+		parenttype == "Task" and frappe.db.get_value("Task", parent, "customer_order")
+	)
+	if not through_parent:
 		return
 	frappe.throw(
 		_("A row of {0} is changed through its {1}: open {1} {2} and save it there.").format(
-			_(doc.doctype), _(doc.get("parenttype") or ""), frappe.bold(escape_html(doc.get("parent") or ""))
+			_(doctype), _(parenttype), frappe.bold(escape_html(parent))
 		),
 		frappe.PermissionError,
 		title=_("Not Allowed"),
@@ -364,27 +536,51 @@ def assert_may_create(*doctypes: str, submit: bool = False) -> None:
 				)
 
 
-def assert_own_rows(doc, method=None):
-	"""Task.before_validate: a dependency row of another task is not taken over."""
-	validation.assert_own_rows(doc)
-
-
 def validate_attachment(doc, method=None):
-	"""File.before_insert: a file is attached to an order or to what hangs on it only by those who may
-	change it (Frappe asks only for the right to create Files)."""
-	if (
-		doc.attached_to_doctype not in GUARDED_DOCTYPES
-		or not doc.attached_to_name
-		or doc.flags.ignore_permissions
-	):
+	"""File.validate (every insert and save) and File.on_trash: a file is attached to an order or to a record
+	of one (information, agreement, meeting, task), re-pointed at it or taken off it only by a session user
+	who may change (write) that record, and only to a record that exists (names are sequential: a name not
+	yet made is not reserved; the desk's placeholder name of an unsaved form attaches to nothing yet). Whoever saves and however: the file's owner (Frappe lets the owner change and
+	delete a File), a guest's upload and `ignore_permissions` (which Frappe's upload sets for guests)
+	included. Saves that leave the attachment as it was (folder, privacy) are not judged."""
+	if doc.get("is_folder"):
 		return
-	if frappe.db.exists(doc.attached_to_doctype, doc.attached_to_name) and not frappe.has_permission(
-		doc.attached_to_doctype, "write", doc.attached_to_name
-	):
-		frappe.throw(
-			_("You may not attach files to {0} {1}.").format(
-				_(doc.attached_to_doctype), frappe.bold(escape_html(doc.attached_to_name))
-			),
-			frappe.PermissionError,
-			title=_("Not Allowed"),
-		)
+	fields = ("attached_to_doctype", "attached_to_name", "attached_to_field")
+	current = (doc.get("attached_to_doctype"), doc.get("attached_to_name"))
+	before = None if method == "on_trash" or doc.is_new() else doc.get_doc_before_save()
+	attach = _("You may not attach files to {0} {1}.")
+	remove = _("You may not remove files from {0} {1}: only those who may change it may.")
+	if method == "on_trash":
+		# (a record deleted with its files is no longer there to guard)
+		targets = [(*current, False, remove)]
+	elif before is None:
+		targets = [(*current, True, attach)]
+	elif all(str(doc.get(f) or "") == str(before.get(f) or "") for f in fields):
+		return
+	else:
+		previous = (before.get("attached_to_doctype"), before.get("attached_to_name"))
+		targets = [(*current, True, attach), (*previous, False, remove)]
+	guarded = {d.lower(): d for d in GUARDED_DOCTYPES}
+	for doctype, name, must_exist, message in targets:
+		doctype = guarded.get(str(doctype or "").strip().lower())
+		if not doctype or not name:
+			continue
+		name = str(name)
+		if not frappe.db.exists(doctype, name):
+			# the desk's name of a form not saved yet ("new-order-information-…", never a record's name):
+			# a file put into such a form's attach field is linked to the record when it is saved
+			if must_exist and not name.startswith(f"new-{doctype.lower().replace(' ', '-')}-"):
+				frappe.throw(
+					_("{0} {1} does not exist: save it first, then attach the file to it.").format(
+						_(doctype), frappe.bold(escape_html(name))
+					),
+					frappe.LinkValidationError,
+					title=_("Not Saved"),
+				)
+			continue
+		if not frappe.has_permission(doctype, "write", doc=name):
+			frappe.throw(
+				message.format(_(doctype), frappe.bold(escape_html(name))),
+				frappe.PermissionError,
+				title=_("Not Allowed"),
+			)

@@ -15,7 +15,7 @@ from frappe.query_builder.functions import IfNull, NullIf, Sum
 from frappe.utils import cint, escape_html, flt, get_datetime, getdate
 
 from order_mgmt.costing import update_profitability
-from order_mgmt.permissions import assert_can_plan, assert_may_move, can_plan, get_order
+from order_mgmt.permissions import assert_can_plan, assert_may_move, assert_planner, can_plan, get_order
 from order_mgmt.rules import methodology as rules
 from order_mgmt.rules.methodology import MethodologyError
 from order_mgmt.transactions import one_action
@@ -297,6 +297,7 @@ def validate_meeting(doc):
 				keep.append(row)
 		doc.set(table, keep)
 	assert_may_move(doc)
+	assert_planner(doc)
 
 
 # --- time booked -------------------------------------------------------------------------------------------

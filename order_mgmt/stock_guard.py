@@ -157,7 +157,9 @@ def reserved_for_lines(so_details) -> dict[str, float]:
 
 
 def check_delivery(doc):
-	"""Delivery Note before submit: refuse taking goods reserved for another order."""
+	"""Delivery Note before submit: refuse taking goods reserved for another order (R5), read under the Bin
+	locks. Nothing else: a delivery beyond what is in stock, with nothing reserved for anybody else, is
+	ERPNext's to allow or refuse (Stock Settings → Allow Negative Stock, its own checks and messages)."""
 	lines = [d for d in doc.items if d.item_code and d.warehouse and flt(d.stock_qty or d.qty) > 0]
 	if not lines or doc.is_return:
 		return
@@ -183,13 +185,18 @@ def check_delivery(doc):
 			own_by_pair[key] = own_by_pair.get(key, 0.0) + qty
 	for key, qty in wanted.items():
 		b = bins.get(key) or frappe._dict()
-		can = availability.deliverable(flt(b.actual_qty), flt(b.reserved_stock), own_by_pair.get(key, 0.0))
-		if qty > can + 1e-9:
-			others = availability.reserved_for_others(flt(b.reserved_stock), own_by_pair.get(key, 0.0))
+		in_stock, reserved, reserved_own = flt(b.actual_qty), flt(b.reserved_stock), own_by_pair.get(key, 0.0)
+		if availability.takes_reserved_for_others(qty, in_stock, reserved, reserved_own):
 			frappe.throw(
 				_(
 					"Only {0} of {1} can be delivered from {2}: {3} in stock, {4} reserved for other orders."
-				).format(flt(can), frappe.bold(key[0]), frappe.bold(key[1]), flt(b.actual_qty), flt(others)),
+				).format(
+					flt(availability.deliverable(in_stock, reserved, reserved_own)),
+					frappe.bold(key[0]),
+					frappe.bold(key[1]),
+					in_stock,
+					flt(availability.reserved_for_others(reserved, reserved_own)),
+				),
 				title=_("Reserved for Other Orders"),
 			)
 

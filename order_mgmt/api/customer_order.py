@@ -4,7 +4,7 @@
 import frappe
 from frappe import _
 
-from order_mgmt import stock_guard
+from order_mgmt import permissions, stock_guard
 from order_mgmt.overrides import events
 from order_mgmt.permissions import get_order as _get_order
 from order_mgmt.rules import pipeline
@@ -96,3 +96,17 @@ def status_summary(name: str | None = None) -> dict:
 		if order.docstatus < 2
 		else [],
 	}
+
+
+@frappe.whitelist()
+def changeable(names: str | list | None = None) -> list[str]:
+	"""Of the Customer Orders named, those the caller may change (the board lets only them be dragged).
+	Read-only: answers only names the caller may change, so it reveals nothing about the others."""
+	if isinstance(names, str):
+		try:
+			names = frappe.parse_json(names)
+		except ValueError:
+			names = None
+	if not isinstance(names, list):
+		frappe.throw(_("Send the orders as a list of names."), title=_("Invalid Input"))
+	return permissions.changeable(names)

@@ -319,8 +319,12 @@ def sales_invoice_before_validate(doc, method=None):
 	"""A credit note made with ERPNext's `make_sales_return` from an invoice that took advances copies the
 	invoice's advance table as empty rows (its fields are no_copy, the table is not), which ERPNext's own
 	validation then refuses ("Reference Name should point to a valid Payment Entry or Journal Entry"). A
-	credit note takes no advances: the empty rows are dropped."""
-	if doc.get("is_return") and doc.get("advances"):
+	credit note of a Customer Order's invoice takes no advances: the empty rows are dropped (R7: credit
+	notes of the app's orders work). Any other credit note stays ERPNext's to judge (one query, and only
+	when there are such rows)."""
+	if not doc.get("is_return") or not any(not a.get("reference_name") for a in doc.get("advances") or []):
+		return
+	if order_figures.orders_of_sales_orders(d.get("sales_order") for d in doc.items):
 		doc.set("advances", [a for a in doc.advances if a.get("reference_name")])
 
 

@@ -13,6 +13,9 @@ A hook can only take rights away, never grant them.
   moved or deleted.
 - A Task not linked to an order keeps ERPNext's rules: the app's roles (which the app grants on Task so
   that planners can plan) give no right on it; another role (e.g. Projects User) has to.
+- Reading tasks: a role other than the app's that reads Task (e.g. Projects User) shows every task, as in
+  ERPNext; the app's roles alone show only the tasks of orders the user may read (`task_read_scope` is the
+  list's form of the same rule: the Task list's query conditions and `has_permission` agree).
 """
 
 from dataclasses import dataclass
@@ -43,8 +46,10 @@ class Request:
 	is_new: bool = False
 	#: Task: an open assignment of it to the user, made by a planner of its order
 	assigned: bool = False
-	#: Task without order: a role other than the app's grants `ptype` on Task
+	#: Task without order: a role other than the app's grants `ptype` on Task (for reading: any task)
 	other_role_grants: bool = False
+	#: Task of an order: the user may read that order
+	order_readable: bool = True
 
 
 def is_planner(user: str, roles, manager: str | None, deputy: str | None) -> bool:
@@ -57,7 +62,7 @@ def is_planner(user: str, roles, manager: str | None, deputy: str | None) -> boo
 def decide(r: Request) -> bool | None:
 	"""None: the user's roles decide; False: denied."""
 	if r.ptype not in CHANGE_PTYPES:
-		return None
+		return _read_task(r) if r.kind == TASK else None
 	if r.kind == TASK and not r.has_order:
 		if r.user == "Administrator" or r.other_role_grants:
 			return None
@@ -70,6 +75,41 @@ def decide(r: Request) -> bool | None:
 	if r.kind == TASK and r.assigned and r.ptype == "write" and not r.is_new:
 		return None
 	return False
+
+
+#: which tasks a user's Task list shows (`task_read_scope`)
+ALL_TASKS = "all"  # ERPNext's roles decide alone
+ORDER_TASKS = "order tasks"  # only tasks of orders the user may read
+
+
+def task_read_scope(user: str, other_role_reads: bool) -> str:
+	"""Which tasks a user reads: every task when a role other than the app's reads Task (ERPNext's view), else
+	only those of the orders the user may read (the app grants Task read to its roles for their orders)."""
+	if user == "Administrator" or other_role_reads:
+		return ALL_TASKS
+	return ORDER_TASKS
+
+
+def _read_task(r: Request) -> bool | None:
+	"""Reading one task (read, select, report, print, email, export): `task_read_scope` for one record."""
+	if task_read_scope(r.user, r.other_role_grants) == ALL_TASKS:
+		return None
+	if r.has_order and r.order_readable:
+		return None
+	return False
+
+
+def other_roles_read(perms, roles) -> bool:
+	"""Does a role in `roles` other than the app's read every record (not only their own) by these role
+	permission rules (dicts with role, permlevel, if_owner, read)?"""
+	return any(
+		p.get("read")
+		and not p.get("permlevel")
+		and not p.get("if_owner")
+		and p.get("role") in roles
+		and p.get("role") not in ORDER_ROLES
+		for p in perms
+	)
 
 
 def may_name_as_planner(roles_of_named_user, enabled: bool) -> bool:

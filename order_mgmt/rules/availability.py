@@ -27,6 +27,16 @@ def deliverable(in_stock: float, reserved_total: float, reserved_own: float) -> 
 	return max(in_stock - reserved_for_others(reserved_total, reserved_own), 0.0)
 
 
+def takes_reserved_for_others(
+	qty: float, in_stock: float, reserved_total: float, reserved_own: float
+) -> bool:
+	"""Would taking `qty` out of the warehouse use goods reserved for other orders (R5)? Only then does the
+	app refuse a delivery. Taking more than is in stock when nothing is reserved for anybody else is not
+	the app's to judge: stock going negative is ERPNext's decision (its Allow Negative Stock setting)."""
+	over = qty > deliverable(in_stock, reserved_total, reserved_own) + EPS
+	return over and reserved_for_others(reserved_total, reserved_own) > EPS
+
+
 @dataclass(frozen=True)
 class ReserveVerdict:
 	qty: float

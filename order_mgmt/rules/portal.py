@@ -6,14 +6,16 @@
   "Not booked" / "Not enough": those are the company's planning problems, the customer sees
   "In preparation" and the expected date).
 - `announcements`: which e-mails an order's new state calls for, given what the customer was last told
-  (the last status announced and the last expected date announced): at most one mail per event, one
-  delay mail per change of the expected date.
+  (the last status announced, the last expected date announced, every delay date announced and the day of
+  the last delay mail): at most one mail per event; a delay mail only for a date the customer was never
+  told, and at most one per order within `delay_mail_days` — news inside that window waits for its end,
+  when only the latest is told.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from order_mgmt.rules import pipeline, product
 
@@ -91,6 +93,12 @@ class OrderState:
 	expected: date | None
 	announced_status: str = ""
 	announced_expected: date | None = None
+	#: every delay date the customer was told (a date is never mailed twice)
+	told_dates: frozenset = field(default_factory=frozenset)
+	#: the day of the last delay mail, today, and the days that must pass between two delay mails
+	delay_mail_on: date | None = None
+	today: date | None = None
+	delay_mail_days: int = 1
 
 
 @dataclass(frozen=True)
@@ -100,14 +108,24 @@ class Announcement:
 	#: what to store as told (announced_status, announced_expected_date)
 	announced_status: str
 	announced_expected: date | None
+	#: the delay dates told so far and the day of the last delay mail, to store
+	told_dates: frozenset = field(default_factory=frozenset)
+	delay_mail_on: date | None = None
+	#: a delay not told yet because the last delay mail is too recent: the day it may be told
+	delay_due_on: date | None = None
 
 
 def announcements(s: OrderState) -> Announcement:
 	"""What the customer is to be told about an order in state `s`. An order shipped before its
 	confirmation was announced gets only the shipping mail; a delay is announced when the order is
-	Delayed with an expected date other than the one last announced (once per change)."""
+	Delayed with an expected date other than the one last announced: mailed when the customer was never
+	told that date and no delay mail went out in the last `delay_mail_days` days; a date told before is
+	only remembered (no mail); a new date inside the window waits (`delay_due_on`), and whatever the date
+	is then is what is told."""
+	# (orders told a delay before the dates were kept remember only the last one)
+	told_dates = frozenset(s.told_dates) | ({s.announced_expected} if s.announced_expected else set())
 	if s.status not in VISIBLE_STATUSES:
-		return Announcement((), s.announced_status or "", s.announced_expected)
+		return Announcement((), s.announced_status or "", s.announced_expected, told_dates, s.delay_mail_on)
 	events = []
 	told = s.announced_status or ""
 	if s.status in _SHIPPED_STATUSES:
@@ -117,16 +135,23 @@ def announcements(s: OrderState) -> Announcement:
 	elif _ANNOUNCED_RANK.get(told, 0) < _ANNOUNCED_RANK[pipeline.CONFIRMED]:
 		events.append(CONFIRMED)
 		told = pipeline.CONFIRMED
-	announced_expected = s.announced_expected
+	announced_expected, mail_on, due_on = s.announced_expected, s.delay_mail_on, None
 	if (
 		s.status not in _SHIPPED_STATUSES
 		and s.product_status == product.DELAYED
 		and s.expected
 		and s.expected != s.announced_expected
 	):
-		events.append(DELAYED)
-		announced_expected = s.expected
-	return Announcement(tuple(events), told, announced_expected)
+		window_ends = s.delay_mail_on + timedelta(days=max(s.delay_mail_days, 0)) if s.delay_mail_on else None
+		if s.expected in told_dates:
+			announced_expected = s.expected  # the customer was told this date before: no mail again
+		elif window_ends is None or s.today is None or s.today >= window_ends:
+			events.append(DELAYED)
+			announced_expected, mail_on = s.expected, s.today
+			told_dates = told_dates | {s.expected}
+		else:
+			due_on = window_ends
+	return Announcement(tuple(events), told, announced_expected, told_dates, mail_on, due_on)
 
 
 # --- invoices -----------------------------------------------------------------------------------------

@@ -90,14 +90,26 @@ def setup_print_formats():
 
 def enable_stock_reservation():
 	"""Reservations are ERPNext's Stock Reservation Entries: switch them on (partial reservation allowed).
-	Only at install: an administrator who turns them off later is not overruled by migrate."""
+	Only at install: an administrator who turns them off later is not overruled by migrate. Whether they
+	may be switched on is ERPNext's decision: it refuses while *Allow Negative Stock* is on or some stock is
+	negative. Then the app is installed without them and says why; the site's settings stay as they are."""
 	settings = frappe.get_single("Stock Settings")
 	if settings.enable_stock_reservation and settings.allow_partial_reservation:
 		return
 	settings.enable_stock_reservation = 1
 	settings.allow_partial_reservation = 1
 	settings.flags.ignore_permissions = True
-	settings.save()
+	frappe.db.savepoint("order_mgmt_stock_reservation")
+	try:
+		settings.save()
+	except frappe.ValidationError as refusal:
+		frappe.db.rollback(save_point="order_mgmt_stock_reservation")
+		frappe.clear_document_cache("Stock Settings", "Stock Settings")
+		frappe.clear_messages()
+		note = _(
+			"Stock reservation was not switched on: {0} Orders cannot reserve stock until it is switched on in Stock Settings."
+		).format(frappe.utils.strip_html(str(refusal)))
+		print(note)
 
 
 def make_settings():

@@ -467,3 +467,69 @@ def test_a_german_user_sees_the_desk_in_german(desk):
 		frappe.db.rollback()
 		frappe.delete_doc("User", user, force=True, ignore_permissions=True)
 		frappe.db.commit()
+
+
+def test_the_form_offers_only_what_the_user_may_do(desk):
+	"""An Order User with ERPNext's sales, stock and accounts roles opens a colleague's confirmed order: no
+	Status, Stock, Create or Workspace menu and no Cancel (the server would refuse each); their own order
+	offers the menus (cancelling an order is the Order Manager's)."""
+	frappe.set_user("Administrator")
+	roles = ("Order User", "Sales User", "Stock User", "Accounts User")
+	me, colleague = make_user(*roles), make_user(*roles)
+	password = frappe.generate_hash(length=16)
+	from frappe.utils.password import update_password
+
+	update_password(me, password)
+	item = make_item(price=12)
+	stock = add_stock(item, 10)
+	customer = make_customer(customer_name=f"_T Offered {frappe.generate_hash(length=6)}")
+	orders = {}
+	for key, manager in (("mine", me), ("theirs", colleague)):
+		order = make_order(items=[{"item_code": item, "qty": 2}], customer=customer, order_manager=manager)
+		order.submit()
+		orders[key] = order.name
+	frappe.db.commit()
+	context = desk.browser.new_context(viewport={"width": 1400, "height": 1000})
+	try:
+		page = context.new_page()
+		page.set_default_timeout(60_000)
+		page.goto(f"{desk.base}/login")
+		page.fill("#login_email", me)
+		page.fill("#login_password", password)
+		page.click(".btn-login")
+		page.wait_for_url(f"**{DESK}**")
+
+		def offered(name: str, shot: str) -> tuple[set, bool]:
+			page.goto(f"{desk.base}{DESK}/customer-order/{name}")
+			page.wait_for_function(
+				"(n) => cur_frm && cur_frm.docname === n && cur_frm.doc.__onload", arg=name
+			)
+			page.wait_for_timeout(2500)  # the form's scripts and the workspace panel have run
+			page.screenshot(path=os.path.join(SHOTS, f"{shot}.png"), full_page=True)
+			groups = set(
+				here(page)
+				.locator(".page-actions .inner-group-button")
+				.evaluate_all(
+					"els => els.filter(e => e.offsetParent).map(e => decodeURIComponent(e.dataset.label))"
+				)
+			)
+			cancel = here(page).locator(".page-actions .btn-secondary:visible", has_text="Cancel").count() > 0
+			return groups, cancel
+
+		groups, cancel = offered(orders["theirs"], "40-colleagues-order")
+		assert not page.locator(".modal.show .msgprint").count(), "a message popped up on opening the form"
+		assert not groups & {"Status", "Stock", "Create", "Workspace"}, groups
+		assert not cancel
+		groups, cancel = offered(orders["mine"], "41-own-order")
+		assert {"Stock", "Create", "Workspace"} <= groups, groups
+	finally:
+		context.close()
+		purge_committed(
+			orders=list(orders.values()),
+			items=[item],
+			customers=[customer],
+			vouchers=[("Stock Entry", stock.name)],
+		)
+		for user in (me, colleague):
+			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		frappe.db.commit()

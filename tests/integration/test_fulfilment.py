@@ -343,3 +343,19 @@ def test_recompute_runs_a_constant_number_of_queries():
 	small, large = count_for(2), count_for(25)
 	assert small == large, (small, large)
 	assert small < 25
+
+
+def test_a_line_reserved_in_two_steps_shows_all_of_it_reserved_for_its_order():
+	"""Two reservation entries on one line (2 in stock, then 3 more): every place that shows the line's
+	reservation sums them — the order's figures, its availability panel, and what is left for others."""
+	item = make_item(price=10)
+	add_stock(item, 2)
+	order = confirmed_order(item, 5)
+	api.reserve(order.name)
+	add_stock(item, 3)
+	api.reserve(order.name)
+	assert frappe.db.count("Stock Reservation Entry", {"item_code": item, "docstatus": 1}) == 2
+	line = api.get_availability(order.name)[0]
+	assert (line["in_stock"], line["reserved_for_order"], line["reserved_for_others"]) == (5, 5, 0)
+	assert line["available_to_sell"] == 0
+	assert state(order.name).reserved == 5

@@ -140,15 +140,21 @@ def test_one_mail_on_confirmation_and_one_on_shipping():
 	assert mails(order.name, "delayed") == 0
 
 
-def test_one_delay_mail_per_change_of_the_expected_date():
-	notify(True)
+def supplied_by_a_purchase_order():
+	"""A confirmed order of a customer with a contact, its 4 units coming from a submitted Purchase Order."""
 	customer, _contact, _email = customer_with_contact()
 	order = confirmed(customer, make_item(price=20), qty=4)
-	delivery = getdate(order.items[0].delivery_date)
 	po = frappe.get_doc(
 		"Purchase Order", api.make_purchase_order(order.name, supplier=make_supplier())["purchase_order"]
 	)
 	po.submit()
+	return order, po
+
+
+def test_one_delay_mail_per_change_of_the_expected_date():
+	notify(True)
+	order, po = supplied_by_a_purchase_order()
+	delivery = getdate(order.items[0].delivery_date)
 	assert mails(order.name, "delayed") == 0  # on the delivery date: possibly delayed, not Delayed
 
 	def supplier_promises(day):
@@ -164,12 +170,86 @@ def test_one_delay_mail_per_change_of_the_expected_date():
 	order_figures.recompute([order.name])
 	supplier_promises(add_days(delivery, 5))  # saved again, same date: nothing new to tell
 	assert mails(order.name, "delayed") == 1
+	# the next day (no window to wait for), a new date is told
+	order_figures.recompute([order.name], today=add_days(nowdate(), 1))
 	supplier_promises(add_days(delivery, 9))
+	order_figures.recompute([order.name], today=add_days(nowdate(), 1))
 	assert mails(order.name, "delayed") == 2
 	body = frappe.get_all(
 		"Email Queue", filters={"reference_name": order.name}, pluck="message", order_by="creation desc"
 	)[0]
 	assert frappe.utils.format_date(add_days(delivery, 9)) in body.replace("=\n", "")
+
+
+def delay_mail_dates(order: str) -> list[str]:
+	"""The expected dates the order's delay e-mails told, oldest first."""
+	bodies = frappe.get_all(
+		"Email Queue",
+		filters={"reference_doctype": "Customer Order", "reference_name": order},
+		pluck="message",
+		order_by="creation asc",
+	)
+	return [
+		b.replace("=\n", "").split("expect to ship it on ", 1)[1].split(".", 1)[0]
+		for b in bodies
+		if "expect to ship it on " in b.replace("=\n", "")
+	]
+
+
+@pytest.mark.parametrize("days", [1, 2])
+def test_a_burst_of_date_changes_sends_one_mail_per_window_and_never_a_date_twice(days):
+	"""A supplier's date moved back and forth: at most one delay mail per order per window (Order
+	Management Settings → Days Between Delay E-mails), the latest news when the window ends (the order's
+	next check is that day, so the nightly run tells it), and never a date the customer was told."""
+	notify(True)
+	settings = frappe.get_single("Order Management Settings")
+	settings.delay_mail_days = days
+	settings.save()
+	try:
+		burst_of_date_changes(days)
+	finally:
+		# (the database is rolled back after the test; the connection's cache of the setting is not)
+		settings.reload()
+		settings.delay_mail_days = 1
+		settings.save()
+
+
+def burst_of_date_changes(days: int):
+	order, po = supplied_by_a_purchase_order()
+	delivery = getdate(order.items[0].delivery_date)
+	today = getdate(nowdate())
+
+	def supplier_promises(day):
+		po.reload()
+		po.items[0].expected_delivery_date = add_days(delivery, day)
+		po.save()
+
+	fmt = lambda day: frappe.utils.format_date(add_days(delivery, day))  # noqa: E731
+	for day in (5, 9, 5, 12, 9, 14):  # a burst on one day
+		supplier_promises(day)
+	assert delay_mail_dates(order.name) == [fmt(5)]
+	stored = frappe.db.get_value(
+		"Customer Order", order.name, ["announced_expected_date", "next_check"], as_dict=True
+	)
+	assert getdate(stored.announced_expected_date) == add_days(delivery, 5)  # 14 not told yet
+	assert getdate(stored.next_check) <= add_days(today, days)  # the nightly run comes back for it
+	# inside the window nothing more goes out, whatever recomputes the order
+	if days > 1:
+		order_figures.recompute([order.name], today=add_days(today, days - 1))
+		assert delay_mail_dates(order.name) == [fmt(5)]
+	# the window ends: the latest news only
+	order_figures.recompute([order.name], today=add_days(today, days))
+	assert delay_mail_dates(order.name) == [fmt(5), fmt(14)]
+	# back to dates the customer was told, even days later: never mailed again
+	later = add_days(today, 3 * days)
+	for day in (5, 14):
+		supplier_promises(day)
+		order_figures.recompute([order.name], today=later)
+	assert delay_mail_dates(order.name) == [fmt(5), fmt(14)]
+	# a date never told, after the window: told
+	supplier_promises(20)
+	order_figures.recompute([order.name], today=later)
+	assert delay_mail_dates(order.name) == [fmt(5), fmt(14), fmt(20)]
 
 
 def test_no_mail_when_switched_off_but_the_order_remembers():

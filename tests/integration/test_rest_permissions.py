@@ -47,6 +47,7 @@ USERS = {
 	"accounts": ["Accounts User"],
 	"stock": ["Stock User"],
 	"nobody": [],
+	"portal": ["Customer"],  # a customer's portal user (a Website User) of another customer
 }
 READERS = ("manager", "deputy", "other", "bare", "boss", "sales", "accounts", "stock")
 NOT_PLANNERS_OF_A = ("other", "bare", "sales", "accounts", "stock", "nobody")
@@ -273,6 +274,7 @@ def _build(w: World):
 	frappe.set_user("Administrator")
 	for role, roles in USERS.items():
 		w.email[role] = w.users.make(w.name(role), roles, first_name=f"REST {role}")
+	frappe.db.set_value("User", w.email["portal"], "user_type", "Website User", update_modified=False)
 	frappe.db.commit()
 
 	ctx = w.ctx
@@ -305,6 +307,27 @@ def _build(w: World):
 		ctx[f"{key}_so_detail"] = doc.items[0].so_detail
 		ctx[f"{key}_so"] = doc.sales_order
 	ctx["D_tax"] = frappe.get_doc("Customer Order", ctx["D"]).taxes[0].name
+	# E: confirmed with a tax template; its tax rows (the order's and its Sales Order's) are what the
+	# child-row rows try to move into other documents
+	ctx["E"] = w.new_order(submit=True, taxes_and_charges=template)
+	e = frappe.get_doc("Customer Order", ctx["E"])
+	ctx["E_tax"], ctx["E_so"] = e.taxes[0].name, e.sales_order
+	ctx["E_so_tax"] = frappe.get_doc("Sales Order", e.sales_order).taxes[0].name
+	# drafts other roles may save: a Quotation (Sales User), a Sales Invoice (Accounts User), a Delivery
+	# Note (Stock User)
+	line = {"item_code": ctx["item"], "qty": 1, "rate": 100, "warehouse": ctx["warehouse"]}
+	party = {"customer": ctx["customer"], "company": ctx["company"]}
+	for key, doctype, fields in (
+		("Q_draft", "Quotation", {"quotation_to": "Customer", "party_name": ctx["customer"]}),
+		("SI_draft", "Sales Invoice", party),
+		("SO_draft", "Sales Order", {**party, "delivery_date": ctx["in10"]}),
+		("DN_draft", "Delivery Note", party),
+	):
+		ctx[key] = (
+			frappe.get_doc({"doctype": doctype, "company": ctx["company"], **fields, "items": [line]})
+			.insert(ignore_permissions=True)
+			.name
+		)
 	ctx["A_grand_total"] = frappe.db.get_value("Customer Order", ctx["A"], "grand_total")
 
 	# A holds a reservation (so refused releases have something to release)
@@ -312,6 +335,9 @@ def _build(w: World):
 
 	api.reserve(ctx["A"])
 	frappe.db.commit()
+	ctx["A_sre"] = frappe.get_all(
+		"Stock Reservation Entry", {"voucher_no": ctx["A_so"], "docstatus": 1}, pluck="name"
+	)[0]
 
 	# planning records of A
 	ctx["T_A"] = w.new_task(ctx["A"], "assigned to other by the manager")
@@ -422,6 +448,11 @@ def _cancel_delete(doctype: str, names):
 		frappe.db.commit()
 
 
+def _reopen(sales_order: str):
+	frappe.get_doc("Sales Order", sales_order).update_status("Draft")
+	frappe.db.commit()
+
+
 def _teardown(w: World):
 	frappe.set_user("Administrator")
 	fresh()
@@ -452,6 +483,7 @@ def _teardown(w: World):
 		"Sales Invoice",
 		frappe.get_all("Sales Invoice", {"customer": ("in", cust)}, pluck="name"),
 	)
+	step(_cancel_delete, "Quotation", frappe.get_all("Quotation", {"party_name": ("in", cust)}, pluck="name"))
 	step(
 		_cancel_delete,
 		"Delivery Note",
@@ -483,6 +515,13 @@ def _teardown(w: World):
 	step(_cancel_delete, "Task", tasks)
 	for dt in ("Order Meeting", "Order Information", "Order Agreement"):
 		step(_cancel_delete, dt, frappe.get_all(dt, {"customer_order": ("in", _in(orders))}, pluck="name"))
+	# Sales Orders closed or held by the rows are re-opened first (ERPNext cancels neither)
+	for name in frappe.get_all(
+		"Sales Order",
+		{"customer": ("in", cust), "docstatus": 1, "status": ("in", ("Closed", "On Hold"))},
+		pluck="name",
+	):
+		step(_reopen, name)
 	# orders: cancelling one cancels its Sales Order; then both go
 	for name in orders:
 		step(_cancel_delete, "Customer Order", [name])
@@ -2054,6 +2093,477 @@ add(
 )
 
 
+# --- the order's rule through ERPNext's documents around it (issue 23) -----------------------------------------
+
+#: users who may not change order A (nor E): not its manager, deputy or an Order Manager
+SO_DOOR_REFUSED = ("sales", "other", "stock", "accounts", "bare", "portal", "nobody")
+UPDATE_STATUS = "erpnext.selling.doctype.sales_order.sales_order.update_status"
+UPDATE_ITEMS = "erpnext.controllers.accounts_controller.update_child_qty_rate"
+
+
+def update_items_body(so_key, detail_key, rate=0.01, qty=1):
+	def body(w, memo):
+		so = resolve(so_key, w, memo)
+		fresh()
+		line = frappe.get_doc("Sales Order", so).items[0]
+		if detail_key:
+			line = next(
+				d for d in frappe.get_doc("Sales Order", so).items if d.name == resolve(detail_key, w, memo)
+			)
+		return {
+			"parent_doctype": "Sales Order",
+			"parent_doctype_name": so,
+			"trans_items": json.dumps(
+				[
+					{
+						"docname": line.name,
+						"item_code": line.item_code,
+						"qty": qty,
+						"rate": rate,
+						"uom": line.uom,
+						"conversion_factor": line.conversion_factor,
+						"delivery_date": str(line.delivery_date),
+					}
+				]
+			),
+		}
+
+	return body
+
+
+for who in SO_DOOR_REFUSED:
+	add(
+		Row(
+			f"so-door-cancel-{who}",
+			who,
+			"CALL",
+			"frappe.client.cancel",
+			{"doctype": "Sales Order", "name": "{{A_so}}"},
+		)
+	)
+	add(
+		Row(
+			f"so-door-update-items-{who}",
+			who,
+			"CALL",
+			UPDATE_ITEMS,
+			update_items_body("{{A_so}}", "{{A_so_detail}}"),
+		)
+	)
+	for status in ("Closed", "On Hold"):
+		add(
+			Row(
+				f"so-door-status-{status}-{who}",
+				who,
+				"CALL",
+				UPDATE_STATUS,
+				{"status": status, "name": "{{A_so}}"},
+			)
+		)
+for who in ("stock", "sales", "other"):
+	# ERPNext's Reserve / Unreserve on the Sales Order's form, and an entry cancelled on its own
+	add(
+		Row(
+			f"so-door-unreserve-{who}",
+			who,
+			"CALL",
+			"run_doc_method",
+			{"dt": "Sales Order", "dn": "{{A_so}}", "method": "cancel_stock_reservation_entries"},
+		)
+	)
+	add(
+		Row(
+			f"so-door-reserve-{who}",
+			who,
+			"CALL",
+			"run_doc_method",
+			{"dt": "Sales Order", "dn": "{{E_so}}", "method": "create_stock_reservation_entries"},
+		)
+	)
+	add(
+		Row(
+			f"so-door-cancel-reservation-{who}",
+			who,
+			"CALL",
+			"frappe.client.cancel",
+			{"doctype": "Stock Reservation Entry", "name": "{{A_sre}}"},
+		)
+	)
+for who in ("sales", "other"):
+	add(
+		Row(
+			f"so-door-bulk-close-{who}",
+			who,
+			"CALL",
+			"erpnext.selling.doctype.sales_order.sales_order.close_or_unclose_sales_orders",
+			{"names": json.dumps(["{{A_so}}"]), "status": "Closed"},
+		)
+	)
+	add(
+		Row(
+			f"so-door-put-after-submit-{who}", who, "PUT", res("Sales Order", "{{A_so}}"), {"po_no": "forged"}
+		)
+	)
+	add(
+		Row(
+			f"so-door-savedocs-update-{who}",
+			who,
+			"CALL",
+			"frappe.desk.form.save.savedocs",
+			lambda w, m: {"doc": doc_dict("Sales Order", w.ctx["A_so"], po_no="forged"), "action": "Update"},
+		)
+	)
+	add(
+		Row(
+			f"so-door-savedocs-cancel-{who}",
+			who,
+			"CALL",
+			"frappe.desk.form.save.savedocs",
+			lambda w, m: {"doc": doc_dict("Sales Order", w.ctx["A_so"]), "action": "Cancel"},
+		)
+	)
+	add(Row(f"so-door-delete-{who}", who, "DELETE", res("Sales Order", "{{A_so}}")))
+
+
+def so_taxes_unchanged(w, r, memo):
+	fresh()
+	rows = frappe.get_all("Sales Taxes and Charges", {"parent": w.ctx["A_so"]}, pluck="name")
+	assert rows == memo.setdefault("so_taxes", rows), rows
+	assert not frappe.db.exists("Sales Taxes and Charges", {"parent": w.ctx["A_so"], "description": "forged"})
+
+
+# rows of the order's Sales Order written on their own (no parent controller runs)
+for who in ("sales", "other"):
+	add(
+		Row(
+			f"so-door-post-row-{who}",
+			who,
+			"POST",
+			res("Sales Taxes and Charges"),
+			{
+				"parent": "{{A_so}}",
+				"parenttype": "Sales Order",
+				"parentfield": "taxes",
+				"charge_type": "Actual",
+				"account_head": "{{tax_account}}",
+				"description": "forged",
+				"tax_amount": -50,
+			},
+			REFUSED,
+			so_taxes_unchanged,
+		)
+	)
+	add(
+		Row(f"so-door-put-line-{who}", who, "PUT", res("Sales Order Item", "{{A_so_detail}}"), {"rate": 0.01})
+	)
+	add(Row(f"so-door-delete-line-{who}", who, "DELETE", res("Sales Order Item", "{{A_so_detail}}")))
+
+
+def parent_is(doctype, key, parent_key):
+	def check(w, r, memo):
+		name, parent = resolve(key, w, memo), resolve(parent_key, w, memo)
+		fresh()
+		assert frappe.db.get_value(doctype, name, ["parent", "docstatus"]) == (
+			parent,
+			1 if doctype != "Task Depends On" else 0,
+		), f"{doctype} {name} left {parent} or changed its state"
+
+	return check
+
+
+# a row written on its own never changes its parent, and is judged by the parent it is stored with
+for rid, who, verb, path, body, doctype, key, owner in (
+	(
+		"so-line-put-parent",
+		"sales",
+		"PUT",
+		res("Sales Order Item", "{{A_so_detail}}"),
+		{"parent": "{{SO_draft}}"},
+		"Sales Order Item",
+		"{{A_so_detail}}",
+		"{{A_so}}",
+	),
+	(
+		"order-line-put-parent",
+		"other",
+		"PUT",
+		res("Customer Order Item", "{{A_line}}"),
+		{"parent": "{{B}}"},
+		"Customer Order Item",
+		"{{A_line}}",
+		"{{A}}",
+	),
+	(
+		"so-tax-put-parent",
+		"sales",
+		"PUT",
+		res("Sales Taxes and Charges", "{{E_so_tax}}"),
+		{"parent": "{{Q_draft}}", "parenttype": "Quotation"},
+		"Sales Taxes and Charges",
+		"{{E_so_tax}}",
+		"{{E_so}}",
+	),
+	(
+		"order-tax-put-parent",
+		"sales",
+		"PUT",
+		res("Sales Taxes and Charges", "{{E_tax}}"),
+		{"parent": "{{Q_draft}}", "parenttype": "Quotation"},
+		"Sales Taxes and Charges",
+		"{{E_tax}}",
+		"{{E}}",
+	),
+	(
+		"so-line-client-save",
+		"sales",
+		"CALL",
+		"frappe.client.save",
+		lambda w, m: {
+			"doc": {**doc_dict("Sales Order Item", w.ctx["B_so_detail"]), "delivery_date": "2031-01-01"}
+		},
+		"Sales Order Item",
+		"{{B_so_detail}}",
+		"{{B_so}}",
+	),
+	(
+		"so-line-client-cancel",
+		"sales",
+		"CALL",
+		"frappe.client.cancel",
+		{"doctype": "Sales Order Item", "name": "{{A_so_detail}}"},
+		"Sales Order Item",
+		"{{A_so_detail}}",
+		"{{A_so}}",
+	),
+	(
+		"task-dep-put-parent",
+		"other",
+		"PUT",
+		res("Task Depends On", "{{T_A3_dep}}"),
+		{"parent": "{{T_free}}"},
+		"Task Depends On",
+		"{{T_A3_dep}}",
+		"{{T_A3}}",
+	),
+):
+	add(Row(f"row-alone-{rid}-{who}", who, verb, path, body, REFUSED, parent_is(doctype, key, owner)))
+
+
+def sre_body(w, memo):
+	"""A reservation entry posted as if a Purchase Receipt had made it (it did not)."""
+	fresh()
+	line = frappe.get_doc("Sales Order", w.ctx["E_so"]).items[0]
+	return {
+		"item_code": line.item_code,
+		"warehouse": line.warehouse,
+		"voucher_type": "Sales Order",
+		"voucher_no": w.ctx["E_so"],
+		"voucher_detail_no": line.name,
+		"voucher_qty": line.stock_qty,
+		"available_qty": 50,
+		"reserved_qty": 1,
+		"stock_uom": line.stock_uom,
+		"company": w.ctx["company"],
+		"from_voucher_type": "Purchase Receipt",
+		"from_voucher_no": "MAT-PRE-2099-00001",
+		"from_voucher_detail_no": "made-up",
+		"docstatus": 1,
+	}
+
+
+for who in ("stock", "other"):
+	add(Row(f"sre-post-made-up-receipt-{who}", who, "POST", res("Stock Reservation Entry"), sre_body))
+	add(
+		Row(
+			f"sre-put-reserved-qty-{who}",
+			who,
+			"PUT",
+			res("Stock Reservation Entry", "{{A_sre}}"),
+			{"reserved_qty": 0.5},
+		)
+	)
+
+
+def new_confirmed_so(w: World) -> str:
+	return frappe.db.get_value("Customer Order", w.new_order(submit=True), "sales_order")
+
+
+def plain_so(w: World) -> str:
+	"""A submitted Sales Order that carries no Customer Order: ERPNext's own rules only."""
+	frappe.set_user("Administrator")
+	so = frappe.get_doc({**resolve(SO_BODY, w, {}), "doctype": "Sales Order", "customer_order": None})
+	so.docstatus = 1
+	so.insert(ignore_permissions=True)
+	frappe.db.commit()
+	return so.name
+
+
+FACTORIES["new_confirmed_so"] = new_confirmed_so
+FACTORIES["plain_so"] = plain_so
+
+
+def so_status_is(status):
+	def check(w, r, memo):
+		assert _stored("Sales Order", resolve("{{new_confirmed_so}}", w, memo), "status") == status
+
+	return check
+
+
+def order_of_so_is(fieldname, value):
+	def check(w, r, memo):
+		so = resolve("{{new_confirmed_so}}", w, memo)
+		order = _stored("Sales Order", so, "customer_order")
+		assert _stored("Customer Order", order, fieldname) == value, f"{order}.{fieldname}"
+
+	return check
+
+
+def order_line_rate_is(rate):
+	def check(w, r, memo):
+		so = resolve("{{new_confirmed_so}}", w, memo)
+		fresh()
+		order = frappe.get_doc("Customer Order", frappe.db.get_value("Sales Order", so, "customer_order"))
+		assert [d.rate for d in order.items] == [rate]
+
+	return check
+
+
+# the order's planners (and Order Managers) still go through ERPNext's doors, and a Sales Order of no
+# order stays ERPNext's
+add(
+	Row(
+		"so-door-hold-deputy",
+		"deputy",
+		"CALL",
+		UPDATE_STATUS,
+		{"status": "On Hold", "name": "{{new_confirmed_so}}"},
+		ALLOWED,
+		so_status_is("On Hold"),
+	)
+)
+add(
+	Row(
+		"so-door-close-manager",
+		"manager",
+		"CALL",
+		UPDATE_STATUS,
+		{"status": "Closed", "name": "{{new_confirmed_so}}"},
+		ALLOWED,
+		so_status_is("Closed"),
+	)
+)
+add(
+	Row(
+		"so-door-update-items-manager",
+		"manager",
+		"CALL",
+		UPDATE_ITEMS,
+		update_items_body("{{new_confirmed_so}}", None, rate=77),
+		ALLOWED,
+		order_line_rate_is(77),
+	)
+)
+add(
+	Row(
+		"so-door-cancel-boss",
+		"boss",
+		"CALL",
+		"frappe.client.cancel",
+		{"doctype": "Sales Order", "name": "{{new_confirmed_so}}"},
+		ALLOWED,
+		order_of_so_is("status", "Canceled"),
+	)
+)
+add(
+	Row(
+		"so-door-plain-so-close-sales",
+		"sales",
+		"CALL",
+		UPDATE_STATUS,
+		{"status": "Closed", "name": "{{plain_so}}"},
+		ALLOWED,
+		lambda w, r, m: (
+			_stored("Sales Order", resolve("{{plain_so}}", w, m), "status") == "Closed"
+			or pytest.fail("not closed")
+		),
+	)
+)
+
+
+def foreign_row(doctype, key):
+	"""A row as a client sends it: the stored row of another document, by its name."""
+
+	def row(w, memo):
+		fresh()
+		d = json.loads(frappe.as_json(frappe.get_doc(doctype, resolve(key, w, memo)).as_dict(no_nulls=True)))
+		for k in ("parent", "parenttype", "parentfield", "__islocal", "__unsaved"):
+			d.pop(k, None)
+		return d
+
+	return row
+
+
+def row_parent_is(doctype, key, parent_key):
+	def check(w, r, memo):
+		name, parent = resolve(key, w, memo), resolve(parent_key, w, memo)
+		assert _stored(doctype, name, "parent") == parent, f"{doctype} {name} left {parent}"
+
+	return check
+
+
+def save_with_row(doctype, doc_key, table, row_doctype, row_key):
+	def body(w, memo):
+		doc = doc_dict(doctype, resolve(doc_key, w, memo))
+		doc[table] = [*doc.get(table, []), foreign_row(row_doctype, row_key)(w, memo)]
+		return {"doc": doc}
+
+	return body
+
+
+# a child row never changes its parent: another document's row saved into one's own draft is refused
+for who, doctype, key, table, row_doctype, row_key, owner in (
+	("sales", "Quotation", "{{Q_draft}}", "taxes", "Sales Taxes and Charges", "{{E_tax}}", "{{E}}"),
+	("sales", "Quotation", "{{Q_draft}}", "taxes", "Sales Taxes and Charges", "{{E_so_tax}}", "{{E_so}}"),
+	("accounts", "Sales Invoice", "{{SI_draft}}", "taxes", "Sales Taxes and Charges", "{{E_tax}}", "{{E}}"),
+	(
+		"stock",
+		"Delivery Note",
+		"{{DN_draft}}",
+		"taxes",
+		"Sales Taxes and Charges",
+		"{{E_so_tax}}",
+		"{{E_so}}",
+	),
+	("sales", "Sales Order", "{{SO_draft}}", "items", "Sales Order Item", "{{A_so_detail}}", "{{A_so}}"),
+	("manager", "Quotation", "{{Q_draft}}", "taxes", "Sales Taxes and Charges", "{{E_tax}}", "{{E}}"),
+):
+	tag = f"{doctype.lower().replace(' ', '-')}-{row_key.strip('{}')}-{who}"
+	add(
+		Row(
+			f"row-move-save-{tag}",
+			who,
+			"CALL",
+			"frappe.client.save",
+			save_with_row(doctype, key, table, row_doctype, row_key),
+			REFUSED,
+			row_parent_is(row_doctype, row_key, owner),
+		)
+	)
+	add(
+		Row(
+			f"row-move-put-{tag}",
+			who,
+			"PUT",
+			res(doctype, key),
+			lambda w, m, d=doctype, k=key, t=table, rd=row_doctype, rk=row_key: {
+				t: save_with_row(d, k, t, rd, rk)(w, m)["doc"][t]
+			},
+			REFUSED,
+			row_parent_is(row_doctype, row_key, owner),
+		)
+	)
+
+
 # --- running the table ----------------------------------------------------------------------------------------
 
 
@@ -2325,3 +2835,176 @@ def test_script_payloads_are_escaped_in_the_prints(world, payload):
 				i = html.index(marker)
 				failures.append(f"{print_format}: {html[max(0, i - 80) : i + 60]!r}")
 	assert not failures, "unescaped payload in the print preview: " + "; ".join(failures)
+
+
+# --- shares are judged when used (issue 23) --------------------------------------------------------------------
+
+
+def test_a_share_given_to_the_deputy_gives_nothing_once_the_deputy_changes(world):
+	w = world
+	frappe.set_user("Administrator")
+	name = w.new_order(submit=True)
+	so = frappe.db.get_value("Customer Order", name, "sales_order")
+	frappe.share.add("Customer Order", name, w.email["deputy"], read=1, write=1, submit=1, notify=0)
+	frappe.db.commit()
+	deputy = w.clients["deputy"]
+	# while they are the deputy, the share adds nothing they did not have
+	r = deputy.put(res("Customer Order", name), {"notes": "by the deputy"})
+	assert r.ok, r
+	order = frappe.get_doc("Customer Order", name)
+	order.deputy = w.email["other"]
+	order.save(ignore_permissions=True)
+	frappe.db.commit()
+	before = snapshot(w)
+	for r in (
+		deputy.put(res("Customer Order", name), {"notes": "forged by the former deputy"}),
+		deputy.call(
+			"frappe.client.set_value", doctype="Customer Order", name=name, fieldname="notes", value="x"
+		),
+		deputy.call(UPDATE_STATUS, status="On Hold", name=so),
+		deputy.call("frappe.client.cancel", doctype="Customer Order", name=name),
+	):
+		assert 400 <= r.status < 500, f"the former deputy got {r}"
+	assert not diff(before, snapshot(w))
+	assert _stored("Customer Order", name, "notes") == "by the deputy"
+	# the new deputy may
+	assert w.clients["other"].put(res("Customer Order", name), {"notes": "by the new deputy"}).ok
+
+
+def test_a_share_of_a_task_gives_nothing_once_the_task_is_moved_into_an_order(world):
+	w = world
+	frappe.set_user("Administrator")
+	task = w.new_task(None, "shared, then moved into A")
+	frappe.share.add("Task", task, w.email["bare"], read=1, write=1, notify=0)
+	frappe.db.commit()
+	bare = w.clients["bare"]
+	# a task of no order: ERPNext's rules, a share among them
+	assert bare.put(res("Task", task), {"description": "before the move"}).ok
+	doc = frappe.get_doc("Task", task)
+	doc.customer_order = w.ctx["A"]
+	doc.save(ignore_permissions=True)
+	frappe.db.commit()
+	for change in ({"subject": "forged"}, {"status": "Working"}, {"description": "after the move"}):
+		r = bare.put(res("Task", task), change)
+		assert 400 <= r.status < 500, f"{change}: {r}"
+	fresh()
+	stored = frappe.db.get_value(
+		"Task", task, ["subject", "status", "description", "customer_order"], as_dict=True
+	)
+	assert (stored.status, stored.customer_order) == ("Open", w.ctx["A"])
+	assert "forged" not in stored.subject
+	assert "before the move" in stored.description and "after the move" not in stored.description
+
+
+# --- the desk offers what the rule allows (issue 23) ------------------------------------------------------------
+
+
+def test_the_form_and_the_board_offer_only_what_the_server_allows(world):
+	"""The form's actions come from the same rule as the server's checks, asked once when it loads (the
+	order's `__onload`); the board asks which cards may be dragged."""
+	w = world
+	expected = {
+		# the order's planners with the ERPNext roles of each document
+		"manager": dict.fromkeys(("plan", "reserve", "release", "deliver", "invoice", "pay"), True),
+		"boss": dict.fromkeys(("plan", "reserve", "release", "deliver", "invoice", "pay"), True),
+		# another Order User with the same ERPNext roles: nothing of A
+		"other": dict.fromkeys(("plan", "reserve", "release", "deliver", "invoice", "pay"), False),
+		"sales": dict.fromkeys(("plan", "reserve", "release", "deliver", "invoice", "pay"), False),
+	}
+	for who, actions in expected.items():
+		r = w.clients[who].get(
+			"/api/method/frappe.desk.form.load.getdoc",
+			params={"doctype": "Customer Order", "name": w.ctx["A"]},
+		)
+		assert r.ok, f"{who}: {r}"
+		onload = r.json["docs"][0]["__onload"]["order_mgmt_actions"]
+		assert onload == actions, f"{who}: {onload}"
+	# a planner without an ERPNext role: may change the order, may make none of the documents
+	r = w.clients["bare"].get(
+		"/api/method/frappe.desk.form.load.getdoc", params={"doctype": "Customer Order", "name": w.ctx["C"]}
+	)
+	assert r.json["docs"][0]["__onload"]["order_mgmt_actions"] == {
+		"plan": True,
+		**dict.fromkeys(("reserve", "release", "deliver", "invoice", "pay"), False),
+	}
+	names = [w.ctx[k] for k in ("A", "B", "C", "D")]
+	changeable = {
+		who: sorted(
+			w.clients[who].call("order_mgmt.api.customer_order.changeable", names=json.dumps(names)).data
+		)
+		for who in ("manager", "other", "bare", "boss", "sales")
+	}
+	assert changeable == {
+		"manager": sorted([w.ctx["A"], w.ctx["D"]]),
+		"other": [w.ctx["B"]],
+		"bare": [w.ctx["C"]],
+		"boss": sorted(names),
+		"sales": [],
+	}
+	assert (
+		400 <= w.clients["manager"].call("order_mgmt.api.customer_order.changeable", names="{").status < 500
+	)
+
+
+# --- ERPNext's open doors onto an order's Sales Order: Payment Requests, counts (issue 23 review) --------------
+
+
+def test_a_payment_request_against_an_orders_sales_order_needs_its_reader_or_its_customer(world):
+	w = world
+	from tests.integration.http_site import Client
+
+	guest = Client(w.server, "Guest")
+	method = "erpnext.accounts.doctype.payment_request.payment_request.make_payment_request"
+	before = frappe.db.count("Payment Request", {"reference_name": w.ctx["A_so"]})
+	for client in (guest, w.clients["portal"], w.clients["nobody"]):
+		r = client.call(
+			method,
+			dt="Sales Order",
+			dn=w.ctx["A_so"],
+			submit_doc=1,
+			mute_email=1,
+			recipient_id="x@example.com",
+		)
+		assert 400 <= r.status < 500, f"{client.user}: {r}"
+	# loyalty points are written to the Sales Order: only by those who may change the order
+	r = w.clients["other"].call(method, dt="Sales Order", dn=w.ctx["A_so"], loyalty_points=5, mute_email=1)
+	assert 400 <= r.status < 500, r
+	fresh()
+	assert frappe.db.count("Payment Request", {"reference_name": w.ctx["A_so"]}) == before
+	assert not frappe.db.get_value("Sales Order", w.ctx["A_so"], "loyalty_points")
+
+
+def test_counts_of_the_orders_rows_follow_the_read_right_of_their_documents(world):
+	w = world
+	count = "frappe.client.get_count"
+	probe = {
+		"doctype": "Customer Order Item",
+		"filters": json.dumps({"parent": w.ctx["B"], "rate": [">", 99]}),
+	}
+	for who in ("portal", "nobody"):
+		r = w.clients[who].call(count, **probe)
+		assert 400 <= r.status < 500, f"{who}: {r}"
+	assert w.clients["boss"].call(count, **probe).data == 1
+	# the dependencies of tasks of no order are not listed or counted for an Order User alone
+	frappe.set_user("Administrator")
+	free_dependent = w.new_task(None, "of no order, depends on T_free")
+	doc = frappe.get_doc("Task", free_dependent)
+	doc.append("depends_on", {"task": w.ctx["T_free"]})
+	doc.save(ignore_permissions=True)
+	frappe.db.commit()
+	bare = w.clients["bare"]
+	listed = bare.get(
+		res("Task Depends On"),
+		params={"parent": "Task", "fields": json.dumps(["parent", "task"]), "limit_page_length": 0},
+	)
+	assert listed.ok, listed
+	assert free_dependent not in {row["parent"] for row in listed.data}
+	assert (
+		bare.call(count, doctype="Task Depends On", filters=json.dumps({"parent": free_dependent})).data == 0
+	)
+	assert (
+		w.clients["boss"]
+		.call(count, doctype="Task Depends On", filters=json.dumps({"parent": free_dependent}))
+		.data
+		== 1
+	)

@@ -63,7 +63,9 @@ CASES = [
 	("other", ORDER_USER, a.TASK, None, None, "create", True, False, False, False, DENIED),
 	("other", ORDER_USER_PROJECTS, a.TASK, None, None, "write", False, False, False, True, ALLOWED),
 	("boss", ORDER_MANAGER, a.TASK, None, None, "write", False, False, False, False, DENIED),
-	("other", ORDER_USER, a.TASK, None, None, "read", False, False, False, False, ALLOWED),
+	# … nor do they show it: reading a task of no order needs another role (see TASK_READS)
+	("other", ORDER_USER, a.TASK, None, None, "read", False, False, False, False, DENIED),
+	("other", ORDER_USER_PROJECTS, a.TASK, None, None, "read", False, False, False, True, ALLOWED),
 ]
 
 
@@ -86,6 +88,72 @@ def test_decide(
 		other_role_grants=other_role_grants,
 	)
 	assert a.decide(request) is expected
+
+
+# Reading tasks (issue 23): (user, other role reads Task, task has an order, user may read that order, ptype,
+# expected). The app's roles alone read only tasks of orders the user may read; a role of ERPNext's that
+# reads Task (Projects User, or System Manager where a site grants it) keeps ERPNext's view of all tasks.
+TASK_READS = [
+	("ou", False, True, True, "read", ALLOWED),
+	("ou", False, True, False, "read", DENIED),  # an order hidden by user permissions
+	("ou", False, False, False, "read", DENIED),  # a task of no order (or of an internal project)
+	("ou", False, False, False, "select", DENIED),
+	("ou", False, False, False, "report", DENIED),
+	("ou", False, False, False, "export", DENIED),
+	("ou", False, True, False, "print", DENIED),
+	("ou", False, True, False, "email", DENIED),
+	("ou", False, True, True, "print", ALLOWED),
+	("projects", True, False, False, "read", ALLOWED),
+	("projects", True, True, False, "read", ALLOWED),  # ERPNext's view: every task
+	("projects", True, False, False, "report", ALLOWED),
+	("Administrator", False, False, False, "read", ALLOWED),
+]
+
+
+@pytest.mark.parametrize("user,other_role_reads,has_order,order_readable,ptype,expected", TASK_READS)
+def test_task_reads(user, other_role_reads, has_order, order_readable, ptype, expected):
+	request = a.Request(
+		user=user,
+		roles=ORDER_USER,
+		ptype=ptype,
+		kind=a.TASK,
+		manager="mgr" if has_order else None,
+		has_order=has_order,
+		other_role_grants=other_role_reads,
+		order_readable=order_readable,
+	)
+	assert a.decide(request) is expected
+	# the list's scope is the same rule: all tasks, or (only) the tasks of readable orders
+	scope = a.task_read_scope(user, other_role_reads)
+	listed = scope == a.ALL_TASKS or (has_order and order_readable)
+	assert listed is (expected is ALLOWED)
+
+
+def test_reading_orders_or_records_is_left_to_the_roles():
+	for kind in (a.ORDER, a.RECORD):
+		r = a.Request(user="ou", roles=ORDER_USER, ptype="read", kind=kind, order_readable=False)
+		assert a.decide(r) is ALLOWED
+
+
+def _perm(role, read=1, permlevel=0, if_owner=0):
+	return {"role": role, "read": read, "permlevel": permlevel, "if_owner": if_owner}
+
+
+@pytest.mark.parametrize(
+	"perms,roles,expected",
+	[
+		([_perm("Projects User"), _perm("Order User")], {"Order User"}, False),
+		([_perm("Projects User"), _perm("Order User")], {"Order User", "Projects User"}, True),
+		([_perm("Order Manager")], {"Order Manager"}, False),
+		([_perm("System Manager")], {"System Manager", "Order User"}, True),
+		([_perm("Projects User", read=0)], {"Projects User"}, False),
+		([_perm("Projects User", permlevel=1)], {"Projects User"}, False),
+		([_perm("Projects User", if_owner=1)], {"Projects User"}, False),  # own tasks only: not "all"
+		([], {"Projects User"}, False),
+	],
+)
+def test_other_roles_read(perms, roles, expected):
+	assert a.other_roles_read(perms, roles) is expected
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,26 @@ def test_deliverable(in_stock, reserved_total, reserved_own, expected):
 	assert a.deliverable(in_stock, reserved_total, reserved_own) == expected
 
 
+@pytest.mark.parametrize(
+	"qty,in_stock,reserved_total,reserved_own,expected",
+	[
+		(10, 10, 0, 0, False),  # all there, nothing reserved
+		(15, 10, 0, 0, False),  # beyond stock, nothing reserved: ERPNext's decision (negative stock)
+		(3, 0, 0, 0, False),  # none in stock, nobody's reservation: ERPNext's decision
+		(15, 10, 10, 10, False),  # beyond stock, all reserved is our own: ERPNext's decision
+		(4, 10, 6, 0, False),  # exactly what is free
+		(5, 10, 6, 0, True),  # one of another order's six
+		(10, 10, 10, 4, True),  # our four and six of another order's
+		(4, 10, 10, 4, False),  # only our own four
+		(1, 1, 1, 0, True),  # the last unit is another order's
+		(1, 5, 8, 2, True),  # more reserved for others than in stock: nothing may go
+		(6.000000001, 10, 4, 0, False),  # rounding noise
+	],
+)
+def test_takes_reserved_for_others(qty, in_stock, reserved_total, reserved_own, expected):
+	assert a.takes_reserved_for_others(qty, in_stock, reserved_total, reserved_own) is expected
+
+
 # (need, in stock, reserved total, requested, qty, words of the reason)
 RESERVE_CASES = [
 	(10, 6, 0, None, 6, ""),  # as much as possible: partial

@@ -22,6 +22,7 @@ frappe.ui.form.on("Customer Order", {
 	},
 
 	refresh(frm) {
+		frm.trigger("offer_only_allowed");
 		frm.trigger("set_status_indicator");
 		if (frm.doc.docstatus === 0 && !frm.is_new()) {
 			frm.trigger("add_draft_buttons");
@@ -31,6 +32,17 @@ frappe.ui.form.on("Customer Order", {
 			frm.trigger("render_fulfilment");
 			frm.trigger("show_progress");
 		}
+	},
+
+	offer_only_allowed(frm) {
+		// a user who may not change this order (not its manager, deputy or an Order Manager) gets no Save,
+		// Submit, Cancel, Amend or Delete: the server would refuse each (Frappe's form knows only the roles)
+		if (frm.is_new() || !frm.doc.__onload || order_mgmt_may(frm, "plan")) return;
+		for (const perm of frm.perm || []) {
+			for (const right of ["write", "submit", "cancel", "amend", "delete"]) perm[right] = 0;
+		}
+		frm.toolbar && frm.toolbar.refresh();
+		frm.refresh_fields();
 	},
 
 	show_progress(frm) {
@@ -70,6 +82,7 @@ frappe.ui.form.on("Customer Order", {
 	},
 
 	add_draft_buttons(frm) {
+		if (!order_mgmt_may(frm, "plan")) return;
 		const moves = {
 			Quotation: "Waiting for Confirmation",
 			"Waiting for Confirmation": "Quotation",
@@ -82,7 +95,15 @@ frappe.ui.form.on("Customer Order", {
 
 	add_fulfilment_buttons(frm) {
 		const open = !["Canceled", "Archived"].includes(frm.doc.status);
-		if (frm.doc.status === "Archived" && frm.doc.outstanding_amount > 0) {
+		const may = (action) => order_mgmt_may(frm, action);
+		if (frm.doc.sales_order) {
+			frm.add_custom_button(
+				__("Sales Order"),
+				() => frappe.set_route("Form", "Sales Order", frm.doc.sales_order),
+				__("View")
+			);
+		}
+		if (frm.doc.status === "Archived" && frm.doc.outstanding_amount > 0 && may("pay")) {
 			// archiving never hides debt: an archived order that owes can still be paid
 			frm.add_custom_button(__("Payment"), () => record_payment(frm), __("Create"));
 		}
@@ -97,31 +118,36 @@ frappe.ui.form.on("Customer Order", {
 				"orange"
 			);
 		}
+		// only what the server would allow this user (Customer Order.onload: permissions.allowed_actions)
 		if (
-			frm.doc.status === "Shipped" ||
-			(frm.doc.nothing_to_ship && !["Delivered", "Canceled", "Archived"].includes(frm.doc.status))
+			may("plan") &&
+			(frm.doc.status === "Shipped" ||
+				(frm.doc.nothing_to_ship && !["Delivered", "Canceled", "Archived"].includes(frm.doc.status)))
 		) {
 			frm.add_custom_button(__("Mark Delivered"), () => order_action(frm, "complete"));
 		}
-		frm.add_custom_button(__("Reserve"), () => fulfilment_action(frm, "reserve"), __("Stock"));
-		frm.add_custom_button(__("Release Reservation"), () => fulfilment_action(frm, "release"), __("Stock"));
-		frm.add_custom_button(
-			__("Delivery Note"),
-			() => open_new_document(frm, "make_delivery_note", "delivery_note", "Delivery Note"),
-			__("Create")
-		);
-		frm.add_custom_button(
-			__("Sales Invoice"),
-			() => open_new_document(frm, "make_sales_invoice", "sales_invoice", "Sales Invoice"),
-			__("Create")
-		);
-		frm.add_custom_button(__("Payment"), () => record_payment(frm), __("Create"));
-		if (frm.doc.sales_order) {
+		if (may("reserve")) {
+			frm.add_custom_button(__("Reserve"), () => fulfilment_action(frm, "reserve"), __("Stock"));
+		}
+		if (may("release")) {
+			frm.add_custom_button(__("Release Reservation"), () => fulfilment_action(frm, "release"), __("Stock"));
+		}
+		if (may("deliver")) {
 			frm.add_custom_button(
-				__("Sales Order"),
-				() => frappe.set_route("Form", "Sales Order", frm.doc.sales_order),
-				__("View")
+				__("Delivery Note"),
+				() => open_new_document(frm, "make_delivery_note", "delivery_note", "Delivery Note"),
+				__("Create")
 			);
+		}
+		if (may("invoice")) {
+			frm.add_custom_button(
+				__("Sales Invoice"),
+				() => open_new_document(frm, "make_sales_invoice", "sales_invoice", "Sales Invoice"),
+				__("Create")
+			);
+		}
+		if (may("pay")) {
+			frm.add_custom_button(__("Payment"), () => record_payment(frm), __("Create"));
 		}
 	},
 
@@ -211,6 +237,12 @@ frappe.ui.form.on("Customer Order Item", {
 });
 
 // --- helpers -----------------------------------------------------------------------------------------
+
+// the order's actions this user may take, as the server judged them when the form loaded
+function order_mgmt_may(frm, action) {
+	const actions = (frm.doc.__onload || {}).order_mgmt_actions;
+	return Boolean(actions && actions[action]);
+}
 
 function price(frm) {
 	if (frm.doc.docstatus !== 0 || !frm.doc.customer || !(frm.doc.items || []).some((d) => d.item_code)) return;

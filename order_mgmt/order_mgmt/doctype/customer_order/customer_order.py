@@ -36,6 +36,8 @@ class CustomerOrder(validation.RowsFromClients, Document):
 
 		additional_discount_percentage: DF.Float
 		amended_from: DF.Link | None
+		announced_delay_dates: DF.SmallText | None
+		announced_delay_on: DF.Date | None
 		announced_expected_date: DF.Date | None
 		announced_status: DF.Data | None
 		apply_discount_on: DF.Literal["", "Grand Total", "Net Total"]
@@ -127,7 +129,12 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		total_taxes_and_charges: DF.Currency
 	# end: auto-generated types
 
+	def onload(self):
+		# what the form offers: the actions the server would allow this user (permissions.allowed_actions)
+		self.set_onload("order_mgmt_actions", permissions.allowed_actions(self))
+
 	def validate(self):
+		permissions.assert_planner(self)
 		self.validate_amendment()
 		self.set_defaults()
 		self.reset_derived_fields_of_new_lines()
@@ -163,6 +170,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		return not selling.pricing_masters_changed(self, previous.modified)
 
 	def before_submit(self):
+		permissions.assert_planner(self)
 		if not self.items:
 			frappe.throw(_("Add at least one item before confirming the order."), title=_("No Items"))
 		missing = [str(d.idx) for d in self.items if not (d.delivery_date or self.delivery_date)]
@@ -203,6 +211,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		self.reload()
 
 	def before_cancel(self):
+		permissions.assert_planner(self)
 		self.assert_transition(self.status, pipeline.CANCELED, Action.CANCEL)
 		if not self.sales_order:
 			return
@@ -261,6 +270,9 @@ class CustomerOrder(validation.RowsFromClients, Document):
 			title=_("Cannot Cancel"),
 		)
 
+	def on_trash(self):
+		permissions.assert_planner(self)
+
 	def on_cancel(self):
 		if self.sales_order:
 			so = frappe.get_doc("Sales Order", self.sales_order)
@@ -297,6 +309,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 			d.reserved_qty = 0
 
 	def before_update_after_submit(self):
+		permissions.assert_planner(self)
 		permissions.validate_order_planners(self)
 		if self.has_value_changed("contact_person"):
 			self.validate_contact()  # who gets the order's e-mails: one of its customer's contacts

@@ -21,6 +21,11 @@ frappe.listview_settings["Customer Order"] = {
 		order_mgmt_use_escaping_formatters();
 	},
 
+	refresh(listview) {
+		// the board lets a user drag only the orders they may change (the server refuses the others)
+		if (listview.view_name === "Kanban") order_mgmt_lock_cards(listview);
+	},
+
 	// the list view (and the Kanban view, which is one) fetches only these, the list view's columns and
 	// the title: the board's card fields (order_mgmt/setup/desk.py CARD_FIELDS) must be among them
 	add_fields: [
@@ -54,3 +59,26 @@ frappe.listview_settings["Customer Order"] = {
 		return [__(status), colours[status] || "gray", "status,=," + status];
 	},
 };
+
+// Cards of orders the user may not change (asked once per refresh: order_mgmt.api.customer_order.changeable)
+// cannot be dragged: Sortable's filter skips them.
+function order_mgmt_lock_cards(listview) {
+	const names = (listview.data || []).map((d) => d.name);
+	if (!names.length) return;
+	frappe
+		.call({ method: "order_mgmt.api.customer_order.changeable", args: { names }, type: "GET" })
+		.then(({ message }) => {
+			const allowed = new Set(message || []);
+			const $result = listview.$result;
+			$result.find(".kanban-card-wrapper").each(function () {
+				const name = decodeURIComponent($(this).attr("data-name") || "");
+				const locked = !allowed.has(name);
+				$(this).toggleClass("order-mgmt-locked", locked);
+				if (locked) $(this).find(".kanban-card-body").css("cursor", "default");
+			});
+			$result.find(".kanban-cards").each(function () {
+				const sortable = window.Sortable && window.Sortable.get(this);
+				if (sortable) sortable.option("filter", ".order-mgmt-locked");
+			});
+		});
+}

@@ -22,6 +22,7 @@ class OrderManagementSettings(Document):
 
 		archive_after_days: DF.Int
 		archive_enabled: DF.Check
+		delay_mail_days: DF.Int
 		full_recompute_days: DF.Int
 		last_recompute: DF.Datetime | None
 		last_runs: DF.SmallText | None

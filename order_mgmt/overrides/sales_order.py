@@ -1,0 +1,129 @@
+"""The doors ERPNext opens on a Sales Order, closed where the Sales Order carries a Customer Order (R15).
+
+A Sales Order made by confirming an order is changed — cancelled, its lines updated (*Update Items*), a
+field written after submit, closed or re-opened, held or resumed, deleted — only by those who may change
+the order (`permissions.assert_may_change_sales_order`: the order's stored manager or deputy, an Order
+Manager). Judged in the Sales Order's own events, so every route meets it (`frappe.client.*`,
+`/api/resource`, `savedocs`, ERPNext's `update_child_qty_rate`, the list's bulk actions) and a share gives
+no way around it; ERPNext's `update_status` and `close_or_unclose_sales_orders`, which change the status
+with `db_set` and no event the app could judge, are wrapped (`override_whitelisted_methods`). What ERPNext
+writes to the Sales Order while doing something permitted (a Delivery Note's or an invoice's `per_*`, a
+payment's `advance_paid`) goes through none of these and keeps working. A Sales Order that carries no
+order is left exactly as ERPNext handles it.
+"""
+
+import json
+
+import frappe
+from erpnext.accounts.doctype.payment_request import payment_request as erpnext_payment_request
+from erpnext.selling.doctype.sales_order import sales_order as erpnext_sales_order
+from frappe import _
+from frappe.utils import escape_html
+
+from order_mgmt import permissions, portal
+
+#: what ERPNext's status buttons do, as the refusal names it
+_STATUS_ACTIONS = {"Closed": "close", "On Hold": "hold", "Draft": "re-open or resume"}
+
+
+def before_cancel(doc, method=None):
+	if doc.flags.get("cancelling_customer_order") or doc.flags.ignore_permissions:
+		return  # the order's own cancel: its right was checked there
+	permissions.assert_may_change_sales_order(doc.name, _("cancel"))
+
+
+def before_update_after_submit(doc, method=None):
+	"""A write after submit (Update Items ends in one) by someone who may not change the order."""
+	if doc.flags.ignore_permissions:
+		return
+	permissions.assert_may_change_sales_order(doc.name, _("change"))
+
+
+def on_trash(doc, method=None):
+	if doc.flags.ignore_permissions:
+		return
+	permissions.assert_may_change_sales_order(doc.name, _("delete"))
+
+
+#: the documents ERPNext reserves stock for a Sales Order from, and their rows that name the order's line
+_FROM_VOUCHER_ROWS = {"Pick List": "Pick List Item", "Purchase Receipt": "Purchase Receipt Item"}
+
+
+def _made_by_its_voucher(sre) -> bool:
+	"""Is this reservation entry what ERPNext makes from a Pick List or a Purchase Receipt for the Sales
+	Order's line (the row it names is that document's and is for that very line, and the document is
+	submitted or being cancelled)? A `from_voucher_type` a client sends proves nothing by itself."""
+	child = _FROM_VOUCHER_ROWS.get(sre.get("from_voucher_type"))
+	if not child or not sre.get("from_voucher_no") or not sre.get("from_voucher_detail_no"):
+		return False
+	row = frappe.db.get_value(
+		child,
+		{
+			"name": sre.from_voucher_detail_no,
+			"parent": sre.from_voucher_no,
+			"parenttype": sre.from_voucher_type,
+		},
+		"sales_order_item",
+	)
+	return (
+		bool(row)
+		and row == sre.voucher_detail_no
+		and frappe.db.get_value(sre.from_voucher_type, sre.from_voucher_no, "docstatus") in (1, 2)
+	)
+
+
+def reservation_made_directly(doc, method=None):
+	"""Stock Reservation Entry before submit / cancel / write after submit: reserving, releasing or changing
+	stock reserved for an order's Sales Order by hand (the Sales Order's *Reserve* / *Unreserve*, an entry
+	posted, cancelled or edited on its own) is a change of the order. Entries ERPNext makes or cancels as the
+	consequence of a Pick List or a Purchase Receipt, and those of a Sales Order's submit, cancel and Update
+	Items (whose user was judged there), go on as ERPNext makes them."""
+	if doc.voucher_type != "Sales Order" or doc.flags.ignore_permissions:
+		return
+	if method != "before_update_after_submit" and _made_by_its_voucher(doc):
+		return
+	action = {
+		"before_submit": _("reserve stock for"),
+		"before_cancel": _("release the stock reserved for"),
+	}.get(method, _("change the stock reserved for"))
+	permissions.assert_may_change_sales_order(doc.voucher_no, action)
+
+
+@frappe.whitelist()
+def update_status(status, name):
+	"""ERPNext's close / hold / re-open / resume of one Sales Order (it checks no permission)."""
+	permissions.assert_may_change_sales_order(name, _(_STATUS_ACTIONS.get(status, "change")))
+	return erpnext_sales_order.update_status(status, name)
+
+
+@frappe.whitelist()
+def close_or_unclose_sales_orders(names, status):
+	"""The list's bulk close / re-open: refused as a whole when one of the Sales Orders carries an order
+	the user may not change."""
+	parsed = json.loads(names) if isinstance(names, str) else names
+	if not isinstance(parsed, list):
+		frappe.throw(_("Send the Sales Orders as a list of names."), title=_("Invalid Input"))
+	for name in parsed:
+		permissions.assert_may_change_sales_order(name, _(_STATUS_ACTIONS.get(status, "change")))
+	return erpnext_sales_order.close_or_unclose_sales_orders(names, status)
+
+
+@frappe.whitelist(allow_guest=True)
+def make_payment_request(**args):
+	"""ERPNext's Payment Request maker (open to guests, for its shop's payment links). Against a Sales Order
+	that carries an order it is asked only by somebody who may read that Sales Order in the desk, or by a
+	portal user of the order's customer; loyalty points (written to the Sales Order) only by those who may
+	change the order. Every other document goes to ERPNext as it is."""
+	if args.get("dt") == "Sales Order" and permissions.order_of_sales_order(args.get("dn")):
+		name = str(args.get("dn"))
+		desk = frappe.session.user != "Guest" and frappe.has_permission("Sales Order", "read", doc=name)
+		customer = frappe.db.get_value("Sales Order", name, "customer")
+		if not desk and customer not in portal.customers_of_user():
+			frappe.throw(
+				_("Sales Order {0} not found.").format(frappe.bold(escape_html(name))),
+				frappe.DoesNotExistError,
+				title=_("Not Found"),
+			)
+		if args.get("loyalty_points"):
+			permissions.assert_may_change_sales_order(name, _("change"))
+	return erpnext_payment_request.make_payment_request(**args)
