@@ -218,7 +218,7 @@ def task_has_permission(doc, ptype=None, user=None, debug=False):
 	user = user or frappe.session.user
 	other_reads = _other_roles_read_task(user)
 	if access.task_read_scope(user, other_reads) == access.ALL_TASKS:
-		return None
+		return compat.NO_OBJECTION
 	# the order the task is stored with (a document handed in, e.g. to a print, claims nothing)
 	order = doc.get("customer_order") if doc.is_new() else None
 	if not doc.is_new() and isinstance(doc.name, str) and doc.name:
@@ -243,7 +243,8 @@ def task_has_permission(doc, ptype=None, user=None, debug=False):
 		other_role_grants=other_reads,
 		order_readable=bool(readable),
 	)
-	return access.decide(request)
+	verdict = access.decide(request)
+	return compat.NO_OBJECTION if verdict is None else verdict
 
 
 def _other_roles_read_task(user: str) -> bool:

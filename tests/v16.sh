@@ -40,7 +40,7 @@ v16_install_or_migrate() {
 		v16_frappe --site "$site" migrate >/dev/null
 		echo "$fingerprint" >"$stamp"
 	fi
-	[ -e "$v16_bench/sites/assets/$app_name" ] || { say "building the app's desk assets"; v16_frappe build --app "$app_name" >/dev/null; }
+	[ -e "$v16_bench/sites/assets/$app_name" ] || [ -L "$v16_bench/sites/assets/$app_name" ] || { say "building the app's desk assets"; v16_frappe build --app "$app_name" >/dev/null; }
 }
 
 # The browser tests' tools and the PDF generator's browser: playwright (PyPI) in the bench's Python,
