@@ -24,7 +24,8 @@ ERPNext v16 changed:
   SQL text, and its `fields` take no SQL functions.
 - **Manufacturing defaults** (`manufacturing_defaults`): v16 keeps the default WIP / finished-goods
   warehouses on the Company, not in Manufacturing Settings.
-- **Permission hooks** (`NO_OBJECTION`): v16 treats a `has_permission` hook's None as a refusal.
+- **Permission hooks** (`NO_OBJECTION`, `has_permission_quietly`): v16 treats a `has_permission` hook's
+  None as a refusal, and its refusal of a document may queue a message that tells the document exists.
 - **Desk workspace** (`remove_desktop_entries`): v16 makes a desktop icon and a sidebar for the app's
   workspace at install; uninstall removes them.
 
@@ -107,6 +108,20 @@ NO_OBJECTION = True if at_least(16) else None
 #: `Document.set`, where v15 went through it: the app's input checks (`order_mgmt.validation`) then hook
 #: into `update` too
 DOCUMENT_UPDATE_SKIPS_SET = at_least(16)
+
+
+def has_permission_quietly(doctype: str, ptype: str = "read", doc=None) -> bool:
+	"""`frappe.has_permission` that tells the user nothing: Frappe v16, refusing a document to a user
+	without any right on its doctype, also queues "User … does not have doctype access …" as a message of
+	the response (a nested check of its own prints its log), which a missing document does not get, so the
+	answer would reveal that the document exists. v15 queues nothing."""
+	if not at_least(16):
+		return frappe.has_permission(doctype, ptype, doc=doc)
+	log = frappe.local.message_log
+	before = len(log)
+	allowed = frappe.has_permission(doctype, ptype, doc=doc)
+	del log[before:]
+	return allowed
 
 
 # --- Stock Reservation Entries ----------------------------------------------------------------------------

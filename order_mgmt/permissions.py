@@ -498,7 +498,7 @@ def get_order(name, ptype: str = "read"):
 		not isinstance(name, str)
 		or not name
 		or not frappe.db.exists("Customer Order", name)
-		or not frappe.has_permission("Customer Order", "read", doc=name)
+		or not compat.has_permission_quietly("Customer Order", "read", doc=name)
 	):
 		frappe.throw(
 			_("Customer Order {0} not found.").format(frappe.bold(escape_html(str(name or "")))),
