@@ -234,6 +234,8 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 		orders=orders,
 		lines=lines,
 		reserved=reserved,
+		# lines delivered on several dates (ERPNext v16's Delivery Schedule; none on v15, no query)
+		schedules=compat.delivery_schedules([line.so_detail for line in lines]),
 		money=gather_money(sales_orders),
 		sources=line_sources,
 		short=short,
@@ -1039,11 +1041,20 @@ def evaluate(data, today) -> tuple[dict, dict]:
 
 
 def line_facts(line, data) -> sources.Line:
-	"""The rules' view of one gathered line."""
+	"""The rules' view of one gathered line (a line delivered on several dates is judged on the date it
+	is next due: `rules.sources.due_date`)."""
 	delivery_date = line.delivery_date
+	delivered = _num(line.so_delivered_qty) * (_num(line.cf) or 1.0)
+	schedule = (data.get("schedules") or {}).get(line.so_detail)
+	if schedule:
+		delivery_date = sources.due_date(
+			getdate(delivery_date) if delivery_date else None,
+			[(getdate(day), _num(qty)) for day, qty in schedule],
+			delivered,
+		)
 	return sources.Line(
 		ordered=_num(line.stock_qty),
-		delivered=_num(line.so_delivered_qty) * (_num(line.cf) or 1.0),
+		delivered=delivered,
 		reserved=_num(data.reserved.get(line.so_detail)),
 		sources=tuple(data.sources.get(line.so_detail, ())),
 		delivery_date=delivery_date
