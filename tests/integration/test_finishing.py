@@ -120,8 +120,16 @@ def test_a_sales_order_cancelled_in_erpnext_cancels_the_order():
 	order.reload()
 	assert order.product_status == "Ready for shipment"
 
-	# by a sales user of ERPNext who has no role of the app: the order is the Sales Order's consequence
+	# a sales user of ERPNext who has no role of the app may not: the order's rule covers its Sales Order
 	frappe.set_user(make_user("Sales User", "Sales Manager"))
+	so = frappe.get_doc("Sales Order", order.sales_order)
+	with refused(frappe.PermissionError, match="carries Customer Order"):
+		so.cancel()
+	frappe.set_user("Administrator")
+	assert frappe.db.get_value("Sales Order", so.name, "docstatus") == 1
+	# the order's planner (an Order Manager with ERPNext's Sales roles) cancels it in ERPNext: the order is
+	# the Sales Order's consequence
+	frappe.set_user(make_user("Order Manager", "Sales User", "Sales Manager"))
 	so = frappe.get_doc("Sales Order", order.sales_order)
 	so.cancel()
 	frappe.set_user("Administrator")
