@@ -42,12 +42,6 @@ import frappe
 FRAPPE_MAJOR = int(frappe.__version__.split(".")[0])
 
 
-def erpnext_major() -> int:
-	import erpnext
-
-	return int(erpnext.__version__.split(".")[0])
-
-
 def is_version(major: int) -> bool:
 	"""Frappe's major version is `major` (as frappe/crm's `is_frappe_version`)."""
 	return FRAPPE_MAJOR == major

@@ -220,6 +220,20 @@ def click_menu(page, group: str, label: str):
 	bar.locator(f'.dropdown-item[data-label="{urllib.parse.quote(label)}"]').click()
 
 
+def settled_dialog(page):
+	"""The open dialog once it has finished opening: Bootstrap (4.6, on Frappe v15 and v16) ignores a
+	dialog's hide while its opening animation runs, so a click on the button of a prompt (which hides the
+	dialog, then acts) that soon leaves the dialog open over the form, its action done."""
+	dialog = page.locator(".modal.show").last
+	dialog.wait_for()
+	page.wait_for_function(
+		"""() => { const open = document.querySelectorAll('.modal.show');
+			const modal = open.length && jQuery(open[open.length - 1]).data('bs.modal');
+			return modal && !modal._isTransitioning; }"""
+	)
+	return dialog
+
+
 def submit_in_form(page):
 	"""The form's Submit and the "Permanently Submit …?" dialog's Yes (saved first when the form shows
 	"Not Saved": ERPNext's Delivery Note form sets values of its own on opening a draft)."""
@@ -229,7 +243,7 @@ def submit_in_form(page):
 		page.keyboard.press("Control+s")
 		page.wait_for_function("() => !cur_frm.is_dirty()")
 	here(page).locator(".page-head .primary-action", has_text="Submit").click()
-	page.locator(".modal.show .btn-primary", has_text="Yes").click()
+	settled_dialog(page).locator(".btn-primary", has_text="Yes").click()
 	page.wait_for_function("() => cur_frm && cur_frm.doc.docstatus === 1 && !cur_frm.is_dirty()")
 
 
@@ -369,7 +383,7 @@ def _flow(desk, page, customer, item, template, store, made):
 
 	with step(desk, "19-paid", "Create → Payment: the dialog's amount is what the order owes; Record"):
 		click_menu(page, "Create", "Payment")
-		dialog = page.locator(".modal.show")
+		dialog = settled_dialog(page)
 		amount = dialog.locator('input[data-fieldname="amount"]')
 		amount.wait_for()
 		assert flt(amount.input_value().replace(",", "")) == 89.25
