@@ -52,8 +52,8 @@ def reset(site):
 	"""What one suite leaves behind that breaks the next ones, put back the way ERPNext's own tests put it
 	back (`test_accounting_dimension.disable_dimension`): the accounting dimensions Department and Location.
 	Sales Invoice's test_rounding_adjustment_3 enables them (Location mandatory for balance-sheet accounts)
-	and disables them at its end, and a later test's rollback undoes that disabling (their creation was
-	committed by its DDL): every later invoice or payment then fails with "Accounting Dimension Location is
+	and disables them at its end, which its own tearDown's rollback undoes (their creation was committed by
+	its DDL): every later invoice or payment then fails with "Accounting Dimension Location is
 	required for 'Balance Sheet' account Debtors"."""
 	import frappe
 
