@@ -15,8 +15,10 @@ import random
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Count
 from frappe.utils import add_days, add_months, flt, getdate, nowdate
 
+from order_mgmt import compat
 from order_mgmt.rules import pipeline
 
 PREFIX = "Demo"
@@ -132,13 +134,14 @@ def _make(orders, rng, log, done, commit) -> dict:
 	order_figures.recompute(made)
 	update_profitability(made)
 	done()
-	summary = frappe.get_all(
-		"Customer Order",
-		filters={"name": ("in", made or [""])},
-		fields=["status", "count(name) as orders"],
-		group_by="status",
-	)
-	by_status = {r.status: r.orders for r in summary}
+	co = frappe.qb.DocType("Customer Order")
+	summary = (
+		frappe.qb.from_(co)
+		.select(co.status, Count(co.name))
+		.where(co.name.isin(made or [""]))
+		.groupby(co.status)
+	).run()
+	by_status = dict(summary)
 	log("Orders by status: " + ", ".join(f"{s}: {by_status.get(s, 0)}" for s in pipeline.STATUSES))
 	if failed:
 		log(f"{len(failed)} order(s) failed")
@@ -243,7 +246,8 @@ def _stock_settings():
 
 
 def _manufacturing_settings(ctx):
-	settings = frappe.get_single("Manufacturing Settings")
+	# the work orders' default warehouses: Manufacturing Settings on v15, the Company's on v16 (compat)
+	settings = compat.manufacturing_defaults(ctx.company)
 	if not (settings.default_wip_warehouse and settings.default_fg_warehouse):
 		settings.default_wip_warehouse = settings.default_wip_warehouse or ctx.wip
 		settings.default_fg_warehouse = settings.default_fg_warehouse or ctx.fg

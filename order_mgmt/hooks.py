@@ -1,7 +1,7 @@
 app_name = "order_mgmt"
 app_title = "Order Mgmt"
 app_publisher = "order_mgmt developers"
-app_description = "Customer order management for ERPNext v15"
+app_description = "Customer order management for ERPNext v15 and v16"
 app_email = "dev@order-mgmt.invalid"
 app_license = "gpl-3.0"
 

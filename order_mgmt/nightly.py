@@ -14,6 +14,7 @@ lost background jobs, stock that arrives without naming an order)."""
 import frappe
 from frappe.query_builder.functions import Coalesce
 
+from order_mgmt import compat
 from order_mgmt.order_figures import in_list, shortages
 from order_mgmt.rules import pipeline, product
 
@@ -88,6 +89,10 @@ def changed_orders(since) -> set[str]:
 		.select(sii.sales_order)
 		.where((ple.modified >= since) & (ple.against_voucher_type == "Sales Invoice")),
 	]
+	# ERPNext v16 keeps the Sales Orders' advances in its advance ledger (compat; v15: the rows above)
+	advances = compat.advances_changed_since(since)
+	if advances is not None:
+		sales_orders.append(advances)
 	names = set()
 	for moved in sales_orders:
 		names.update(

@@ -16,7 +16,7 @@ from frappe.query_builder.functions import Coalesce, NullIf, Sum
 from frappe.utils import add_days, cint, flt, getdate, now_datetime
 from pypika.terms import ContainsCriterion, Function, LiteralValue
 
-from order_mgmt import notifications, timeline
+from order_mgmt import compat, notifications, timeline
 from order_mgmt.rules import billing, pipeline, product, sources
 
 #: header fields this module owns
@@ -217,12 +217,12 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 		reserved = dict(
 			(
 				frappe.qb.from_(sre)
-				.select(sre.voucher_detail_no, Sum(sre.reserved_qty - sre.delivered_qty))
+				.select(sre.voucher_detail_no, Sum(compat.sre_open_qty(sre)))
 				.where(
 					(sre.voucher_type == "Sales Order")
 					& in_list(sre.voucher_no, sales_orders)
 					& (sre.docstatus == 1)
-					& sre.status.notin(["Delivered", "Cancelled"])
+					& sre.status.notin(compat.SRE_DONE_STATUSES)
 				)
 				.groupby(sre.voucher_detail_no)
 			).run()
@@ -234,6 +234,8 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 		orders=orders,
 		lines=lines,
 		reserved=reserved,
+		# lines delivered on several dates (ERPNext v16's Delivery Schedule; none on v15, no query)
+		schedules=compat.delivery_schedules([line.so_detail for line in lines]),
 		money=gather_money(sales_orders),
 		sources=line_sources,
 		short=short,
@@ -334,6 +336,8 @@ def gather_money(sales_orders) -> dict[str, frappe._dict]:
 		.where((ple.delinked == 0) & against)
 		.groupby(ple.against_voucher_type, ple.against_voucher_no, ple.account_currency)
 	).run(as_dict=True)
+	# ERPNext v16 keeps the Sales Orders' advances in its advance ledger (compat; nothing on v15)
+	ledger += compat.sales_order_advances(sales_orders)
 	by_voucher = defaultdict(list)
 	for r in ledger:
 		by_voucher[r.against_voucher_no].append(r)
@@ -1037,11 +1041,20 @@ def evaluate(data, today) -> tuple[dict, dict]:
 
 
 def line_facts(line, data) -> sources.Line:
-	"""The rules' view of one gathered line."""
+	"""The rules' view of one gathered line (a line delivered on several dates is judged on the date it
+	is next due: `rules.sources.due_date`)."""
 	delivery_date = line.delivery_date
+	delivered = _num(line.so_delivered_qty) * (_num(line.cf) or 1.0)
+	schedule = (data.get("schedules") or {}).get(line.so_detail)
+	if schedule:
+		delivery_date = sources.due_date(
+			getdate(delivery_date) if delivery_date else None,
+			[(getdate(day), _num(qty)) for day, qty in schedule],
+			delivered,
+		)
 	return sources.Line(
 		ordered=_num(line.stock_qty),
-		delivered=_num(line.so_delivered_qty) * (_num(line.cf) or 1.0),
+		delivered=delivered,
 		reserved=_num(data.reserved.get(line.so_detail)),
 		sources=tuple(data.sources.get(line.so_detail, ())),
 		delivery_date=delivery_date

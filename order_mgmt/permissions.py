@@ -18,6 +18,7 @@ from frappe import _
 from frappe.permissions import get_valid_perms
 from frappe.utils import escape_html
 
+from order_mgmt import compat
 from order_mgmt.rules import access
 
 #: doctypes whose records belong to one order through their `customer_order` field
@@ -162,9 +163,10 @@ def _orders_of(doc) -> set[str]:
 
 
 def _verdict(doc, ptype, user, kind) -> bool | None:
-	"""The rule's answer for `doc`, judged against every order it belongs to (stored and claimed)."""
+	"""The rule's answer for `doc`, judged against every order it belongs to (stored and claimed): False,
+	or no objection (`compat.NO_OBJECTION`: None on v15, True on v16, where None denies)."""
 	if ptype not in access.CHANGE_PTYPES:
-		return None
+		return compat.NO_OBJECTION
 	user = user or frappe.session.user
 	roles = _roles(user)
 	is_new = doc.is_new()
@@ -194,7 +196,7 @@ def _verdict(doc, ptype, user, kind) -> bool | None:
 		)
 		if access.decide(request) is False:
 			return False
-	return None
+	return compat.NO_OBJECTION
 
 
 def customer_order_has_permission(doc, ptype=None, user=None, debug=False):
@@ -216,7 +218,7 @@ def task_has_permission(doc, ptype=None, user=None, debug=False):
 	user = user or frappe.session.user
 	other_reads = _other_roles_read_task(user)
 	if access.task_read_scope(user, other_reads) == access.ALL_TASKS:
-		return None
+		return compat.NO_OBJECTION
 	# the order the task is stored with (a document handed in, e.g. to a print, claims nothing)
 	order = doc.get("customer_order") if doc.is_new() else None
 	if not doc.is_new() and isinstance(doc.name, str) and doc.name:
@@ -241,7 +243,8 @@ def task_has_permission(doc, ptype=None, user=None, debug=False):
 		other_role_grants=other_reads,
 		order_readable=bool(readable),
 	)
-	return access.decide(request)
+	verdict = access.decide(request)
+	return compat.NO_OBJECTION if verdict is None else verdict
 
 
 def _other_roles_read_task(user: str) -> bool:
@@ -257,13 +260,12 @@ def task_query_conditions(user: str | None = None) -> str:
 	if access.task_read_scope(user, _other_roles_read_task(user)) == access.ALL_TASKS:
 		return ""
 	try:
-		orders = frappe.get_list(
+		orders = compat.list_query_sql(
 			"Customer Order",
 			fields=["`tabCustomer Order`.`name`"],
 			order_by="`tabCustomer Order`.`name` asc",
 			limit_page_length=0,
 			user=user,
-			run=False,
 		)
 	except frappe.PermissionError:  # no order to read at all
 		frappe.clear_last_message()
@@ -496,7 +498,7 @@ def get_order(name, ptype: str = "read"):
 		not isinstance(name, str)
 		or not name
 		or not frappe.db.exists("Customer Order", name)
-		or not frappe.has_permission("Customer Order", "read", doc=name)
+		or not compat.has_permission_quietly("Customer Order", "read", doc=name)
 	):
 		frappe.throw(
 			_("Customer Order {0} not found.").format(frappe.bold(escape_html(str(name or "")))),

@@ -13,7 +13,7 @@ from frappe import _
 from frappe.query_builder.functions import Sum
 from frappe.utils import flt
 
-from order_mgmt import transactions
+from order_mgmt import compat, transactions
 from order_mgmt.rules import availability
 
 
@@ -88,8 +88,8 @@ def _reserved_by_entries(pairs) -> dict[tuple[str, str], float]:
 		(r[0], r[1]): flt(r[2])
 		for r in (
 			frappe.qb.from_(sre)
-			.select(sre.item_code, sre.warehouse, Sum(sre.reserved_qty - sre.delivered_qty))
-			.where(cond & (sre.docstatus == 1) & sre.status.notin(["Delivered", "Cancelled"]))
+			.select(sre.item_code, sre.warehouse, Sum(compat.sre_open_qty(sre)))
+			.where(cond & (sre.docstatus == 1) & sre.status.notin(compat.SRE_DONE_STATUSES))
 			.groupby(sre.item_code, sre.warehouse)
 			.for_update()
 		).run()
@@ -141,19 +141,18 @@ def reserved_for_lines(so_details) -> dict[str, float]:
 	sre = frappe.qb.DocType("Stock Reservation Entry")
 	rows = (
 		frappe.qb.from_(sre)
-		.select(sre.voucher_detail_no, sre.reserved_qty, sre.delivered_qty)
+		.select(sre.voucher_detail_no, compat.sre_open_qty(sre).as_("open_qty"))
 		.where(
-			sre.voucher_detail_no.isin(so_details)
+			(sre.voucher_type == "Sales Order")
+			& sre.voucher_detail_no.isin(so_details)
 			& (sre.docstatus == 1)
-			& sre.status.notin(["Delivered", "Cancelled"])
+			& sre.status.notin(compat.SRE_DONE_STATUSES)
 		)
 		.for_update()
 	).run(as_dict=True)
 	out = {}
 	for r in rows:
-		out[r.voucher_detail_no] = (
-			out.get(r.voucher_detail_no, 0.0) + flt(r.reserved_qty) - flt(r.delivered_qty)
-		)
+		out[r.voucher_detail_no] = out.get(r.voucher_detail_no, 0.0) + flt(r.open_qty)
 	return out
 
 

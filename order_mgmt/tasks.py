@@ -17,7 +17,7 @@ from frappe.utils import (
 )
 from frappe.utils.background_jobs import get_queue, get_workers
 
-from order_mgmt import costing, nightly, order_figures
+from order_mgmt import costing, nightly, order_figures, transactions
 from order_mgmt.rules import pipeline
 
 SETTINGS = "Order Management Settings"
@@ -287,10 +287,12 @@ def drain_run(run: str, commit: bool = True) -> int:
 	ran = 0
 	while True:
 		# no ORDER BY: sorting would read (and lock) every queued batch of the run before taking one
-		batch = frappe.db.sql(
-			f"""select batch_no from `tab{BATCH}` where parent = %s and status = 'Queued'
-			limit 1 for update skip locked""",
-			run,
+		batch = transactions.locking_read_afresh(
+			lambda: frappe.db.sql(
+				f"""select batch_no from `tab{BATCH}` where parent = %s and status = 'Queued'
+				limit 1 for update skip locked""",
+				run,
+			)
 		)
 		if not batch:
 			return ran
@@ -346,7 +348,9 @@ def run_batch(run: str, batch_no: int, commit: bool = True) -> bool:
 def _finish(run: str):
 	"""Close a run once: its figures summed from its batches (the run row is locked, so two workers that
 	finish together close it once)."""
-	status = frappe.db.sql(f"select status, started from `tab{RUN}` where name = %s for update", run)
+	status = transactions.locking_read_afresh(
+		lambda: frappe.db.sql(f"select status, started from `tab{RUN}` where name = %s for update", run)
+	)
 	if not status or status[0][0] != "Running":
 		return
 	batch = frappe.qb.DocType(BATCH)

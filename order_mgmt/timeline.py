@@ -1,11 +1,11 @@
 """The order's timeline (issue 16): what users changed (Frappe's Versions, without the derived fields) and
 the order's business events in its own words (comments, inserted in bulk)."""
 
-from urllib.parse import quote
-
 import frappe
 from frappe import _
-from frappe.utils import escape_html, flt, now_datetime
+from frappe.utils import escape_html, flt, get_absolute_url, now_datetime
+
+from order_mgmt import compat
 
 
 def derived_fields(meta) -> set[str]:
@@ -22,6 +22,8 @@ def without_derived_fields(data: dict, meta) -> dict | None:
 	for table, idx, name, changes in data.get("row_changed") or []:
 		child = derived_fields(frappe.get_meta(meta.get_field(table).options))
 		changes = [c for c in changes if c[0] not in child]
+		if compat.VERSIONS_RECORD_EMPTY_CHANGES:
+			changes = [c for c in changes if c[1] or c[2]]
 		if changes:
 			rows.append([table, idx, name, changes])
 	data["row_changed"] = rows
@@ -136,13 +138,8 @@ def _latest_documents(fields: set[str], sales_orders: list[str]) -> dict[str, di
 			join `tabSales Invoice Item` i on i.parent = d.name
 			where i.sales_order in %(so)s and d.docstatus > 0 order by d.modified""",
 		# payments, as ERPNext's payment ledger has them: against the Sales Order (advances) or its invoices
-		"per_paid": """select coalesce(i.sales_order, p.against_voucher_no), p.voucher_type, p.voucher_no
-			from `tabPayment Ledger Entry` p
-			left join `tabSales Invoice Item` i on p.against_voucher_type = 'Sales Invoice'
-				and i.parent = p.against_voucher_no
-			where p.voucher_no != p.against_voucher_no
-				and (p.against_voucher_no in %(so)s or i.sales_order in %(so)s)
-			order by p.creation""",
+		# (ERPNext v16: advances in its advance ledger)
+		"per_paid": compat.PAYMENTS_BY_SALES_ORDER,
 	}
 	for field in fields:
 		rows = frappe.db.sql(queries[field], {"so": sales_orders})
@@ -152,8 +149,7 @@ def _latest_documents(fields: set[str], sales_orders: list[str]) -> dict[str, di
 
 def link(doctype: str, name: str) -> str:
 	"""A link to a document's form, relative to the site (the timeline is read on the site itself)."""
-	route = frappe.scrub(doctype).replace("_", "-")
-	return f'<a href="/app/{route}/{quote(name)}">{escape_html(name)}</a>'
+	return f'<a href="{get_absolute_url(doctype, name)}">{escape_html(name)}</a>'
 
 
 def record(events: dict[str, str]):

@@ -84,6 +84,21 @@ def _in_savepoint(fn, args, kwargs):
 	return result
 
 
+def locking_read_afresh(read):
+	"""`read()`, a locking read, made once more on a fresh snapshot when the database refuses it as stale
+	and the transaction has written nothing (so nothing is lost by starting it again). MariaDB from 11.6
+	(`innodb_snapshot_isolation`, on in the v16 platform's MariaDB 11.8) refuses a locking read of a row
+	that another transaction changed after this one's snapshot (ER_CHECKREAD); MariaDB 10 waits for the row
+	and reads it as committed, and the first attempt is all there is."""
+	try:
+		return read()
+	except Exception as e:
+		if db_error_code(e) != RETRYABLE_DB_ERRORS[0] or frappe.db.transaction_writes:
+			raise
+		frappe.db.rollback()
+		return read()
+
+
 def db_error_code(error, depth: int = 0) -> int | None:
 	"""The MariaDB error number behind an exception (Frappe wraps some, e.g. QueryDeadlockError)."""
 	if error is None or depth > 3:

@@ -8,6 +8,8 @@ from frappe import _
 from frappe.model.base_document import BaseDocument
 from frappe.utils import escape_html
 
+from order_mgmt import compat
+
 #: the largest magnitude a number field may hold (MariaDB's decimal(21,9) stops at 10^12)
 MAX_NUMBER = 1e12
 NUMBER_TYPES = frozenset({"Float", "Currency", "Percent", "Int"})
@@ -26,12 +28,23 @@ class RowsFromClients:
 	document is never taken over (`assert_own_rows`)."""
 
 	def set(self, key, value, as_value=False):
-		if value is not None and not as_value and not key.startswith("_"):
+		if not as_value:
+			self._assert_value(key, value)
+		return super().set(key, value, as_value=as_value)
+
+	if compat.DOCUMENT_UPDATE_SKIPS_SET:
+
+		def update(self, d):
+			for key, value in d.items():
+				self._assert_value(key, value)
+			return super().update(d)
+
+	def _assert_value(self, key, value):
+		if value is not None and not key.startswith("_"):
 			if key in getattr(self, "_table_fieldnames", ()):
 				assert_rows(self, key, value)
 			else:
 				assert_scalar(self, key, value)
-		return super().set(key, value, as_value=as_value)
 
 	def run_before_save_methods(self):
 		# before the hooks' check of every document (order_mgmt.overrides.child_rows): rows stored nowhere

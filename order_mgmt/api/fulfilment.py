@@ -15,7 +15,7 @@ from erpnext.stock.doctype.stock_reservation_entry.stock_reservation_entry impor
 from frappe import _
 from frappe.utils import escape_html, flt
 
-from order_mgmt import order_figures, stock_guard
+from order_mgmt import compat, order_figures, stock_guard
 from order_mgmt.overrides import events
 from order_mgmt.permissions import assert_may_create, get_order
 from order_mgmt.rules import availability, billing, pipeline
@@ -746,10 +746,8 @@ def make_purchase_order(
 			_("Supplier {0} is disabled: choose an active supplier.").format(frappe.bold(supplier)),
 			title=_("Disabled Supplier"),
 		)
-	from erpnext.selling.doctype.sales_order.sales_order import make_purchase_order as map_po
-
 	chosen, wanted = _chosen_lines(order, items)
-	po = map_po(order.sales_order, selected_items=[{"item_code": d.item_code} for d, _q in chosen])
+	po = compat.map_purchase_order(order.sales_order, [d.item_code for d, _q in chosen])
 	if not po or not po.items:
 		frappe.throw(
 			_("Everything of order {0} is ordered already.").format(name), title=_("Nothing to Order")

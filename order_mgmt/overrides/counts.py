@@ -9,6 +9,8 @@ import frappe
 from frappe.client import get_count as frappe_get_count
 from frappe.utils import get_safe_filters
 
+from order_mgmt import compat
+
 #: doctypes counted as the user's list shows them
 COUNTED_AS_LISTED = frozenset(
 	{"Customer Order", "Order Information", "Order Agreement", "Order Meeting", "Task"}
@@ -31,11 +33,4 @@ def get_count(doctype, filters=None, debug=False, cache=False):
 	filters = get_safe_filters(filters)
 	if isinstance(filters, str):
 		filters = {"name": filters}
-	rows = frappe.get_list(
-		doctype,
-		filters=filters,
-		fields=[f"count(distinct `tab{doctype}`.`name`) as total"],
-		limit_page_length=0,
-		parent_doctype=ROW_PARENTS.get(doctype),
-	)
-	return rows[0].total if rows else 0
+	return compat.list_count(doctype, filters=filters, parent_doctype=ROW_PARENTS.get(doctype))

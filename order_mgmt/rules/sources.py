@@ -201,6 +201,25 @@ def next_check(lines, today: date) -> date | None:
 	return min(days) if days else None
 
 
+def due_date(
+	delivery_date: date | None, schedule: list[tuple[date, float]] | None, delivered: float
+) -> date | None:
+	"""The date a line is next due. A line with a delivery schedule (ERPNext v16's Delivery Schedule: parts
+	of one Sales Order line due on several dates; [(date, quantity)] in stock units) is due on the date of
+	its earliest part that the delivered quantity does not cover yet, deliveries counting against the
+	earliest parts first; once every part is covered, on its last part's date. A line without one is due
+	on its delivery date."""
+	if not schedule:
+		return delivery_date
+	parts = sorted(schedule)
+	covered = delivered
+	for day, qty in parts:
+		covered -= qty
+		if covered < -EPS:
+			return day
+	return parts[-1][0]
+
+
 def expected_date(line: Line) -> date | None:
 	"""When the last open source expects its goods."""
 	dates = [s.expected for s in line.sources if s.open_qty > EPS and s.expected is not None]

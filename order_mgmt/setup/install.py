@@ -4,6 +4,7 @@ import frappe
 from frappe import _
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
+from order_mgmt import compat
 from order_mgmt.setup.desk import remove_desk_setup, setup_desk
 from order_mgmt.setup.workspace import remove_workspace_setup, setup_workspace
 
@@ -60,6 +61,7 @@ def after_install():
 	make_settings()
 	enable_stock_reservation()
 	setup_desk()
+	setup_print_formats()
 	frappe.db.commit()
 
 
@@ -69,6 +71,21 @@ def after_migrate():
 	setup_workspace(with_permissions=False)
 	make_settings()
 	setup_desk()
+	setup_print_formats()
+
+
+def setup_print_formats():
+	"""The PDF generator of the app's print formats: Frappe's default (wkhtmltopdf) on v15, and on v16
+	wherever wkhtmltopdf is installed; Frappe v16's Chrome generator on a v16 server without it
+	(`compat.pdf_generator`)."""
+	generator = compat.pdf_generator()
+	if not generator:
+		return
+	for name in frappe.get_all(
+		"Print Format", filters={"module": "Order Mgmt", "standard": "Yes"}, pluck="name"
+	):
+		if frappe.db.get_value("Print Format", name, "pdf_generator") != generator:
+			frappe.db.set_value("Print Format", name, "pdf_generator", generator, update_modified=False)
 
 
 def enable_stock_reservation():
@@ -109,6 +126,7 @@ def before_uninstall():
 	delete_custom_fields()
 	remove_workspace_setup()
 	remove_desk_setup()
+	compat.remove_desktop_entries("Order Mgmt")
 
 
 def make_roles():

@@ -1,4 +1,4 @@
-"""Integration tests run inside a real ERPNext v15 site (tests/run prepares it).
+"""Integration tests run inside a real ERPNext v15 or v16 site (tests/run prepares it).
 
 Each test runs in the site's database transaction and is rolled back afterwards; the session checks at the
 end that no test left records behind."""
@@ -39,6 +39,8 @@ def site():
 	os.chdir(os.path.join(BENCH, "sites"))
 	import frappe
 
+	if hasattr(frappe, "in_test"):
+		frappe.in_test = True  # Frappe v16's test mode (v15: the flag below)
 	frappe.init(site=SITE, sites_path=".")
 	frappe.connect()
 	frappe.flags.in_test = True

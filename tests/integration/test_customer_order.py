@@ -319,7 +319,7 @@ def test_order_user_may_confirm_but_not_cancel():
 
 def test_a_user_without_an_order_role_can_do_nothing():
 	order = make_order()
-	user = make_user("Blogger")
+	user = make_user("Translator")  # a desk role with no right on orders (v16 has no Blogger)
 	frappe.set_user(user)
 	for call in (
 		lambda: api.status_summary(order.name),

@@ -309,7 +309,7 @@ def test_permissions_of_the_actions():
 	item = make_item(price=10)
 	add_stock(item, 2)
 	order = confirmed_order(item, 2)
-	accounts_user, outsider = make_user("Accounts User"), make_user("Blogger")
+	accounts_user, outsider = make_user("Accounts User"), make_user("Translator")
 	frappe.set_user(accounts_user)
 	assert api.get_availability(order.name)[0]["in_stock"] == 2
 	for action in (

@@ -7,7 +7,7 @@ import frappe
 import pytest
 from frappe.utils import add_days, flt, nowdate
 
-from order_mgmt import tasks
+from order_mgmt import compat, tasks
 from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import fulfilment as api
 from order_mgmt.order_mgmt.report.order_invoicing_and_payments import order_invoicing_and_payments as report
@@ -73,11 +73,22 @@ def invoices_outstanding(order):
 			"Sales Invoice", filters={"name": ("in", names or [""])}, pluck="outstanding_amount"
 		)
 	)
-	advance = frappe.db.sql(
-		"""select sum(amount_in_account_currency) from `tabPayment Ledger Entry`
-		where delinked = 0 and against_voucher_type = 'Sales Order' and against_voucher_no = %s""",
-		order.sales_order,
-	)[0][0]
+	if compat.at_least(16):
+		# ERPNext v16 books an advance against the payment itself until an invoice takes it (its advance
+		# ledger names the Sales Order): the open part of the payments made for the Sales Order
+		advance = frappe.db.sql(
+			"""select sum(amount_in_account_currency) from `tabPayment Ledger Entry`
+			where delinked = 0 and against_voucher_no = voucher_no and voucher_no in (
+				select voucher_no from `tabAdvance Payment Ledger Entry`
+				where delinked = 0 and against_voucher_type = 'Sales Order' and against_voucher_no = %s)""",
+			order.sales_order,
+		)[0][0]
+	else:
+		advance = frappe.db.sql(
+			"""select sum(amount_in_account_currency) from `tabPayment Ledger Entry`
+			where delinked = 0 and against_voucher_type = 'Sales Order' and against_voucher_no = %s""",
+			order.sales_order,
+		)[0][0]
 	return flt(total + flt(advance), 2)
 
 

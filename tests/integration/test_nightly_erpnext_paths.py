@@ -9,7 +9,7 @@ import json
 import frappe
 from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, nowdate
 
-from order_mgmt import costing, tasks
+from order_mgmt import compat, costing, tasks
 from order_mgmt.api import fulfilment as api
 from tests.integration.erp_docs import production_plan
 from tests.integration.factories import add_stock, company, make_bom, make_item, make_supplier, warehouse
@@ -295,6 +295,10 @@ def test_money_moved_in_erpnext():
 		old.cancel()
 		amended = frappe.copy_doc(old)  # the desk's Amend: a draft copy that names the cancelled one
 		amended.docstatus, amended.amended_from = 0, old.name
+		if compat.at_least(16):
+			# ERPNext v16's cancellation rewrote the Journal Entry's rows the copied advance names, and
+			# asks to "pull it again": the desk's Get Advances Received
+			amended.set_advances()
 		submit(amended)
 
 	checked([name], cancel_and_amend)
@@ -306,7 +310,8 @@ def test_purchase_order_lines_removed():
 	and the line of one of them taken off: by Update Items on the submitted order (ERPNext deletes the row,
 	then saves the rest), and from a draft. The Purchase Order no longer names that order's Sales Order."""
 	from erpnext.controllers.accounts_controller import update_child_qty_rate
-	from erpnext.selling.doctype.sales_order.sales_order import make_purchase_order
+
+	from order_mgmt.compat import map_purchase_order  # ERPNext's mapper (v16's returns a list)
 
 	kept, dropped = make_item(price=20), make_item(price=30)
 	supplier = make_supplier()
@@ -316,7 +321,7 @@ def test_purchase_order_lines_removed():
 		po = None
 		for name, item in ((first, kept), (second, dropped)):
 			so = frappe.db.get_value("Customer Order", name, "sales_order")
-			po = make_purchase_order(so, selected_items=[{"item_code": item}], target_doc=po)
+			po = map_purchase_order(so, [item], target_doc=po)
 		po.supplier = supplier
 		po.insert()
 		if submit:

@@ -25,7 +25,7 @@ from order_mgmt.api import fulfilment as api
 from tests.integration import factories
 from tests.integration.erp_docs import confirmed_order, deliver, invoice
 from tests.integration.http_site import Client, Server
-from tests.integration.test_browser import ARGS, CHROMIUM, SHOTS
+from tests.integration.test_browser import CHROMIUM, SHOTS, browser_args
 from tests.integration.test_print_formats import pdf_text
 from tests.integration.test_rest_permissions import World, _teardown, fresh
 
@@ -297,7 +297,7 @@ def test_the_browser_finds_the_expected_date_and_the_outstanding_amount(world, s
 	a = frappe.get_doc("Customer Order", w.ctx["A1"])
 	os.makedirs(SHOTS, exist_ok=True)
 	with sync_playwright() as p:
-		browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+		browser = p.chromium.launch(executable_path=CHROMIUM, args=browser_args(site))
 		try:
 			page = browser.new_page(viewport={"width": 1300, "height": 1000})
 			page.set_default_timeout(60_000)

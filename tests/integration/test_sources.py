@@ -2,7 +2,7 @@
 "today" is passed to the recompute to cover the date edges; the nightly job and archiving."""
 
 import frappe
-from frappe.utils import add_days, getdate, nowdate
+from frappe.utils import add_days, flt, getdate, nowdate
 
 from order_mgmt import order_figures, tasks
 from order_mgmt.api import customer_order as order_api
@@ -96,7 +96,14 @@ def test_purchase_order_source_and_its_dates():
 	po.reload()
 	po.cancel()
 	order, row = line(order.name)
-	assert (row.product_status, order.status) == ("Not enough", "Confirmed")
+	# the line follows ERPNext's Bin: ERPNext v16 leaves the stock of an item whose only receipt is
+	# cancelled in its Bin (its cancellation re-posts from the entry before, and there is none), so there
+	# the line has stock that is not reserved; v15's Bin is empty again
+	in_stock = flt(frappe.db.get_value("Bin", {"item_code": item, "warehouse": row.warehouse}, "actual_qty"))
+	assert (row.product_status, order.status) == (
+		"Not booked" if in_stock >= 4 else "Not enough",
+		"Confirmed",
+	)
 
 
 def test_material_request_is_requested():

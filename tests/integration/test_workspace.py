@@ -143,6 +143,10 @@ def order_tasks(order: str) -> dict[str, frappe._dict]:
 	for t in tasks:
 		t.depends_on = {subject[d.task] for d in deps if d.parent == t.name}
 		t.assigned = frappe.parse_json(t._assign or "[]")
+		# the planned days (ERPNext v16's Task keeps them as Datetime, at midnight)
+		t.exp_start_date, t.exp_end_date = (
+			getdate(v) if v else v for v in (t.exp_start_date, t.exp_end_date)
+		)
 		out[t.subject] = t
 	return out
 

@@ -269,3 +269,33 @@ ORDER_CASES = [
 def test_order_roll_up_and_late(lines, status, late):
 	assert p.order_status(lines) == status
 	assert p.is_late(status) == late == any(p.is_late(x) for x in lines)
+
+
+# --- a line delivered on several dates (ERPNext v16's Delivery Schedule) -------------------------------------
+
+# (line delivery date, schedule [(date, qty)], delivered, the date the line is next due)
+DUE_CASES = [
+	(NEXT_WEEK, None, 0, NEXT_WEEK),  # no schedule: its delivery date
+	(NEXT_WEEK, [], 3, NEXT_WEEK),
+	(YESTERDAY, [(YESTERDAY, 2), (NEXT_WEEK, 3)], 0, YESTERDAY),  # the first part is due
+	(YESTERDAY, [(YESTERDAY, 2), (NEXT_WEEK, 3)], 1, YESTERDAY),  # ... and not all of it delivered
+	(YESTERDAY, [(YESTERDAY, 2), (NEXT_WEEK, 3)], 2, NEXT_WEEK),  # the first part delivered: the next
+	(YESTERDAY, [(NEXT_WEEK, 3), (YESTERDAY, 2)], 2, NEXT_WEEK),  # in any order
+	(YESTERDAY, [(YESTERDAY, 2), (TOMORROW, 1), (NEXT_WEEK, 3)], 3, NEXT_WEEK),
+	(YESTERDAY, [(YESTERDAY, 2), (NEXT_WEEK, 3)], 5, NEXT_WEEK),  # everything covered: the last part
+	(YESTERDAY, [(YESTERDAY, 2.5), (NEXT_WEEK, 2.5)], 2.5, NEXT_WEEK),  # fractions
+]
+
+
+@pytest.mark.parametrize("delivery,schedule,delivered,due", DUE_CASES)
+def test_due_date_follows_the_delivery_schedule(delivery, schedule, delivered, due):
+	assert s.due_date(delivery, schedule, delivered) == due
+
+
+def test_a_scheduled_line_is_delayed_only_when_a_part_due_is_not_delivered():
+	schedule = [(YESTERDAY, 2), (NEXT_WEEK, 3)]
+	late = Line(ordered=5, delivered=0, delivery_date=s.due_date(YESTERDAY, schedule, 0))
+	assert s.line_status(late, TODAY) == p.DELAYED
+	on_time = Line(ordered=5, delivered=2, delivery_date=s.due_date(YESTERDAY, schedule, 2))
+	assert s.line_status(on_time, TODAY) != p.DELAYED
+	assert s.next_change(on_time, TODAY) == date(2026, 12, 1)  # the day after the next part is due

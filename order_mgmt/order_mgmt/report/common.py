@@ -9,6 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import getdate
 
+from order_mgmt import compat
 from order_mgmt.rules import pipeline
 
 OPEN_PIPELINE_STATUSES = [s for s in pipeline.STATUSES if s not in pipeline.FINAL_STATUSES]
@@ -72,12 +73,11 @@ def permitted_orders(filters, extra_filters: list | None = None, date_field: str
 	"""The SQL (a subquery selecting `name`) of the orders the user may read that match the filters:
 	Frappe's own list query with the user's permission conditions, not run. Its `%` are doubled: it goes
 	into a query run with parameters (`frappe.db.sql(query, values)`, values always a dict)."""
-	sql = frappe.get_list(
+	sql = compat.list_query_sql(
 		"Customer Order",
 		filters=order_filters(filters, date_field) + (extra_filters or []),
 		fields=["`tabCustomer Order`.`name`"],
 		order_by="`tabCustomer Order`.`name` asc",
 		limit_page_length=0,
-		run=False,
 	)
 	return sql.replace("%", "%%")

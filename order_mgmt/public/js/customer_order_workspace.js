@@ -94,15 +94,16 @@ const order_mgmt_workspace = {
 	render(frm, data) {
 		const esc = (v) => frappe.utils.escape_html(v == null ? "" : String(v));
 		const link = (doctype, name, label) =>
-			`<a href="/app/${frappe.router.slug(doctype)}/${encodeURIComponent(name)}">${esc(label || name)}</a>`;
-		const date = (v) => (v ? frappe.datetime.str_to_user(v) : "");
+			`<a href="${frappe.utils.get_form_link(doctype, name)}">${esc(label || name)}</a>`;
+		// dates only (ERPNext v16 plans tasks with a time: Datetime fields)
+		const date = (v) => (v ? frappe.datetime.str_to_user(v, false, true) : "");
 		const section = (title, doctype, rows, empty) => `
 			<div class="order-workspace-section" style="margin-bottom: var(--margin-lg)">
 				<div class="flex justify-between align-center" style="margin-bottom: var(--margin-sm)">
 					<h5 style="margin: 0">${esc(title)} <span class="text-muted">(${rows.length})</span></h5>
-					<a class="text-muted small" href="/app/${frappe.router.slug(doctype)}?customer_order=${encodeURIComponent(
-						frm.doc.name
-					)}">${__("View all")}</a>
+					<a class="text-muted small" href="${frappe.router.make_url([
+						frappe.router.slug(doctype),
+					])}?customer_order=${encodeURIComponent(frm.doc.name)}">${__("View all")}</a>
 				</div>
 				${
 					rows.length

@@ -1,6 +1,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.query_builder.functions import Count
 from frappe.utils import cint, flt
 
 from order_mgmt.rules import pipeline
@@ -45,13 +46,13 @@ class OrderManagementSettings(Document):
 		if not run:
 			return _("No run in progress.")
 		done, total = 0, 0
-		for status, count in frappe.get_all(
-			"Order Recompute Batch",
-			filters={"parent": run.name},
-			fields=["status", "count(*) as n"],
-			group_by="status",
-			as_list=True,
-		):
+		batch = frappe.qb.DocType("Order Recompute Batch")
+		for status, count in (
+			frappe.qb.from_(batch)
+			.select(batch.status, Count("*"))
+			.where(batch.parent == run.name)
+			.groupby(batch.status)
+		).run():
 			total += count
 			done += count if status == "Done" else 0
 		return _("{0} run started {1}: {2} of {3} batches done ({4} orders).").format(
