@@ -32,6 +32,20 @@ def _counts():
 	return {t: frappe.db.count(t) for t in WATCHED if frappe.db.table_exists(t)}
 
 
+def _close_pdf_browser():
+	"""Frappe v16's Chrome PDF generator keeps its browser running for the process, and after it: closed
+	with the session (v15 has no such generator)."""
+	try:
+		from frappe.utils.pdf_generator.chrome_pdf_generator import ChromePDFGenerator
+	except ImportError:
+		return
+	generator = ChromePDFGenerator._instance
+	process = getattr(generator, "_chromium_process", None)
+	if process and process.poll() is None:
+		process.terminate()
+		process.wait(timeout=30)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def site():
 	if not os.path.isfile(os.path.join(BENCH, "sites", SITE, "site_config.json")):
@@ -49,6 +63,7 @@ def site():
 	yield frappe.local.site
 	frappe.db.rollback()
 	after = _counts()
+	_close_pdf_browser()
 	frappe.destroy()
 	leaked = {t: (before[t], after.get(t)) for t in before if before[t] != after.get(t)}
 	assert not leaked, f"tests left records behind (before, after): {leaked}"

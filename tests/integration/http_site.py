@@ -6,6 +6,7 @@ Everything the server must see is committed by the caller; `ApiUsers.remove()` d
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import tempfile
@@ -84,6 +85,11 @@ class Server:
 			except subprocess.TimeoutExpired:
 				self.process.kill()
 				self.process.wait(timeout=10)
+		if self.process:
+			# what the workers started and left behind (Frappe v16's Chrome PDF generator keeps a browser
+			# per worker that outlives it): the server's own session, started for it
+			with contextlib.suppress(OSError):
+				os.killpg(self.process.pid, signal.SIGTERM)
 		self.process = None
 		with contextlib.suppress(OSError):
 			os.unlink(self.log.name)
