@@ -450,6 +450,18 @@ def test_dragging_a_card_on_the_board_moves_or_is_refused(desk):
 		frappe.db.commit()
 
 
+def signed_in(desk, context, user: str, password: str):
+	"""A page of a new browser context, logged in as `user` on the desk."""
+	page = context.new_page()
+	page.set_default_timeout(60_000)
+	page.goto(f"{desk.base}/login")
+	page.fill("#login_email", user)
+	page.fill("#login_password", password)
+	page.click(".btn-login")
+	page.wait_for_url(f"**{DESK}**")
+	return page
+
+
 def test_a_german_user_sees_the_desk_in_german(desk):
 	"""A user whose language is German (User.language) gets the app's labels in German in the desk."""
 	frappe.set_user("Administrator")
@@ -462,13 +474,7 @@ def test_a_german_user_sees_the_desk_in_german(desk):
 	frappe.db.commit()
 	context = desk.browser.new_context(viewport={"width": 1400, "height": 1000})
 	try:
-		page = context.new_page()
-		page.set_default_timeout(60_000)
-		page.goto(f"{desk.base}/login")
-		page.fill("#login_email", user)
-		page.fill("#login_password", password)
-		page.click(".btn-login")
-		page.wait_for_url(f"**{DESK}**")
+		page = signed_in(desk, context, user, password)
 		page.goto(f"{desk.base}{DESK}/customer-order/new")
 		page.wait_for_function("() => cur_frm && cur_frm.doctype === 'Customer Order'")
 		page.wait_for_timeout(1000)
@@ -505,13 +511,7 @@ def test_the_form_offers_only_what_the_user_may_do(desk):
 	frappe.db.commit()
 	context = desk.browser.new_context(viewport={"width": 1400, "height": 1000})
 	try:
-		page = context.new_page()
-		page.set_default_timeout(60_000)
-		page.goto(f"{desk.base}/login")
-		page.fill("#login_email", me)
-		page.fill("#login_password", password)
-		page.click(".btn-login")
-		page.wait_for_url(f"**{DESK}**")
+		page = signed_in(desk, context, me, password)
 
 		def offered(name: str, shot: str) -> tuple[set, bool]:
 			page.goto(f"{desk.base}{DESK}/customer-order/{name}")
