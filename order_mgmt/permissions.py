@@ -347,9 +347,10 @@ def validate_docshare(doc, method=None):
 
 
 def validate_todo(doc, method=None):
-	"""ToDo.validate: an assignment says truthfully who made it (the session user)."""
+	"""ToDo.validate: an assignment of an order or of what hangs on it says truthfully who made it (the
+	session user). Assignments of every other document stay ERPNext's."""
 	user = frappe.session.user
-	if user in ("Administrator", "Guest"):
+	if user in ("Administrator", "Guest") or doc.get("reference_type") not in GUARDED_DOCTYPES:
 		return
 	if doc.is_new() or doc.has_value_changed("assigned_by"):
 		doc.assigned_by = user
@@ -567,6 +568,8 @@ def validate_attachment(doc, method=None):
 		if not doctype or not name:
 			continue
 		name = str(name)
+		if doctype == "Task" and not frappe.db.get_value("Task", name, "customer_order"):
+			continue  # a task of no order (or not made yet): ERPNext's rules
 		if not frappe.db.exists(doctype, name):
 			# the desk's name of a form not saved yet ("new-order-information-…", never a record's name):
 			# a file put into such a form's attach field is linked to the record when it is saved
