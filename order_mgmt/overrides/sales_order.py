@@ -103,8 +103,10 @@ def close_or_unclose_sales_orders(names, status):
 	parsed = json.loads(names) if isinstance(names, str) else names
 	if not isinstance(parsed, list):
 		frappe.throw(_("Send the Sales Orders as a list of names."), title=_("Invalid Input"))
-	for name in parsed:
-		permissions.assert_may_change_sales_order(name, _(_STATUS_ACTIONS.get(status, "change")))
+	# one query for all of them
+	permissions.assert_may_change_sales_order(
+		[str(n) for n in parsed], _(_STATUS_ACTIONS.get(status, "change"))
+	)
 	return erpnext_sales_order.close_or_unclose_sales_orders(names, status)
 
 
