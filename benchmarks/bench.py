@@ -91,9 +91,9 @@ def child_recompute(site, fraction, mode):
 	each). `mode`: "unchanged" (the stored statuses are current) or "changed" (every stored status and
 	quantity is first made stale, so every line's values are written)."""
 	frappe = connect(site)
-	from order_mgmt import order_figures, tasks
+	from order_mgmt.figures import engine, runs, shortages
 
-	names = tasks.open_order_names()
+	names = runs.open_order_names()
 	names = names[: max(1, round(len(names) * fraction))]
 	if mode == "changed":
 		_make_stale(frappe, names)
@@ -106,18 +106,18 @@ def child_recompute(site, fraction, mode):
 			frappe.qb.from_(coi).select(Count("*")).where(coi.parent.isin(names[start : start + 5000]))
 		).run()[0][0]
 	# a worker that runs the nightly job has its modules imported and caches warm: so has this one
-	order_figures.recompute(names[:3])
+	engine.recompute(names[:3])
 	frappe.db.rollback()
 	base_mb = rss_mb()
 	counter = QueryCounter(frappe)
 	batch_size = 500
 	queries, changed = [], 0
 	started = time.perf_counter()
-	# as tasks.recompute_open_orders: the priority pass once, then the batches, a commit after each
-	short = order_figures.shortages()
+	# as runs.recompute_open_orders: the priority pass once, then the batches, a commit after each
+	short = shortages.shortages()
 	setup_queries = counter.take()
 	for start in range(0, len(names), batch_size):
-		changed += tasks.recompute_batch(names[start : start + batch_size], short=short)
+		changed += runs.recompute_batch(names[start : start + batch_size], short=short)
 		frappe.db.commit()
 		queries.append(counter.take())
 	seconds = time.perf_counter() - started
@@ -168,12 +168,12 @@ def child_night(site, fraction):
 
 	from frappe.utils import now_datetime, nowdate
 
-	from order_mgmt import order_figures, tasks
+	from order_mgmt.figures import engine, runs
 
-	names = tasks.open_order_names()
+	names = runs.open_order_names()
 	# catch up first (not timed): a site seeded on another day has orders whose dates came since
-	tasks.start_run(full=False, since=now_datetime(), inline=True)
-	order_figures.recompute(names[:3])
+	runs.start_run(full=False, since=now_datetime(), inline=True)
+	engine.recompute(names[:3])
 	frappe.db.commit()
 	touched = random.Random(7).sample(names, max(2, round(len(names) * fraction)))
 	by_date, by_document = touched[: len(touched) // 2], touched[len(touched) // 2 :]
@@ -192,10 +192,10 @@ def child_night(site, fraction):
 	base_mb = rss_mb()
 	counter = QueryCounter(frappe)
 	started = time.perf_counter()
-	run = tasks.start_run(full=False, since=since, today=nowdate(), inline=True)
+	run = runs.start_run(full=False, since=since, today=nowdate(), inline=True)
 	seconds = time.perf_counter() - started
 	queries = counter.take()
-	run = frappe.get_doc(tasks.RUN, run)
+	run = frappe.get_doc(runs.RUN, run)
 	print(
 		json.dumps(
 			{
@@ -215,23 +215,23 @@ def child_night(site, fraction):
 
 
 def child_full_run(site, mode):
-	"""The full run as the scheduler starts it (`tasks.start_run(full=True)`: selection, the shared
+	"""The full run as the scheduler starts it (`runs.start_run(full=True)`: selection, the shared
 	priority pass, the batches, the run log), on one worker. `mode` as in child_recompute."""
 	frappe = connect(site)
-	from order_mgmt import order_figures, tasks
+	from order_mgmt.figures import engine, runs
 
-	names = tasks.open_order_names()
+	names = runs.open_order_names()
 	if mode == "changed":
 		_make_stale(frappe, names)
-	order_figures.recompute(names[:3])
+	engine.recompute(names[:3])
 	frappe.db.rollback()
 	base_mb = rss_mb()
 	counter = QueryCounter(frappe)
 	started = time.perf_counter()
-	run = tasks.start_run(full=True, inline=True)
+	run = runs.start_run(full=True, inline=True)
 	seconds = time.perf_counter() - started
 	queries = counter.take()
-	run = frappe.get_doc(tasks.RUN, run)
+	run = frappe.get_doc(runs.RUN, run)
 	print(
 		json.dumps(
 			{
@@ -252,17 +252,17 @@ def child_full_run(site, mode):
 
 def child_full_workers(site, workers, mode="unchanged"):
 	"""The full run fanned out on Frappe's queue as in production: `workers` RQ workers of the bench
-	(`bench worker --queue long`) started, the coordinator (`tasks.start_run(full=True)`) enqueues the
+	(`bench worker --queue long`) started, the coordinator (`runs.start_run(full=True)`) enqueues the
 	batches on the long queue and commits, and the run is timed until its last batch closes it. Prints the
 	jobs each worker finished (proof that they shared the work)."""
 	frappe = connect(site)
 	from frappe.utils.background_jobs import get_queue, get_redis_conn
 	from rq import Worker
 
-	from order_mgmt import tasks
+	from order_mgmt.figures import runs
 
 	if mode == "changed":
-		_make_stale(frappe, tasks.open_order_names())
+		_make_stale(frappe, runs.open_order_names())
 	sites = os.getcwd()
 	procs = [
 		subprocess.Popen(
@@ -287,15 +287,15 @@ def child_full_workers(site, workers, mode="unchanged"):
 			time.sleep(0.5)
 		before = {w.name: w.successful_job_count for w in Worker.all(connection=conn)}
 		started = time.perf_counter()
-		run = tasks.start_run(full=True)
+		run = runs.start_run(full=True)
 		frappe.db.commit()  # the batches are enqueued when the coordinator's transaction commits
 		status = None
 		while status != "Finished" and time.perf_counter() - started < 1800:
 			time.sleep(0.05)
 			frappe.db.rollback()  # a fresh snapshot
-			status = frappe.db.get_value(tasks.RUN, run, "status")
+			status = frappe.db.get_value(runs.RUN, run, "status")
 		seconds = time.perf_counter() - started
-		doc = frappe.get_doc(tasks.RUN, run)
+		doc = frappe.get_doc(runs.RUN, run)
 		jobs = sorted(
 			(w.successful_job_count - before.get(w.name, 0) for w in Worker.all(connection=conn)),
 			reverse=True,
@@ -327,13 +327,13 @@ def child_peer(site, fraction):
 	"""ERPNext's own way: every Sales Order of the same orders loaded and its status refreshed, one
 	document at a time (`get_doc` + `set_status(update=True)`), one commit at the end."""
 	frappe = connect(site)
-	from order_mgmt import tasks
+	from order_mgmt.figures import runs
 	from order_mgmt.overrides import events
 
 	# ERPNext's refresh alone: the app's own Sales Order on_change hook (which would recompute the order
 	# after each document) is switched off in this process
 	events.sales_order_changed = lambda doc, method=None: None
-	names = tasks.open_order_names()
+	names = runs.open_order_names()
 	names = names[: max(1, round(len(names) * fraction))]
 	co = frappe.qb.DocType("Customer Order")
 	sales_orders = []
@@ -387,7 +387,7 @@ def entry_and_hooks(frappe, rounds: int, parts) -> dict:
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 	from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note, make_sales_invoice
 
-	from order_mgmt import demo
+	from order_mgmt.setup import demo
 
 	ctx = frappe._dict(
 		company=frappe.db.get_single_value("Global Defaults", "default_company"),
@@ -669,8 +669,8 @@ def portal(frappe, site: str, requests_n: int) -> dict:
 	import requests
 	from frappe.utils.password import update_password
 
-	from order_mgmt import demo
 	from order_mgmt import portal as pages
+	from order_mgmt.setup import demo
 
 	email, password = "bench-portal@example.com", "Bench-Portal-1!"
 	customer = demo.CUSTOMERS[0][0]
@@ -794,10 +794,10 @@ def seed(frappe, site: str, orders: int) -> dict:
 	for proto, copy, expected, got in check["mismatches"]:
 		print(f"    {copy} vs {proto}:\n      expected {expected}\n      got      {got}")
 	# bring the copies' stored texts (which name their own documents) up to date: the baseline run
-	from order_mgmt import tasks
+	from order_mgmt.figures import runs
 
 	t = time.monotonic()
-	tasks.recompute_open_orders(commit=True)
+	runs.recompute_open_orders(commit=True)
 	print(f"  baseline recompute of every open order: {time.monotonic() - t:.1f} s")
 	counts = seeding.open_counts()
 	info = {

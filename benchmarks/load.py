@@ -32,7 +32,7 @@ CUSTOMER = "Load Run Customer"
 ENDPOINTS = {
 	"create": "/api/resource/Customer%20Order",
 	"confirm": "/api/method/order_mgmt.api.customer_order.confirm",
-	"reserve": "/api/method/order_mgmt.api.fulfilment.reserve",
+	"reserve": "/api/method/order_mgmt.api.stock.reserve",
 }
 
 

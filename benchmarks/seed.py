@@ -9,7 +9,7 @@
    entries, and their stock, general and payment ledger entries — by one `INSERT … SELECT` per table and
    prototype over MariaDB's sequence table, every name of the prototype's documents and rows suffixed
    with `-x<n>` wherever it appears. That is the bulk path.
-3. **Check.** A sample of copies is recomputed through the app's normal path (`order_figures.gather` +
+3. **Check.** A sample of copies is recomputed through the app's normal path (`gather.gather` +
    `evaluate`), among the whole dataset: the statuses, quantities, percentages and amounts it computes
    must be the prototype's, which the normal flows made. `check_sample` says how many matched.
 """
@@ -23,8 +23,9 @@ import time
 import frappe
 from frappe.utils import add_days, flt, getdate, nowdate
 
-from order_mgmt import demo, order_figures
+from order_mgmt.figures import engine, gather
 from order_mgmt.rules import pipeline
+from order_mgmt.setup import demo
 
 #: order kinds with their share of the dataset (percent) — a realistic mix, open orders dominating
 KINDS = [
@@ -122,33 +123,33 @@ def p_confirmed(ctx, rng):
 
 
 def p_reserved(ctx, rng):
-	from order_mgmt.api import fulfilment
+	from order_mgmt.api import stock as stock_api
 
 	name = p_confirmed(ctx, rng)
-	fulfilment.reserve(name)
+	stock_api.reserve(name)
 	return name
 
 
 def p_late(ctx, rng):
-	from order_mgmt.api import fulfilment
+	from order_mgmt.api import stock as stock_api
 
 	name = _order(ctx, rng, _trade(rng), order_days_ago=rng.randint(30, 60), delivery_in=-rng.randint(2, 12))
 	demo.confirm(name)
 	line = frappe.get_all(
 		"Customer Order Item", filters={"parent": name, "item_code": "DEMO-GAUGE"}, pluck="name"
 	)[0]
-	fulfilment.reserve(name, [{"line": line, "qty": 1}])
+	stock_api.reserve(name, [{"line": line, "qty": 1}])
 	return name
 
 
 def p_purchasing(ctx, rng):
-	from order_mgmt.api import fulfilment
+	from order_mgmt.api import supply as supply_api
 
 	name = p_confirmed(ctx, rng)
 	lines = frappe.get_all(
 		"Customer Order Item", filters={"parent": name, "item_code": ("in", TRADE)}, fields=["name", "qty"]
 	)
-	fulfilment.make_purchase_order(
+	supply_api.make_purchase_order(
 		name, supplier=ctx.suppliers[2], items=[{"line": d.name, "qty": d.qty} for d in lines], submit=1
 	)
 	return name
@@ -173,28 +174,30 @@ def p_in_production(ctx, rng):
 
 
 def p_part_shipped(ctx, rng):
-	from order_mgmt.api import fulfilment
+	from order_mgmt.api import billing as billing_api
+	from order_mgmt.api import stock as stock_api
 
 	name = p_reserved(ctx, rng)
 	lines = frappe.get_all(
 		"Customer Order Item", filters={"parent": name, "item_code": ("in", TRADE)}, fields=["name", "qty"]
 	)
-	fulfilment.make_delivery_note(name, [{"line": d.name, "qty": d.qty / 2} for d in lines], submit=1)
-	fulfilment.make_sales_invoice(name, percent=50, submit=1)
+	stock_api.make_delivery_note(name, [{"line": d.name, "qty": d.qty / 2} for d in lines], submit=1)
+	billing_api.make_sales_invoice(name, percent=50, submit=1)
 	total = flt(frappe.db.get_value("Customer Order", name, "grand_total"))
-	fulfilment.record_payment(name, amount=flt(total / 4, 2))
+	billing_api.record_payment(name, amount=flt(total / 4, 2))
 	return name
 
 
 def _shipped(ctx, rng, pay):
-	from order_mgmt.api import fulfilment
+	from order_mgmt.api import billing as billing_api
+	from order_mgmt.api import stock as stock_api
 
 	name = p_reserved(ctx, rng)
-	fulfilment.make_delivery_note(name, submit=1)
-	fulfilment.make_sales_invoice(name, submit=1)
+	stock_api.make_delivery_note(name, submit=1)
+	billing_api.make_sales_invoice(name, submit=1)
 	if pay:
 		order = frappe.db.get_value("Customer Order", name, ["rounded_total", "grand_total"], as_dict=True)
-		fulfilment.record_payment(name, amount=flt((flt(order.rounded_total) or order.grand_total) * pay, 2))
+		billing_api.record_payment(name, amount=flt((flt(order.rounded_total) or order.grand_total) * pay, 2))
 	return name
 
 
@@ -396,8 +399,8 @@ def copy_all(prototypes: dict[str, list[str]], orders: int) -> dict:
 
 #: what a copy must compute as its prototype did: every status, quantity and amount the app writes
 #: (the probability follows the status)
-COMPARED_HEADER = tuple(f for f in order_figures.HEADER_FIELDS if f != "probability")
-COMPARED_LINE = order_figures.LINE_FIELDS
+COMPARED_HEADER = tuple(f for f in engine.HEADER_FIELDS if f != "probability")
+COMPARED_LINE = engine.LINE_FIELDS
 
 
 def _snapshot(order: str) -> dict:
@@ -433,9 +436,7 @@ def check_sample(prototypes: dict[str, list[str]], per_prototype: int = 2) -> di
 			)
 			for copy in copies:
 				suffix = copy[len(proto) :]
-				header_changes, line_changes = order_figures.evaluate(
-					order_figures.gather([copy]), getdate(nowdate())
-				)
+				header_changes, line_changes = engine.evaluate(gather.gather([copy]), getdate(nowdate()))
 				got = _snapshot(copy)
 				for field, value in header_changes.get(copy, {}).items():
 					if field in got["header"]:

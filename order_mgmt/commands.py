@@ -17,7 +17,7 @@ def order_mgmt_demo(context, orders=None, seed=7):
 	meetings."""
 	import frappe
 
-	from order_mgmt.demo import make_demo
+	from order_mgmt.setup.demo import make_demo
 
 	site = get_site(context)
 	frappe.init(site=site)
@@ -50,7 +50,7 @@ def order_mgmt_recompute(context, full=False, batch_size=None):
 	(Order Recompute Run) like the scheduled runs."""
 	import frappe
 
-	from order_mgmt.tasks import run_now
+	from order_mgmt.figures.runs import run_now
 
 	site = get_site(context)
 	frappe.init(site=site)

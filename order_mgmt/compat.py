@@ -99,7 +99,7 @@ NO_OBJECTION = True if at_least(16) else None
 # --- documents ------------------------------------------------------------------------------------------------
 
 #: v16's `Document.update` (used by `frappe.get_doc(dict)`, `doc.update(dict)`) writes the values without
-#: `Document.set`, where v15 went through it: the app's input checks (`order_mgmt.validation`) then hook
+#: `Document.set`, where v15 went through it: the app's input checks (`order_mgmt.services.validation`) then hook
 #: into `update` too
 DOCUMENT_UPDATE_SKIPS_SET = at_least(16)
 
@@ -265,7 +265,7 @@ def delivery_schedules(so_details) -> dict[str, list[tuple]]:
 	so_details = [d for d in set(so_details or ()) if d]
 	if not at_least(16) or not so_details:
 		return {}
-	from order_mgmt.order_figures import in_list
+	from order_mgmt.utils import in_list
 
 	dsi = frappe.qb.DocType("Delivery Schedule Item")
 	out = {}

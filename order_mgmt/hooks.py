@@ -16,121 +16,98 @@ after_install = "order_mgmt.setup.install.after_install"
 after_migrate = "order_mgmt.setup.install.after_migrate"
 before_uninstall = "order_mgmt.setup.install.before_uninstall"
 
-# Document events (R1 to R15): which module answers which event of which doctype; no logic here
-# -------------------------------------------------------------------------------------------
+# Document events: which module of order_mgmt.overrides answers which event of which doctype (one module per
+# doctype). Every handler only marks what it touched in the transaction's intake (order_mgmt.figures.intake)
+# or applies one rule; one flush per transaction recomputes each order once.
+# -------------------------------------------------------------------------------------------------------------
 doc_events = {
 	# every document: a child row never changes its parent, and a row written on its own is judged by the
-	# parent it is stored with (R15; order_mgmt.overrides.child_rows)
+	# parent it is stored with (R15)
 	"*": {
-		event: "order_mgmt.overrides.child_rows.rows_stay_with_their_parent"
-		for event in (
-			"before_insert",
-			"before_validate",
-			"before_update_after_submit",
-			"before_cancel",
-			"on_trash",
-		)
+		"before_insert": "order_mgmt.overrides.child_rows.rows_stay_with_their_parent",
+		"before_validate": "order_mgmt.overrides.child_rows.rows_stay_with_their_parent",
+		"before_update_after_submit": "order_mgmt.overrides.child_rows.rows_stay_with_their_parent",
+		"before_cancel": "order_mgmt.overrides.child_rows.rows_stay_with_their_parent",
+		"on_trash": "order_mgmt.overrides.child_rows.rows_stay_with_their_parent",
 	},
-	# the order's Sales Order: its link, its rule (order_mgmt.overrides.sales_order), its figures
 	"Sales Order": {
-		"validate": "order_mgmt.selling.guard_sales_order_link",
+		"validate": "order_mgmt.overrides.sales_order.validate",
 		"before_cancel": "order_mgmt.overrides.sales_order.before_cancel",
 		"before_update_after_submit": "order_mgmt.overrides.sales_order.before_update_after_submit",
 		"on_trash": "order_mgmt.overrides.sales_order.on_trash",
-		"on_submit": "order_mgmt.overrides.events.sales_order_stock_written",
-		"on_cancel": "order_mgmt.overrides.events.sales_order_cancelled",
-		"on_update_after_submit": "order_mgmt.overrides.events.sales_order_updated_after_submit",
-		"on_change": "order_mgmt.overrides.events.sales_order_changed",
+		"on_submit": "order_mgmt.overrides.sales_order.on_submit",
+		"on_cancel": "order_mgmt.overrides.sales_order.on_cancel",
+		"on_update_after_submit": "order_mgmt.overrides.sales_order.on_update_after_submit",
+		"on_change": "order_mgmt.overrides.sales_order.on_change",
 	},
-	# shipment, money and reservation (R5 to R7, R10)
 	"Delivery Note": {
-		"before_submit": "order_mgmt.overrides.events.delivery_note_before_submit",
-		"on_submit": "order_mgmt.overrides.events.delivery_note_changed",
-		"on_cancel": "order_mgmt.overrides.events.delivery_note_changed",
+		"before_submit": "order_mgmt.overrides.delivery_note.before_submit",
+		"on_submit": "order_mgmt.overrides.delivery_note.on_submit_or_cancel",
+		"on_cancel": "order_mgmt.overrides.delivery_note.on_submit_or_cancel",
 	},
 	"Sales Invoice": {
-		"before_validate": "order_mgmt.overrides.events.sales_invoice_before_validate",
-		"on_change": "order_mgmt.overrides.events.sales_invoice_changed",
+		"before_validate": "order_mgmt.overrides.sales_invoice.before_validate",
+		"on_change": "order_mgmt.overrides.sales_invoice.on_change",
 	},
 	"Payment Entry": {
-		"on_submit": "order_mgmt.overrides.events.payment_entry_changed",
-		"on_cancel": "order_mgmt.overrides.events.payment_entry_changed",
+		"on_submit": "order_mgmt.overrides.payment_entry.on_change_of_references",
+		"on_cancel": "order_mgmt.overrides.payment_entry.on_change_of_references",
 		# reconciliation rewrites an entry's references after submit
-		"on_update_after_submit": "order_mgmt.overrides.events.payment_entry_changed",
+		"on_update_after_submit": "order_mgmt.overrides.payment_entry.on_change_of_references",
 	},
 	"Journal Entry": {
-		# job costs booked to an order (R10), receipts and advances (R7)
-		"on_submit": [
-			"order_mgmt.overrides.events.job_costs_changed",
-			"order_mgmt.overrides.events.journal_entry_money_changed",
-		],
-		"on_cancel": [
-			"order_mgmt.overrides.events.job_costs_changed",
-			"order_mgmt.overrides.events.journal_entry_money_changed",
-		],
+		"on_submit": "order_mgmt.overrides.journal_entry.on_submit_or_cancel",
+		"on_cancel": "order_mgmt.overrides.journal_entry.on_submit_or_cancel",
 	},
-	# ERPNext rewrites references by SQL there
-	"Unreconcile Payment": {"on_submit": "order_mgmt.overrides.events.unreconcile_payment_submitted"},
+	"Unreconcile Payment": {"on_submit": "order_mgmt.overrides.unreconcile_payment.on_submit"},
 	"Stock Reservation Entry": {
-		"before_submit": [
-			# reserving for an order's Sales Order by hand is a change of the order (R15)
-			"order_mgmt.overrides.sales_order.reservation_made_directly",
-			"order_mgmt.overrides.events.stock_reservation_before_submit",
-		],
-		"before_cancel": "order_mgmt.overrides.sales_order.reservation_made_directly",
-		"before_update_after_submit": "order_mgmt.overrides.sales_order.reservation_made_directly",
-		"on_submit": "order_mgmt.overrides.events.stock_reservation_changed",
-		"on_cancel": "order_mgmt.overrides.events.stock_reservation_changed",
-		"on_update_after_submit": "order_mgmt.overrides.events.stock_reservation_changed",
+		"before_submit": "order_mgmt.overrides.stock_reservation_entry.before_submit",
+		"before_cancel": "order_mgmt.overrides.stock_reservation_entry.before_cancel_or_update",
+		"before_update_after_submit": "order_mgmt.overrides.stock_reservation_entry.before_cancel_or_update",
+		"on_submit": "order_mgmt.overrides.stock_reservation_entry.on_change_of_reservation",
+		"on_cancel": "order_mgmt.overrides.stock_reservation_entry.on_change_of_reservation",
+		"on_update_after_submit": "order_mgmt.overrides.stock_reservation_entry.on_change_of_reservation",
 	},
-	# sources of an order's lines (R4): on_change runs on every save, submit, cancel and status update
 	"Work Order": {
-		"on_change": "order_mgmt.overrides.events.work_order_changed",
-		"after_delete": "order_mgmt.overrides.events.work_order_changed",
+		"on_change": "order_mgmt.overrides.work_order.on_change",
+		"after_delete": "order_mgmt.overrides.work_order.on_change",
 	},
 	"Purchase Order": {
-		"on_change": "order_mgmt.overrides.events.purchase_order_changed",
-		"after_delete": "order_mgmt.overrides.events.purchase_order_changed",
+		"on_change": "order_mgmt.overrides.purchase_order.on_change",
+		"after_delete": "order_mgmt.overrides.purchase_order.on_change",
 	},
 	# a line taken off a submitted Purchase Order by Update Items (deleted before the rest is saved)
-	"Purchase Order Item": {"after_delete": "order_mgmt.overrides.events.purchase_order_line_removed"},
+	"Purchase Order Item": {"after_delete": "order_mgmt.overrides.purchase_order.line_removed"},
 	"Material Request": {
-		"on_change": "order_mgmt.overrides.events.material_request_changed",
-		"after_delete": "order_mgmt.overrides.events.material_request_changed",
+		"on_change": "order_mgmt.overrides.material_request.on_change",
+		"after_delete": "order_mgmt.overrides.material_request.on_change",
 	},
 	"Purchase Receipt": {
-		"on_submit": "order_mgmt.overrides.events.purchase_receipt_changed",
-		"on_cancel": "order_mgmt.overrides.events.purchase_receipt_changed",
+		"on_submit": "order_mgmt.overrides.purchase_receipt.on_submit_or_cancel",
+		"on_cancel": "order_mgmt.overrides.purchase_receipt.on_submit_or_cancel",
 	},
 	"Stock Entry": {
-		"on_submit": "order_mgmt.overrides.events.stock_entry_changed",
-		"on_cancel": "order_mgmt.overrides.events.stock_entry_changed",
+		"on_submit": "order_mgmt.overrides.stock_entry.on_submit_or_cancel",
+		"on_cancel": "order_mgmt.overrides.stock_entry.on_submit_or_cancel",
 	},
-	# job costs booked to an order (R10): its profitability follows at once
 	"Purchase Invoice": {
-		"on_submit": "order_mgmt.overrides.events.job_costs_changed",
-		"on_cancel": "order_mgmt.overrides.events.job_costs_changed",
+		"on_submit": "order_mgmt.overrides.purchase_invoice.on_submit_or_cancel",
+		"on_cancel": "order_mgmt.overrides.purchase_invoice.on_submit_or_cancel",
 	},
-	# a revaluation of delivered stock (ERPNext's background repost) reaches the orders' cost of goods (R10)
-	"Repost Item Valuation": {"on_change": "order_mgmt.overrides.events.stock_revalued"},
-	# the order's workspace and who may plan it (R8, R9, R15): order_mgmt.planning, order_mgmt.permissions
+	"Repost Item Valuation": {"on_change": "order_mgmt.overrides.repost_item_valuation.on_change"},
 	"Task": {
-		"validate": "order_mgmt.permissions.validate_task",
-		"on_update": "order_mgmt.planning.task_changed",
+		"validate": "order_mgmt.overrides.task.validate",
+		"on_update": "order_mgmt.overrides.task.on_update",
 	},
 	"Timesheet": {
-		"on_submit": "order_mgmt.planning.timesheet_changed",
-		"on_cancel": "order_mgmt.planning.timesheet_changed",
+		"on_submit": "order_mgmt.overrides.timesheet.on_submit_or_cancel",
+		"on_cancel": "order_mgmt.overrides.timesheet.on_submit_or_cancel",
 	},
-	"Order Information": {"validate": "order_mgmt.permissions.validate_record"},
-	"Order Agreement": {"validate": "order_mgmt.permissions.validate_record"},
-	# a share would override the hooks' "no"; an assignment says who made it
-	"DocShare": {"validate": "order_mgmt.permissions.validate_docshare"},
-	"ToDo": {"validate": "order_mgmt.permissions.validate_todo"},
-	# attaching to an order or its records, on insert and on every re-pointing or removal, whoever saves
+	"DocShare": {"validate": "order_mgmt.overrides.docshare.validate"},
+	"ToDo": {"validate": "order_mgmt.overrides.todo.validate"},
 	"File": {
-		"validate": "order_mgmt.permissions.validate_attachment",
-		"on_trash": "order_mgmt.permissions.validate_attachment",
+		"validate": "order_mgmt.overrides.file.validate",
+		"on_trash": "order_mgmt.overrides.file.on_trash",
 	},
 }
 
@@ -144,13 +121,31 @@ override_whitelisted_methods = {
 	"erpnext.accounts.doctype.payment_request.payment_request.make_payment_request": "order_mgmt.overrides.sales_order.make_payment_request",
 	# counts agree with the lists the user may see (order_mgmt.overrides.counts)
 	"frappe.client.get_count": "order_mgmt.overrides.counts.get_count",
+	# the app's own former paths (before the api/ split): REST clients keep working
+	"order_mgmt.api.fulfilment.get_availability": "order_mgmt.api.stock.get_availability",
+	"order_mgmt.api.fulfilment.reserve": "order_mgmt.api.stock.reserve",
+	"order_mgmt.api.fulfilment.release": "order_mgmt.api.stock.release",
+	"order_mgmt.api.fulfilment.make_delivery_note": "order_mgmt.api.stock.make_delivery_note",
+	"order_mgmt.api.fulfilment.get_shipping_log": "order_mgmt.api.stock.get_shipping_log",
+	"order_mgmt.api.fulfilment.make_sales_invoice": "order_mgmt.api.billing.make_sales_invoice",
+	"order_mgmt.api.fulfilment.record_payment": "order_mgmt.api.billing.record_payment",
+	"order_mgmt.api.fulfilment.customer_debt": "order_mgmt.api.billing.customer_debt",
+	"order_mgmt.api.fulfilment.get_sources": "order_mgmt.api.supply.get_sources",
+	"order_mgmt.api.fulfilment.make_work_orders": "order_mgmt.api.supply.make_work_orders",
+	"order_mgmt.api.fulfilment.make_purchase_order": "order_mgmt.api.supply.make_purchase_order",
+	"order_mgmt.api.fulfilment.make_material_request": "order_mgmt.api.supply.make_material_request",
+	"order_mgmt.planning.get_workspace": "order_mgmt.api.workspace.get_workspace",
+	"order_mgmt.planning.get_methodology_parts": "order_mgmt.api.workspace.get_methodology_parts",
+	"order_mgmt.planning.add_tasks_from_methodology": "order_mgmt.api.workspace.add_tasks_from_methodology",
+	"order_mgmt.costing.refresh_profitability": "order_mgmt.api.profit.refresh_profitability",
+	"order_mgmt.portal.download_pdf": "order_mgmt.api.portal.download_pdf",
 }
 
 # Scheduled jobs (R12): the recompute runs when the settings' cron is due (default 1 a.m.)
 # ------------------------------------------------------------------------------------------
 scheduler_events = {
-	"cron": {"*/15 * * * *": ["order_mgmt.tasks.recompute_if_due"]},
-	"daily_long": ["order_mgmt.tasks.archive_old_orders"],
+	"cron": {"*/15 * * * *": ["order_mgmt.figures.runs.recompute_if_due"]},
+	"daily_long": ["order_mgmt.figures.runs.archive_old_orders"],
 }
 
 # Who may do what (R15): one rule (order_mgmt.rules.access) behind every hook, in order_mgmt.permissions
@@ -173,15 +168,15 @@ permission_query_conditions = {
 doctype_js = {"Customer Order": "public/js/customer_order_workspace.js"}
 doctype_list_js = {}
 
-# Print formats (R13): helpers the Jinja templates call (order_mgmt.printing)
+# Print formats (R13): helpers the Jinja templates call (order_mgmt.services.printing)
 # ---------------------------------------------------------------------------
 jinja = {
 	"methods": [
-		"order_mgmt.printing.order_mgmt_stored",
-		"order_mgmt.printing.order_mgmt_addresses",
-		"order_mgmt.printing.order_mgmt_invoice_orders",
-		"order_mgmt.printing.order_mgmt_payment_state",
-		"order_mgmt.printing.order_mgmt_safe_html",
+		"order_mgmt.services.printing.order_mgmt_stored",
+		"order_mgmt.services.printing.order_mgmt_addresses",
+		"order_mgmt.services.printing.order_mgmt_invoice_orders",
+		"order_mgmt.services.printing.order_mgmt_payment_state",
+		"order_mgmt.services.printing.order_mgmt_safe_html",
 	]
 }
 

@@ -4,11 +4,11 @@
 import frappe
 from frappe import _
 
-from order_mgmt import permissions, stock_guard
-from order_mgmt.overrides import events
+from order_mgmt import permissions
 from order_mgmt.permissions import get_order as _get_order
 from order_mgmt.rules import pipeline
-from order_mgmt.transactions import one_action
+from order_mgmt.services import stock_guard
+from order_mgmt.services.transactions import one_action
 
 
 def _lock_stock_of(order) -> None:
@@ -22,7 +22,6 @@ def _lock_stock_of(order) -> None:
 
 @frappe.whitelist(methods=["POST"])
 @one_action
-@events.batched()
 def confirm(name: str | None = None) -> dict:
 	"""Confirm (submit) the order: creates and submits its ERPNext Sales Order."""
 	order = _get_order(name, "submit")
@@ -38,7 +37,6 @@ def confirm(name: str | None = None) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 @one_action
-@events.batched()
 def cancel(name: str | None = None) -> dict:
 	"""Cancel the order: its reservations are released and its Sales Order cancelled."""
 	order = _get_order(name, "cancel")
@@ -54,7 +52,6 @@ def cancel(name: str | None = None) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 @one_action
-@events.batched()
 def set_status(name: str | None = None, status: str | None = None) -> dict:
 	"""Move the order to another status by hand (only moves the pipeline table allows)."""
 	order = _get_order(name, "write")
@@ -71,7 +68,6 @@ def set_status(name: str | None = None, status: str | None = None) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 @one_action
-@events.batched()
 def complete(name: str | None = None) -> dict:
 	"""Mark a shipped order (or one with nothing left to ship) as Delivered (done). Its tasks stay open."""
 	return set_status(name, pipeline.DELIVERED)

@@ -16,7 +16,8 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
-from order_mgmt import permissions, validation
+from order_mgmt import permissions
+from order_mgmt.services import validation
 
 
 def rows_stay_with_their_parent(doc, method=None):

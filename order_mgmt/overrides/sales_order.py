@@ -20,7 +20,11 @@ from erpnext.selling.doctype.sales_order import sales_order as erpnext_sales_ord
 from frappe import _
 from frappe.utils import escape_html
 
-from order_mgmt import permissions, portal
+from order_mgmt import permissions
+from order_mgmt.figures import intake
+from order_mgmt.portal import orders as portal_orders
+from order_mgmt.rules import pipeline
+from order_mgmt.services import selling
 
 #: what ERPNext's status buttons do, as the refusal names it
 _STATUS_ACTIONS = {"Closed": "close", "On Hold": "hold", "Draft": "re-open or resume"}
@@ -120,7 +124,7 @@ def make_payment_request(**args):
 		name = str(args.get("dn"))
 		desk = frappe.session.user != "Guest" and frappe.has_permission("Sales Order", "read", doc=name)
 		customer = frappe.db.get_value("Sales Order", name, "customer")
-		if not desk and customer not in portal.customers_of_user():
+		if not desk and customer not in portal_orders.customers_of_user():
 			frappe.throw(
 				_("Sales Order {0} not found.").format(frappe.bold(escape_html(name))),
 				frappe.DoesNotExistError,
@@ -129,3 +133,60 @@ def make_payment_request(**args):
 		if args.get("loyalty_points"):
 			permissions.assert_may_change_sales_order(name, _("change"))
 	return erpnext_payment_request.make_payment_request(**args)
+
+
+# --- the order follows its Sales Order -------------------------------------------------------------------
+
+
+def validate(doc, method=None):
+	selling.guard_sales_order_link(doc)
+
+
+def on_change(doc, method=None):
+	"""Every status update of ERPNext (per_delivered, per_billed, advance_paid, close, hold)."""
+	if doc.get("customer_order") and doc.docstatus == 1:
+		intake.mark_sales_orders([doc.name], cause=doc)
+
+
+def on_submit(doc, method=None):
+	"""ERPNext rewrote the whole Bins of its items from a plain read (its Reserved Stock may be an old
+	snapshot's): each is re-summed from its reservation entries under the lock."""
+	_stock_written(doc)
+
+
+def _stock_written(doc):
+	intake.mark_bins((d.item_code, d.warehouse) for d in doc.items if d.warehouse)
+	intake.mark_items(d.item_code for d in doc.items)
+
+
+def on_cancel(doc, method=None):
+	"""The Bins (as on submit); and a Sales Order cancelled directly in ERPNext cancels its Customer Order
+	(R1: cancelling reverses), unless the order's own cancel is doing it (the flag the order's cancel sets
+	on the Sales Order it cancels: the one way to tell the two apart in this event)."""
+	_stock_written(doc)
+	name = doc.get("customer_order")
+	if not name or doc.flags.get("cancelling_customer_order"):
+		return
+	order = frappe.get_doc("Customer Order", name)
+	if order.docstatus != 1 or order.sales_order != doc.name:
+		return
+	verdict = pipeline.check_transition(order.status, pipeline.CANCELED, pipeline.Action.CANCEL)
+	if not verdict.allowed:
+		frappe.throw(
+			_(
+				"Sales Order {0} cannot be cancelled: its Customer Order {1} is {2}, and a {2} order cannot be canceled."
+			).format(doc.name, name, _(order.status)),
+			title=_("Cannot Cancel"),
+		)
+	# the user cancelled the Sales Order; the order is its consequence
+	order.flags.ignore_permissions = True
+	order.add_comment("Info", _("Canceled with its Sales Order {0}, cancelled in ERPNext.").format(doc.name))
+	order.cancel()
+
+
+def on_update_after_submit(doc, method=None):
+	"""Update Items: the order's lines follow, then its statuses."""
+	_stock_written(doc)
+	if doc.get("customer_order") and doc.docstatus == 1:
+		selling.sync_from_sales_order(doc)
+		intake.mark_sales_orders([doc.name], cause=doc)

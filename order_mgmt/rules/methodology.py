@@ -1,7 +1,7 @@
 """Methodologies (R9): which steps of a methodology become tasks of an order, with which dates and
 dependencies.
 
-Pure Python, no Frappe import. The adapter (`order_mgmt.planning`) reads the methodology, the order and the
+Pure Python, no Frappe import. The adapter (`order_mgmt.services.planning`) reads the methodology, the order and the
 tasks it already has, calls `plan()`, and creates the tasks it returns, in the order returned (every task
 comes after the tasks it depends on).
 """

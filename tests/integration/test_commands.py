@@ -33,9 +33,9 @@ def forget_queued_jobs(site: str) -> None:
 
 
 def test_recompute_command_runs_the_nightly_job_now():
-	from order_mgmt import tasks
+	from order_mgmt.figures import runs
 
-	earlier = set(frappe.get_all(tasks.RUN, pluck="name"))
+	earlier = set(frappe.get_all(runs.RUN, pluck="name"))
 	try:
 		done = bench_command("order-mgmt-recompute", "--full", "--batch-size", "50")
 		assert done.returncode == 0, done.stderr[-2000:]
@@ -47,10 +47,10 @@ def test_recompute_command_runs_the_nightly_job_now():
 	finally:
 		# the command commits its run log (another process): remove the runs it recorded
 		frappe.db.rollback()
-		made = set(frappe.get_all(tasks.RUN, pluck="name")) - earlier
+		made = set(frappe.get_all(runs.RUN, pluck="name")) - earlier
 		if made:
-			frappe.db.delete(tasks.BATCH, {"parent": ("in", sorted(made))})
-			frappe.db.delete(tasks.RUN, {"name": ("in", sorted(made))})
+			frappe.db.delete(runs.BATCH, {"parent": ("in", sorted(made))})
+			frappe.db.delete(runs.RUN, {"name": ("in", sorted(made))})
 			frappe.db.commit()
 
 
@@ -92,7 +92,7 @@ def test_the_demo_on_a_new_site_completes_the_setup_wizard_itself():
 		assert "Demo ready on" in done.stdout and "could not be made" not in done.stdout
 
 		counts = on_site(
-			"--site", site, "execute", "order_mgmt.demo.site_summary",
+			"--site", site, "execute", "order_mgmt.setup.demo.site_summary",
 		)  # fmt: skip
 		assert counts.returncode == 0, counts.stderr[-2000:]
 		summary = json.loads(counts.stdout.strip().splitlines()[-1])

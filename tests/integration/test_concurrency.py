@@ -11,10 +11,10 @@ import frappe
 import pytest
 from frappe.utils import flt
 
-from order_mgmt import transactions
 from order_mgmt.api import customer_order as order_api
-from order_mgmt.api import fulfilment as api
+from order_mgmt.api import stock as stock_api
 from order_mgmt.rules import availability
+from order_mgmt.services import transactions
 from tests.integration.conftest import SITE
 from tests.integration.erp_docs import purge_committed
 from tests.integration.factories import add_stock, make_customer, make_item, make_order
@@ -45,7 +45,7 @@ def snapshot_isolation() -> bool:
 @pytest.fixture(autouse=True)
 def actions_as_requests(monkeypatch):
 	"""On such a database the parallel users' actions run as a user's click runs them, as the request
-	itself (`POST /api/method/<action>`: order_mgmt.transactions): on a fresh snapshot, and again when
+	itself (`POST /api/method/<action>`: order_mgmt.services.transactions): on a fresh snapshot, and again when
 	the database refuses a stale read. Elsewhere they run as called by other code, as before."""
 	if snapshot_isolation():
 		monkeypatch.setattr(
@@ -123,7 +123,7 @@ def test_two_users_reserving_the_last_unit_at_once(committed, monkeypatch):
 	first, second = committed.orders
 	monkeypatch.setattr(availability, "to_reserve", _paused(availability.to_reserve))
 
-	outcomes = run_in_parallel(lambda: api.reserve(first), lambda: api.reserve(second))
+	outcomes = run_in_parallel(lambda: stock_api.reserve(first), lambda: stock_api.reserve(second))
 
 	assert sorted(o[0] for o in outcomes) == ["ok", "refused"], outcomes
 	refused = next(o[1] for o in outcomes if o[0] == "refused")
@@ -142,7 +142,8 @@ def test_two_users_delivering_the_last_unit_at_once(committed, monkeypatch):
 	monkeypatch.setattr(availability, "deliverable", _paused(availability.deliverable))
 
 	outcomes = run_in_parallel(
-		lambda: api.make_delivery_note(first, submit=1), lambda: api.make_delivery_note(second, submit=1)
+		lambda: stock_api.make_delivery_note(first, submit=1),
+		lambda: stock_api.make_delivery_note(second, submit=1),
 	)
 
 	assert sorted(o[0] for o in outcomes) == ["ok", "refused"], outcomes
@@ -158,7 +159,9 @@ def test_a_delivery_cannot_take_a_unit_being_reserved_for_another_order(committe
 	monkeypatch.setattr(availability, "to_reserve", _paused(availability.to_reserve))
 	monkeypatch.setattr(availability, "deliverable", _paused(availability.deliverable))
 
-	outcomes = run_in_parallel(lambda: api.reserve(first), lambda: api.make_delivery_note(second, submit=1))
+	outcomes = run_in_parallel(
+		lambda: stock_api.reserve(first), lambda: stock_api.make_delivery_note(second, submit=1)
+	)
 
 	assert sorted(o[0] for o in outcomes) == ["ok", "refused"], outcomes
 	frappe.db.rollback()
@@ -167,37 +170,37 @@ def test_a_delivery_cannot_take_a_unit_being_reserved_for_another_order(committe
 
 
 def test_two_workers_share_a_runs_batches_each_batch_once(committed, monkeypatch):
-	"""Two RQ workers' shares of one nightly run (`tasks.drain_run`), on two connections at once: each
+	"""Two RQ workers' shares of one nightly run (`runs.drain_run`), on two connections at once: each
 	batch is taken by one of them (its row locked until it commits), both do some, and the run is closed
 	once with every batch's lines."""
-	from order_mgmt import tasks
+	from order_mgmt.figures import runs
 
 	committed.setup(stock_qty=10, order_qtys=[1, 1, 1, 1, 1, 1])
-	monkeypatch.setattr(tasks, "open_order_names", lambda: sorted(committed.orders))
-	slow_batch = tasks.recompute_batch
+	monkeypatch.setattr(runs, "open_order_names", lambda: sorted(committed.orders))
+	slow_batch = runs.recompute_batch
 
 	def recompute_batch(*args, **kwargs):
 		time.sleep(0.3)  # long enough for the other worker to look for a batch meanwhile
 		return slow_batch(*args, **kwargs)
 
-	monkeypatch.setattr(tasks, "recompute_batch", recompute_batch)
+	monkeypatch.setattr(runs, "recompute_batch", recompute_batch)
 	# the two shares below are the workers: nothing goes to the site's real queue
-	monkeypatch.setattr(tasks, "resume_run", lambda run: 0)
-	run = tasks.start_run(full=True, batch_size=1)
+	monkeypatch.setattr(runs, "resume_run", lambda run: 0)
+	run = runs.start_run(full=True, batch_size=1)
 	frappe.db.commit()
 	try:
 		ran = []
 		outcomes = run_in_parallel(
-			lambda: ran.append(tasks.drain_run(run)), lambda: ran.append(tasks.drain_run(run))
+			lambda: ran.append(runs.drain_run(run)), lambda: ran.append(runs.drain_run(run))
 		)
 		assert [o[0] for o in outcomes] == ["ok", "ok"], outcomes
 		assert sorted(ran) != [0, 6] and sum(ran) == 6  # shared, and no batch twice
 		frappe.db.rollback()
-		doc = frappe.get_doc(tasks.RUN, run)
+		doc = frappe.get_doc(runs.RUN, run)
 		assert doc.status == "Finished" and all(b.status == "Done" for b in doc.batches)
 		assert doc.orders == 6 and doc.lines == 6 == sum(b.lines for b in doc.batches)
 	finally:
 		frappe.db.rollback()
-		frappe.db.delete(tasks.BATCH, {"parent": run})
-		frappe.db.delete(tasks.RUN, {"name": run})
+		frappe.db.delete(runs.BATCH, {"parent": run})
+		frappe.db.delete(runs.RUN, {"name": run})
 		frappe.db.commit()

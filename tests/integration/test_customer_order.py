@@ -15,7 +15,6 @@ from tests.integration.factories import (
 	make_tax_template,
 	make_user,
 	refused,
-	warehouse,
 )
 
 

@@ -5,16 +5,17 @@ import frappe
 import pytest
 from frappe.utils import add_days, getdate, nowdate
 
-from order_mgmt import compat, order_figures
+from order_mgmt import compat
 from order_mgmt.api import customer_order as order_api
-from order_mgmt.api import fulfilment as api
+from order_mgmt.api import stock as stock_api
+from order_mgmt.figures import engine
 from tests.integration.factories import add_stock, make_item, make_order
 
 pytestmark = pytest.mark.skipif(not compat.at_least(16), reason="ERPNext v16's Delivery Schedule")
 
 
 def status_on(order_name: str, day) -> str:
-	order_figures.recompute([order_name], today=getdate(day))
+	engine.recompute([order_name], today=getdate(day))
 	return frappe.db.get_value("Customer Order Item", {"parent": order_name}, "product_status")
 
 
@@ -43,12 +44,12 @@ def test_a_line_in_two_parts_is_late_only_when_a_part_due_is_not_shipped():
 
 	# the first part shipped: the line is due with its second part, in ten days
 	add_stock(item, 2)
-	api.reserve(order.name)
-	api.make_delivery_note(order.name, items=[{"line": order.items[0].name, "qty": 2}], submit=1)
+	stock_api.reserve(order.name)
+	stock_api.make_delivery_note(order.name, items=[{"line": order.items[0].name, "qty": 2}], submit=1)
 	assert frappe.db.get_value("Customer Order Item", {"parent": order.name}, "delivered_qty") == 2
 	assert status_on(order.name, in_three_days) not in ("Delayed", "Delivered")
 	# ... and late the day after it, with nothing more shipped
 	assert status_on(order.name, in_eleven_days) == "Delayed"
 	# the nightly run looks at the order again the day after the second part is due
-	order_figures.recompute([order.name])
+	engine.recompute([order.name])
 	assert getdate(frappe.db.get_value("Customer Order", order.name, "next_check")) == getdate(in_eleven_days)

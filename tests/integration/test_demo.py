@@ -3,8 +3,8 @@ every status, with the ERPNext documents behind them; everything is rolled back 
 
 import frappe
 
-from order_mgmt.demo import make_demo
 from order_mgmt.rules import pipeline
+from order_mgmt.setup.demo import make_demo
 
 
 def test_a_small_demo_reaches_every_status():

@@ -11,7 +11,7 @@ from erpnext.stock.doctype.stock_entry.stock_entry_utils import make_stock_entry
 from erpnext.stock.stock_ledger import NegativeStockError
 from frappe.utils import add_days, nowdate
 
-from order_mgmt.api import fulfilment as api
+from order_mgmt.api import stock as stock_api
 from tests.integration.erp_docs import confirmed_order
 from tests.integration.factories import add_stock, company, make_customer, make_item, refused, warehouse
 
@@ -138,7 +138,7 @@ def test_an_order_with_its_own_reservation_is_delivered_beyond_stock_when_erpnex
 	item = make_item(price=10)
 	add_stock(item, 10)
 	order = confirmed_order([{"item_code": item, "qty": 15}])
-	api.reserve(order.name)
+	stock_api.reserve(order.name)
 	assert bin_qty(item).reserved_stock == 10
 
 	dn = delivery_note(order.sales_order, 15)
@@ -165,7 +165,7 @@ def test_a_delivery_that_would_take_another_orders_reserved_goods_is_refused(neg
 	item = make_item(price=10)
 	add_stock(item, 10)
 	order = confirmed_order([{"item_code": item, "qty": 6}])
-	api.reserve(order.name)
+	stock_api.reserve(order.name)
 	so = plain_sales_order(item, 5)
 
 	dn = delivery_note(so.name, 5)

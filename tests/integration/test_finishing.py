@@ -5,9 +5,10 @@ cancel that ERPNext's linked documents would block says what to do."""
 import frappe
 from frappe.utils import add_days, getdate, nowdate
 
-from order_mgmt import tasks
 from order_mgmt.api import customer_order as api
-from order_mgmt.api import fulfilment as fapi
+from order_mgmt.api import stock as stock_api
+from order_mgmt.api import supply as supply_api
+from order_mgmt.figures import runs
 from tests.integration.erp_docs import deliver
 from tests.integration.factories import (
 	add_stock,
@@ -43,7 +44,7 @@ def test_a_service_only_order_is_completed_and_archived():
 
 	assert api.complete(order.name)["status"] == "Delivered"
 	assert getdate(frappe.db.get_value("Customer Order", order.name, "completed_on")) == getdate(nowdate())
-	assert order.name in tasks.archive_old_orders(today=add_days(nowdate(), 3650))
+	assert order.name in runs.archive_old_orders(today=add_days(nowdate(), 3650))
 	assert frappe.db.get_value("Customer Order", order.name, "status") == "Archived"
 
 
@@ -75,12 +76,12 @@ def test_a_short_closed_order_counts_as_shipped_and_can_be_finished():
 	assert (order.status, order.sales_order_status, order.nothing_to_ship) == ("Shipped", "Closed", 1)
 	# the actions say why they refuse, and what to do
 	with refused(match="Closed in ERPNext. Re-open the Sales Order there first"):
-		fapi.reserve(order.name)
+		stock_api.reserve(order.name)
 	with refused(match="Re-open it there first"):
 		api.cancel(order.name)
 
 	assert api.complete(order.name)["status"] == "Delivered"
-	assert order.name in tasks.archive_old_orders(today=add_days(nowdate(), 3650))
+	assert order.name in runs.archive_old_orders(today=add_days(nowdate(), 3650))
 
 
 def test_a_sales_order_on_hold_in_erpnext_is_flagged_and_blocks_the_actions():
@@ -91,7 +92,7 @@ def test_a_sales_order_on_hold_in_erpnext_is_flagged_and_blocks_the_actions():
 	order.reload()
 	assert (order.sales_order_status, order.nothing_to_ship, order.status) == ("On Hold", 0, "Confirmed")
 	with refused(match="On Hold in ERPNext. Resume the Sales Order there first"):
-		fapi.reserve(order.name)
+		stock_api.reserve(order.name)
 	with refused(match="only after it is Shipped"):
 		api.complete(order.name)
 
@@ -99,7 +100,7 @@ def test_a_sales_order_on_hold_in_erpnext_is_flagged_and_blocks_the_actions():
 	order.reload()
 	assert order.sales_order_status == frappe.db.get_value("Sales Order", order.sales_order, "status")
 	assert order.sales_order_status not in ("On Hold", "Closed")
-	fapi.reserve(order.name)
+	stock_api.reserve(order.name)
 	assert frappe.db.get_value("Customer Order", order.name, "status") == "Ready for Shipment"
 
 
@@ -116,7 +117,7 @@ def test_a_sales_order_cancelled_in_erpnext_cancels_the_order():
 	item = make_item(price=10)
 	add_stock(item, 5)
 	order = confirmed([{"item_code": item, "qty": 2}])
-	fapi.reserve(order.name)
+	stock_api.reserve(order.name)
 	order.reload()
 	assert order.product_status == "Ready for shipment"
 
@@ -153,7 +154,7 @@ def test_an_order_canceled_from_the_app_shows_no_stale_product_status():
 	item = make_item(price=10)
 	add_stock(item, 5)
 	order = confirmed([{"item_code": item, "qty": 2}])
-	fapi.reserve(order.name)
+	stock_api.reserve(order.name)
 	api.cancel(order.name)
 	order.reload()
 	assert (order.status, order.product_status, order.per_reserved) == ("Canceled", None, 0)
@@ -164,10 +165,10 @@ def test_cancel_with_submitted_work_orders_or_material_requests_says_what_to_do(
 	product = make_item(price=100)
 	make_bom(product, make_item(price=5))
 	order = confirmed([{"item_code": product, "qty": 2}])
-	work_order = frappe.get_doc("Work Order", fapi.make_work_orders(order.name)["work_orders"][0])
+	work_order = frappe.get_doc("Work Order", supply_api.make_work_orders(order.name)["work_orders"][0])
 	work_order.wip_warehouse = warehouse()
 	work_order.submit()
-	request = fapi.make_material_request(order.name, "Purchase", submit=1)["material_request"]
+	request = supply_api.make_material_request(order.name, "Purchase", submit=1)["material_request"]
 
 	with refused(
 		match=f"Work Order {work_order.name}, Material Request {request}. Cancel them in ERPNext first"

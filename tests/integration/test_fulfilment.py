@@ -4,9 +4,10 @@ import frappe
 import pytest
 from frappe.utils import flt
 
-from order_mgmt import order_figures
+from order_mgmt.api import billing as billing_api
 from order_mgmt.api import customer_order as order_api
-from order_mgmt.api import fulfilment as api
+from order_mgmt.api import stock as stock_api
+from order_mgmt.figures import engine
 from tests.integration.factories import add_stock, counted_queries, make_item, make_order, make_user, refused
 
 
@@ -53,12 +54,12 @@ def test_the_whole_chain_and_every_cancel_reverses_its_step():
 	)
 
 	# reserve: the six in stock are booked
-	result = api.reserve(order.name)
+	result = stock_api.reserve(order.name)
 	assert result["reserved"] == {s.line: 6}
 	s = state(order.name)
 	assert (s.reserved, s.per_reserved, s.line_status, s.status) == (6, 60, "Not enough", "Confirmed")
 	assert frappe.db.get_value("Bin", {"item_code": item}, "reserved_stock") == 6
-	availability = api.get_availability(order.name)[0]
+	availability = stock_api.get_availability(order.name)[0]
 	assert (
 		availability["in_stock"],
 		availability["reserved_for_order"],
@@ -71,7 +72,7 @@ def test_the_whole_chain_and_every_cancel_reverses_its_step():
 
 	# four more arrive: reserve the rest
 	add_stock(item, 4)
-	api.reserve(order.name)
+	stock_api.reserve(order.name)
 	s = state(order.name)
 	assert (s.reserved, s.per_reserved, s.line_status, s.status) == (
 		10,
@@ -81,13 +82,15 @@ def test_the_whole_chain_and_every_cancel_reverses_its_step():
 	)
 
 	# deliver four: part shipped, the order stays ready (six still booked)
-	dn1 = api.make_delivery_note(order.name, items=[{"line": s.line, "qty": 4}], submit=1)["delivery_note"]
+	dn1 = stock_api.make_delivery_note(order.name, items=[{"line": s.line, "qty": 4}], submit=1)[
+		"delivery_note"
+	]
 	s = state(order.name)
 	assert (s.delivered, s.reserved, s.per_delivered, s.status) == (4, 6, 40, "Ready for Shipment")
 	assert frappe.db.get_value("Bin", {"item_code": item}, ["actual_qty", "reserved_stock"]) == (6, 6)
 
 	# deliver the rest: shipped
-	dn2 = api.make_delivery_note(order.name, submit=1)["delivery_note"]
+	dn2 = stock_api.make_delivery_note(order.name, submit=1)["delivery_note"]
 	s = state(order.name)
 	assert (s.delivered, s.reserved, s.per_delivered, s.line_status, s.product_status, s.status) == (
 		10,
@@ -97,11 +100,11 @@ def test_the_whole_chain_and_every_cancel_reverses_its_step():
 		"Delivered",
 		"Shipped",
 	)
-	log = api.get_shipping_log(order.name)
+	log = stock_api.get_shipping_log(order.name)
 	assert sorted((r["delivery_note"], r["qty"]) for r in log) == sorted([(dn1, 4), (dn2, 6)])
 
 	# invoice half, then the rest
-	si1 = api.make_sales_invoice(order.name, percent=50, submit=1)
+	si1 = billing_api.make_sales_invoice(order.name, percent=50, submit=1)
 	s = state(order.name)
 	assert (s.invoice_status, s.per_invoiced, s.payment_status, s.outstanding) == (
 		"Part invoiced",
@@ -109,31 +112,31 @@ def test_the_whole_chain_and_every_cancel_reverses_its_step():
 		"Not paid",
 		si1["grand_total"],
 	)
-	si2 = api.make_sales_invoice(order.name, submit=1)
+	si2 = billing_api.make_sales_invoice(order.name, submit=1)
 	s = state(order.name)
 	assert (s.invoice_status, s.per_invoiced) == ("Invoiced", 100)
 	assert flt(s.invoiced, 2) == flt(s.grand_total, 2)
 
 	# pay 30 %, then the rest
 	thirty = flt(s.invoiced * 0.3, 2)
-	api.record_payment(order.name, amount=thirty)
+	billing_api.record_payment(order.name, amount=thirty)
 	s = state(order.name)
 	assert (s.payment_status, s.per_paid, flt(s.outstanding, 2)) == (
 		"Part paid",
 		30,
 		flt(s.invoiced - thirty, 2),
 	)
-	rest = api.record_payment(order.name)
+	rest = billing_api.record_payment(order.name)
 	s = state(order.name)
 	assert (s.payment_status, s.per_paid, s.outstanding) == ("Paid", 100, 0)
-	assert api.customer_debt(order.customer)["outstanding_amount"] == 0
+	assert billing_api.customer_debt(order.customer)["outstanding_amount"] == 0
 
 	# cancel the last payment: part paid again
 	for pe in rest["payment_entries"]:
 		frappe.get_doc("Payment Entry", pe).cancel()
 	s = state(order.name)
 	assert (s.payment_status, s.per_paid) == ("Part paid", 30)
-	debt = api.customer_debt(order.customer)
+	debt = billing_api.customer_debt(order.customer)
 	assert [o["name"] for o in debt["orders"]] == [order.name]
 	assert flt(debt["outstanding_amount"], 2) == flt(s.outstanding, 2)
 
@@ -163,7 +166,7 @@ def test_the_whole_chain_and_every_cancel_reverses_its_step():
 	)
 
 	# release the reservation: not booked, confirmed
-	api.release(order.name)
+	stock_api.release(order.name)
 	s = state(order.name)
 	assert (s.reserved, s.status, s.line_status) == (0, "Confirmed", "Not booked")
 
@@ -173,14 +176,14 @@ def test_a_second_order_cannot_take_the_first_orders_reserved_units():
 	add_stock(item, 10)
 	first = confirmed_order(item, 10)
 	second = confirmed_order(item, 5)
-	api.reserve(first.name)
+	stock_api.reserve(first.name)
 
 	with refused(frappe.ValidationError, match="Nothing could be reserved"):
-		api.reserve(second.name)
+		stock_api.reserve(second.name)
 	with refused(frappe.ValidationError, match="more than is free"):
-		api.reserve(second.name, items=[{"line": second.items[0].name, "qty": 1}])
+		stock_api.reserve(second.name, items=[{"line": second.items[0].name, "qty": 1}])
 	with refused(frappe.ValidationError, match="reserved for other orders|needed in"):
-		api.make_delivery_note(second.name, submit=1)
+		stock_api.make_delivery_note(second.name, submit=1)
 	assert frappe.db.get_value("Bin", {"item_code": item}, ["actual_qty", "reserved_stock"]) == (10, 10)
 	assert state(second.name).reserved == 0
 
@@ -191,9 +194,9 @@ def test_reserving_more_than_is_free_is_refused_and_nothing_changes():
 	order = confirmed_order(item, 10)
 	line = order.items[0].name
 	with refused(frappe.ValidationError, match="more than is free"):
-		api.reserve(order.name, items=[{"line": line, "qty": 4}])
+		stock_api.reserve(order.name, items=[{"line": line, "qty": 4}])
 	with refused(frappe.ValidationError, match="more than the line still needs"):
-		api.reserve(order.name, items=[{"line": line, "qty": 11}])
+		stock_api.reserve(order.name, items=[{"line": line, "qty": 11}])
 	assert state(order.name).reserved == 0
 	assert not frappe.db.exists("Stock Reservation Entry", {"item_code": item, "docstatus": 1})
 
@@ -204,7 +207,7 @@ def test_erpnexts_own_reserve_cannot_overbook_either():
 	add_stock(item, 2)
 	first = confirmed_order(item, 2)
 	second = confirmed_order(item, 2)
-	api.reserve(first.name)
+	stock_api.reserve(first.name)
 	sre = frappe.get_doc(
 		{
 			"doctype": "Stock Reservation Entry",
@@ -235,10 +238,10 @@ def test_no_reservation_delivery_invoice_or_payment_on_an_unconfirmed_order(when
 		order_api.confirm(order.name)
 		order_api.cancel(order.name)
 	for action in (
-		lambda: api.reserve(order.name),
-		lambda: api.make_delivery_note(order.name),
-		lambda: api.make_sales_invoice(order.name),
-		lambda: api.record_payment(order.name, amount=5),
+		lambda: stock_api.reserve(order.name),
+		lambda: stock_api.make_delivery_note(order.name),
+		lambda: billing_api.make_sales_invoice(order.name),
+		lambda: billing_api.record_payment(order.name, amount=5),
 	):
 		with refused(frappe.ValidationError, match="Only a confirmed order"):
 			action()
@@ -249,7 +252,7 @@ def test_cancel_releases_the_reservations():
 	item = make_item(price=10)
 	add_stock(item, 5)
 	order = confirmed_order(item, 5)
-	api.reserve(order.name)
+	stock_api.reserve(order.name)
 	order_api.cancel(order.name)
 	assert frappe.db.get_value("Bin", {"item_code": item}, "reserved_stock") == 0
 	assert frappe.db.get_value("Customer Order", order.name, "status") == "Canceled"
@@ -259,7 +262,7 @@ def test_releasing_what_is_not_reserved_is_refused():
 	item = make_item(price=10)
 	order = confirmed_order(item, 5)
 	with refused(frappe.ValidationError, match="Nothing is reserved"):
-		api.release(order.name)
+		stock_api.release(order.name)
 
 
 def test_delivering_more_than_ordered_is_refused():
@@ -267,7 +270,7 @@ def test_delivering_more_than_ordered_is_refused():
 	add_stock(item, 20)
 	order = confirmed_order(item, 10)
 	with refused(frappe.ValidationError):
-		api.make_delivery_note(order.name, items=[{"line": order.items[0].name, "qty": 11}], submit=1)
+		stock_api.make_delivery_note(order.name, items=[{"line": order.items[0].name, "qty": 11}], submit=1)
 	assert state(order.name).delivered == 0
 
 
@@ -275,17 +278,17 @@ def test_paying_more_than_is_owed_is_refused():
 	item = make_item(price=10)
 	add_stock(item, 2)
 	order = confirmed_order(item, 2)
-	api.make_sales_invoice(order.name, submit=1)
+	billing_api.make_sales_invoice(order.name, submit=1)
 	owed = state(order.name).outstanding
 	with refused(frappe.ValidationError, match="more than that"):
-		api.record_payment(order.name, amount=owed + 1)
+		billing_api.record_payment(order.name, amount=owed + 1)
 	assert state(order.name).payment_status == "Not paid"
 
 
 def test_an_advance_before_invoicing_counts_as_paid():
 	item = make_item(price=10)
 	order = confirmed_order(item, 10)
-	api.record_payment(order.name, amount=flt(state(order.name).grand_total * 0.2, 2))
+	billing_api.record_payment(order.name, amount=flt(state(order.name).grand_total * 0.2, 2))
 	s = state(order.name)
 	assert (s.invoice_status, s.payment_status, s.per_paid) == ("Not invoiced", "Part paid", 20)
 
@@ -296,8 +299,8 @@ def test_a_credit_note_does_not_count_as_invoicing():
 	item = make_item(price=10)
 	add_stock(item, 4)
 	order = confirmed_order(item, 4)
-	api.make_delivery_note(order.name, submit=1)
-	si = api.make_sales_invoice(order.name, percent=50, submit=1)["sales_invoice"]
+	stock_api.make_delivery_note(order.name, submit=1)
+	si = billing_api.make_sales_invoice(order.name, percent=50, submit=1)["sales_invoice"]
 	credit = make_sales_return(si)
 	credit.insert()
 	credit.submit()
@@ -311,20 +314,20 @@ def test_permissions_of_the_actions():
 	order = confirmed_order(item, 2)
 	accounts_user, outsider = make_user("Accounts User"), make_user("Translator")
 	frappe.set_user(accounts_user)
-	assert api.get_availability(order.name)[0]["in_stock"] == 2
+	assert stock_api.get_availability(order.name)[0]["in_stock"] == 2
 	for action in (
-		lambda: api.reserve(order.name),
-		lambda: api.make_delivery_note(order.name),
-		lambda: api.make_sales_invoice(order.name),
-		lambda: api.record_payment(order.name, amount=1),
+		lambda: stock_api.reserve(order.name),
+		lambda: stock_api.make_delivery_note(order.name),
+		lambda: billing_api.make_sales_invoice(order.name),
+		lambda: billing_api.record_payment(order.name, amount=1),
 	):
 		with refused(frappe.PermissionError):
 			action()
 	frappe.set_user(outsider)
 	with refused(frappe.DoesNotExistError):  # not revealed to a user who may not read it
-		api.get_availability(order.name)
+		stock_api.get_availability(order.name)
 	with refused(frappe.PermissionError):
-		api.customer_debt(order.customer)
+		billing_api.customer_debt(order.customer)
 
 
 def test_recompute_runs_a_constant_number_of_queries():
@@ -335,7 +338,7 @@ def test_recompute_runs_a_constant_number_of_queries():
 		frappe.db.set_value("Customer Order", order.name, "product_status", "")  # force a write
 		frappe.local.flags.pop("order_mgmt_probabilities", None)  # both runs read the settings
 		with counted_queries() as queries:
-			changed = order_figures.recompute([order.name])
+			changed = engine.recompute([order.name])
 		assert changed[order.name]["product_status"] == "Not enough"  # nothing in stock or planned
 		return len(queries)
 
@@ -351,11 +354,11 @@ def test_a_line_reserved_in_two_steps_shows_all_of_it_reserved_for_its_order():
 	item = make_item(price=10)
 	add_stock(item, 2)
 	order = confirmed_order(item, 5)
-	api.reserve(order.name)
+	stock_api.reserve(order.name)
 	add_stock(item, 3)
-	api.reserve(order.name)
+	stock_api.reserve(order.name)
 	assert frappe.db.count("Stock Reservation Entry", {"item_code": item, "docstatus": 1}) == 2
-	line = api.get_availability(order.name)[0]
+	line = stock_api.get_availability(order.name)[0]
 	assert (line["in_stock"], line["reserved_for_order"], line["reserved_for_others"]) == (5, 5, 0)
 	assert line["available_to_sell"] == 0
 	assert state(order.name).reserved == 5

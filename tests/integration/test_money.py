@@ -7,11 +7,13 @@ import frappe
 import pytest
 from frappe.utils import add_days, flt, nowdate
 
-from order_mgmt import compat, tasks
+from order_mgmt import compat
+from order_mgmt.api import billing as billing_api
 from order_mgmt.api import customer_order as order_api
-from order_mgmt.api import fulfilment as api
+from order_mgmt.api import stock as stock_api
+from order_mgmt.figures import runs
 from order_mgmt.order_mgmt.report.order_invoicing_and_payments import order_invoicing_and_payments as report
-from order_mgmt.printing import order_mgmt_payment_state
+from order_mgmt.services.printing import order_mgmt_payment_state
 from tests.integration.factories import add_stock, company, make_customer, make_item, make_order, refused
 
 
@@ -167,7 +169,7 @@ def invoice_of(result):
 @pytest.mark.parametrize("update_billed", [0, 1])
 def test_partial_credit_note_under_both_settings(for_self, update_billed):
 	order = confirmed(price=10, qty=10)
-	si = invoice_of(api.make_sales_invoice(order.name, submit=1))
+	si = invoice_of(billing_api.make_sales_invoice(order.name, submit=1))
 	cn = make_credit_note(si.name, qty=4, update_outstanding_for_self=for_self, update_billed=update_billed)
 	assert cn.update_outstanding_for_self == for_self
 	f = assert_agrees_with_erpnext(order)
@@ -183,18 +185,18 @@ def test_partial_credit_note_under_both_settings(for_self, update_billed):
 
 	# Record Payment asks for the 60 owed, not the invoice's 100
 	with refused(match="more than that"):
-		api.record_payment(order.name, amount=61)
-	api.record_payment(order.name)
+		billing_api.record_payment(order.name, amount=61)
+	billing_api.record_payment(order.name)
 	f = assert_agrees_with_erpnext(order)
 	assert (f.payment_status, f.per_paid, f.paid, f.outstanding) == ("Paid", 100, 60, 0)
 	with refused(match="owes nothing"):
-		api.record_payment(order.name)
+		billing_api.record_payment(order.name)
 
 
 @pytest.mark.parametrize("for_self", [1, 0])
 def test_full_credit_note_under_both_settings(for_self):
 	order = confirmed(price=10, qty=10)
-	si = invoice_of(api.make_sales_invoice(order.name, submit=1))
+	si = invoice_of(billing_api.make_sales_invoice(order.name, submit=1))
 	make_credit_note(si.name, update_outstanding_for_self=for_self)
 	f = assert_agrees_with_erpnext(order)
 	assert (f.invoice_status, f.invoiced, f.outstanding, f.paid) == ("Invoiced", 100, 0, 0)
@@ -202,13 +204,13 @@ def test_full_credit_note_under_both_settings(for_self):
 	assert f.revenue == 0
 	for amount in (None, 1):
 		with refused(frappe.ValidationError):
-			api.record_payment(order.name, amount=amount)
+			billing_api.record_payment(order.name, amount=amount)
 
 
 def test_credit_note_after_payment_leaves_the_customer_a_credit():
 	order = confirmed(price=10, qty=10)
-	api.make_sales_invoice(order.name, submit=1)
-	api.record_payment(order.name)
+	billing_api.make_sales_invoice(order.name, submit=1)
+	billing_api.record_payment(order.name)
 	si = frappe.get_all("Sales Invoice Item", filters={"sales_order": order.sales_order}, pluck="parent")[0]
 	cn = make_credit_note(si, qty=3, update_outstanding_for_self=0)
 	# ERPNext switches the credit note to its own outstanding: the invoice has nothing left to lower
@@ -223,8 +225,8 @@ def test_returned_delivery_and_credit_note_lower_revenue_and_cost_of_goods():
 	item = make_item(price=30, stock_item=True)
 	add_stock(item, 10, rate=10)
 	order = confirmed(item=item, qty=10)
-	dn = frappe.get_doc("Delivery Note", api.make_delivery_note(order.name, submit=1)["delivery_note"])
-	si = invoice_of(api.make_sales_invoice(order.name, submit=1))
+	dn = frappe.get_doc("Delivery Note", stock_api.make_delivery_note(order.name, submit=1)["delivery_note"])
+	si = invoice_of(billing_api.make_sales_invoice(order.name, submit=1))
 	ret = make_sales_return(dn.name)
 	for row in ret.items:
 		row.qty = -4
@@ -249,7 +251,7 @@ def test_payment_entry_with_a_deduction_settles_the_invoice():
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 
 	order = confirmed(price=10, qty=10)
-	si = invoice_of(api.make_sales_invoice(order.name, submit=1))
+	si = invoice_of(billing_api.make_sales_invoice(order.name, submit=1))
 	pe = get_payment_entry("Sales Invoice", si.name)
 	pe.paid_amount = pe.received_amount = 95
 	pe.append(
@@ -273,7 +275,7 @@ def test_payment_entry_with_a_deduction_settles_the_invoice():
 
 def test_journal_entry_receipt_against_the_invoice():
 	order = confirmed(price=10, qty=10)
-	si = invoice_of(api.make_sales_invoice(order.name, submit=1))
+	si = invoice_of(billing_api.make_sales_invoice(order.name, submit=1))
 	je = journal_entry(order.customer, 40, "Sales Invoice", si.name)
 	f = assert_agrees_with_erpnext(order)
 	assert (f.payment_status, f.per_paid, f.paid, f.outstanding) == ("Part paid", 40, 40, 60)
@@ -294,7 +296,7 @@ def test_journal_entry_advance_is_taken_by_the_invoice():
 		30,
 		-30,
 	)
-	result = api.make_sales_invoice(order.name, submit=1)
+	result = billing_api.make_sales_invoice(order.name, submit=1)
 	assert result["advance"] == 30
 	assert frappe.db.get_value("Sales Invoice", result["sales_invoice"], "outstanding_amount") == 70
 	f = assert_agrees_with_erpnext(order)
@@ -305,21 +307,21 @@ def test_journal_entry_advance_is_taken_by_the_invoice():
 def test_payment_entry_advance_then_invoice_then_record_payment_charges_once(advance):
 	order = confirmed(price=10, qty=10)
 	with refused(match="more than that"):
-		api.record_payment(order.name, amount=101)  # an advance is capped at the order's total
-	api.record_payment(order.name, amount=advance)
+		billing_api.record_payment(order.name, amount=101)  # an advance is capped at the order's total
+	billing_api.record_payment(order.name, amount=advance)
 	assert frappe.db.get_value("Sales Order", order.sales_order, "advance_paid") == advance
 	with refused(match="more than that"):
-		api.record_payment(order.name, amount=100 - advance + 1)
-	api.make_sales_invoice(order.name, submit=1)
+		billing_api.record_payment(order.name, amount=100 - advance + 1)
+	billing_api.make_sales_invoice(order.name, submit=1)
 	f = assert_agrees_with_erpnext(order)
 	assert (f.paid, f.outstanding) == (advance, 100 - advance)
 	if advance == 100:
 		with refused(match="owes nothing"):
-			api.record_payment(order.name)
+			billing_api.record_payment(order.name)
 		with refused(match="more than that"):
-			api.record_payment(order.name, amount=1)
+			billing_api.record_payment(order.name, amount=1)
 	else:
-		api.record_payment(order.name)
+		billing_api.record_payment(order.name)
 	f = assert_agrees_with_erpnext(order)
 	assert (f.payment_status, f.per_paid, f.paid, f.outstanding) == ("Paid", 100, 100, 0)
 	received = frappe.db.sql(
@@ -331,10 +333,10 @@ def test_payment_entry_advance_then_invoice_then_record_payment_charges_once(adv
 
 def test_record_payment_refuses_bad_amounts_and_writes_nothing():
 	order = confirmed(price=10, qty=10)
-	api.make_sales_invoice(order.name, submit=1)
+	billing_api.make_sales_invoice(order.name, submit=1)
 	for amount in (-5, 0, "0", 100.01):
 		with refused(frappe.ValidationError):
-			api.record_payment(order.name, amount=amount)
+			billing_api.record_payment(order.name, amount=amount)
 	assert not frappe.get_all("Payment Entry", filters={"party": order.customer})
 	assert figures(order).outstanding == 100
 
@@ -369,7 +371,7 @@ def test_payment_reconciliation_then_unreconcile():
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 
 	order = confirmed(price=10, qty=10)
-	si = invoice_of(api.make_sales_invoice(order.name, submit=1))
+	si = invoice_of(billing_api.make_sales_invoice(order.name, submit=1))
 	# an unallocated payment of the customer: not yet the order's
 	pe = get_payment_entry("Sales Invoice", si.name)
 	pe.references = []
@@ -393,7 +395,7 @@ def test_payment_reconciliation_then_unreconcile():
 
 def test_unreconcile_an_advance_from_the_order():
 	order = confirmed(price=10, qty=10)
-	pe = api.record_payment(order.name, amount=40)["payment_entries"][0]
+	pe = billing_api.record_payment(order.name, amount=40)["payment_entries"][0]
 	assert figures(order).paid == 40
 	_unreconcile(pe, order.sales_order)
 	# ERPNext's payment ledger no longer holds the payment against the Sales Order (its `advance_paid`
@@ -405,8 +407,10 @@ def test_unreconcile_an_advance_from_the_order():
 
 def test_cancelling_the_invoice_and_its_payment():
 	order = confirmed(price=10, qty=10)
-	si = invoice_of(api.make_sales_invoice(order.name, submit=1))
-	pe = frappe.get_doc("Payment Entry", api.record_payment(order.name, amount=25)["payment_entries"][0])
+	si = invoice_of(billing_api.make_sales_invoice(order.name, submit=1))
+	pe = frappe.get_doc(
+		"Payment Entry", billing_api.record_payment(order.name, amount=25)["payment_entries"][0]
+	)
 	assert figures(order).per_paid == 25
 	pe.cancel()
 	si.reload()
@@ -476,7 +480,7 @@ def test_order_in_euro_with_a_euro_or_a_company_currency_receivable(receivable_i
 	assert (order.currency, flt(order.grand_total)) == ("EUR", 100)
 	# what the Monthly Order Value chart adds up: the company currency
 	assert flt(order.base_net_total) == 125
-	si = invoice_of(api.make_sales_invoice(order.name, submit=1))
+	si = invoice_of(billing_api.make_sales_invoice(order.name, submit=1))
 	owed = 100 if receivable_in == "EUR" else 125
 	assert si.party_account_currency == receivable_in
 	assert flt(si.outstanding_amount) == owed
@@ -497,13 +501,13 @@ def test_order_in_euro_with_a_euro_or_a_company_currency_receivable(receivable_i
 	# profit in the company currency
 	assert f.revenue == 125
 	# the debt per currency, never added across currencies; the report in the company currency
-	debt = api.customer_debt(customer)
+	debt = billing_api.customer_debt(customer)
 	assert debt["outstanding_by_currency"] == {receivable_in: owed / 2}
 	row = report.get_data(frappe._dict(customer=customer))[0]
 	assert (row["currency"], row["outstanding_amount"]) == ("USD", customer_balance(customer, False))
 	assert row["payment_status"] == "Part paid (50.0%)"
 	# Record Payment asks for the rest, in the receivable currency
-	api.record_payment(order.name)
+	billing_api.record_payment(order.name)
 	f = figures(order)
 	assert (f.payment_status, f.outstanding) == ("Paid", 0)
 	assert customer_balance(customer) == 0
@@ -514,7 +518,7 @@ def test_order_in_euro_with_a_euro_or_a_company_currency_receivable(receivable_i
 
 def test_invoice_with_an_additional_discount_that_bills_everything_is_fully_invoiced():
 	order = confirmed(price=10, qty=10)
-	si = invoice_of(api.make_sales_invoice(order.name))
+	si = invoice_of(billing_api.make_sales_invoice(order.name))
 	si.apply_discount_on = "Grand Total"
 	si.discount_amount = 10
 	si.run_method("calculate_taxes_and_totals")
@@ -523,21 +527,21 @@ def test_invoice_with_an_additional_discount_that_bills_everything_is_fully_invo
 	assert frappe.db.get_value("Sales Order", order.sales_order, "per_billed") == 100
 	f = assert_agrees_with_erpnext(order)
 	assert (f.invoice_status, f.per_invoiced, f.invoiced, f.outstanding) == ("Invoiced", 100, 90, 90)
-	api.record_payment(order.name)
+	billing_api.record_payment(order.name)
 	assert figures(order).payment_status == "Paid"
 
 
 def test_percentage_invoice_of_whole_units_rounds():
 	assert frappe.db.get_value("UOM", "Nos", "must_be_whole_number")
 	order = confirmed(price=10, qty=3)
-	result = api.make_sales_invoice(order.name, percent=50, submit=1)
+	result = billing_api.make_sales_invoice(order.name, percent=50, submit=1)
 	assert [r["qty"] for r in result["rounded"]] == [2]
 	assert frappe.db.get_value("Sales Invoice Item", {"parent": result["sales_invoice"]}, "qty") == 2
 	f = figures(order)
 	per_billed = frappe.db.get_value("Sales Order", order.sales_order, "per_billed")
 	assert f.per_invoiced == flt(per_billed, 2) == 66.67
 	# the rest: 1 left, 50 % of 3 would be 1.5, rounded to what is left
-	result = api.make_sales_invoice(order.name, percent=50, submit=1)
+	result = billing_api.make_sales_invoice(order.name, percent=50, submit=1)
 	assert frappe.db.get_value("Sales Invoice Item", {"parent": result["sales_invoice"]}, "qty") == 1
 	assert figures(order).invoice_status == "Invoiced"
 
@@ -553,24 +557,24 @@ def test_delivered_and_archived_orders_keep_following_money_and_archiving_never_
 	add_stock(item, 20)
 	owing, settled = confirmed(item=item, qty=10), confirmed(item=item, qty=10)
 	for order in (owing, settled):
-		api.make_delivery_note(order.name, submit=1)
-		api.make_sales_invoice(order.name, submit=1)
+		stock_api.make_delivery_note(order.name, submit=1)
+		billing_api.make_sales_invoice(order.name, submit=1)
 		order_api.complete(order.name)
 		frappe.db.set_value("Customer Order", order.name, "completed_on", add_days(nowdate(), -60))
-	api.record_payment(settled.name)
+	billing_api.record_payment(settled.name)
 	assert figures(settled).status == "Delivered"
 	assert figures(settled).payment_status == "Paid"  # a delivered order follows its payment
 
-	assert tasks.archive_old_orders() == [settled.name]
+	assert runs.archive_old_orders() == [settled.name]
 	assert figures(owing).status == "Delivered"
-	assert owing.name in tasks.open_order_names()  # the nightly safety net still looks at it
-	assert api.customer_debt(owing.customer)["outstanding_amount"] == 100
+	assert owing.name in runs.open_order_names()  # the nightly safety net still looks at it
+	assert billing_api.customer_debt(owing.customer)["outstanding_amount"] == 100
 
 	# an order archived with debt (by an earlier version) still shows it and can still be paid
 	frappe.db.set_value("Customer Order", owing.name, "status", "Archived")
-	assert [o.name for o in api.customer_debt(owing.customer)["orders"]] == [owing.name]
+	assert [o.name for o in billing_api.customer_debt(owing.customer)["orders"]] == [owing.name]
 	assert report.get_unpaid_amount({"customer": owing.customer})["value"] == 100
-	api.record_payment(owing.name, amount=30)
+	billing_api.record_payment(owing.name, amount=30)
 	f = assert_agrees_with_erpnext(owing)
 	assert (f.status, f.payment_status, f.outstanding) == ("Archived", "Part paid", 70)
 	# a credit note on the archived order moves it too
@@ -595,9 +599,9 @@ def test_a_revaluation_of_delivered_stock_reaches_a_delivered_orders_cost_of_goo
 		posting_date=add_days(nowdate(), -10),
 	)
 	order = confirmed(item=item, qty=5)
-	dn = api.make_delivery_note(order.name, submit=1)["delivery_note"]
-	api.make_sales_invoice(order.name, submit=1)
-	api.record_payment(order.name)
+	dn = stock_api.make_delivery_note(order.name, submit=1)["delivery_note"]
+	billing_api.make_sales_invoice(order.name, submit=1)
+	billing_api.record_payment(order.name)
 	order_api.complete(order.name)
 	assert figures(order).cost_of_goods == 50
 	# a receipt booked later, dated before the first: ERPNext reposts the delivery's valuation
@@ -624,9 +628,9 @@ def test_a_revaluation_of_delivered_stock_reaches_a_delivered_orders_cost_of_goo
 
 def test_report_card_and_print_use_the_orders_figures():
 	order = confirmed(price=10, qty=10)
-	si = invoice_of(api.make_sales_invoice(order.name, submit=1))
+	si = invoice_of(billing_api.make_sales_invoice(order.name, submit=1))
 	make_credit_note(si.name, qty=2)  # own outstanding: the invoice still says 100
-	api.record_payment(order.name, amount=20)
+	billing_api.record_payment(order.name, amount=20)
 	f = assert_agrees_with_erpnext(order)
 	assert (f.payment_status, f.per_paid, f.paid, f.outstanding) == ("Part paid", 25, 20, 60)
 	row = report.get_data(frappe._dict(customer=order.customer))[0]
@@ -640,17 +644,17 @@ def test_report_card_and_print_use_the_orders_figures():
 
 
 def test_money_is_read_with_a_constant_number_of_queries():
-	from order_mgmt import order_figures
+	from order_mgmt.figures import engine
 	from tests.integration.factories import counted_queries
 
 	def orders_with_money(n):
 		names = []
 		for _ in range(n):
 			order = confirmed(price=10, qty=10)
-			api.record_payment(order.name, amount=10)  # an advance
-			si = invoice_of(api.make_sales_invoice(order.name, percent=50, submit=1))
+			billing_api.record_payment(order.name, amount=10)  # an advance
+			si = invoice_of(billing_api.make_sales_invoice(order.name, percent=50, submit=1))
 			make_credit_note(si.name, qty=1)
-			api.record_payment(order.name, amount=20)
+			billing_api.record_payment(order.name, amount=20)
 			names.append(order.name)
 		frappe.db.sql(
 			"update `tabCustomer Order` set outstanding_amount = 0 where name in %s", [tuple(names)]
@@ -659,7 +663,7 @@ def test_money_is_read_with_a_constant_number_of_queries():
 
 	def count(names):
 		with counted_queries() as queries:
-			changed = order_figures.recompute(names)
+			changed = engine.recompute(names)
 		assert all(
 			changed[n]["outstanding_amount"] == 10 for n in names
 		)  # 50 - 10 advance - 10 credited - 20

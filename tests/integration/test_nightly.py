@@ -8,15 +8,16 @@ import json
 import frappe
 from frappe.utils import add_days, getdate, now_datetime, nowdate
 
-from order_mgmt import costing, nightly, order_figures, tasks
 from order_mgmt.api import customer_order as order_api
-from order_mgmt.api import fulfilment as api
+from order_mgmt.api import stock as stock_api
+from order_mgmt.api import supply as supply_api
+from order_mgmt.figures import engine, nightly, profit, runs
 from tests.integration.erp_docs import deliver
 from tests.integration.factories import add_stock, make_item, make_order, make_supplier
 
 #: what a user sees of an order (statuses, money figures) and of its lines
-HEADER = order_figures.HEADER_FIELDS
-LINE = order_figures.LINE_FIELDS
+HEADER = engine.HEADER_FIELDS
+LINE = engine.LINE_FIELDS
 
 
 def confirmed(items, days):
@@ -51,7 +52,7 @@ def test_next_check_is_written_with_the_statuses_and_without_touching_the_order(
 	assert getdate(order.next_check) == getdate(add_days(nowdate(), 5))
 	modified = order.modified
 	frappe.db.set_value("Customer Order", name, "next_check", None, update_modified=False)
-	order_figures.recompute([name])
+	engine.recompute([name])
 	assert getdate(frappe.db.get_value("Customer Order", name, "next_check")) == getdate(
 		add_days(nowdate(), 5)
 	)
@@ -70,8 +71,8 @@ def test_stock_arriving_without_an_event_is_found_by_the_watermarks():
 	add_stock(item, 5)  # a receipt that names no order: no event of the app moves the order
 	assert frappe.db.get_value("Customer Order Item", {"parent": name}, "product_status") == "Not enough"
 	assert name in nightly.changed_orders(since)
-	run = tasks.start_run(full=False, since=since, inline=True)
-	assert name in json.loads(frappe.get_doc(tasks.RUN, run).batches[0].order_names)["orders"]
+	run = runs.start_run(full=False, since=since, inline=True)
+	assert name in json.loads(frappe.get_doc(runs.RUN, run).batches[0].order_names)["orders"]
 	assert frappe.db.get_value("Customer Order Item", {"parent": name}, "product_status") == "Not booked"
 
 
@@ -84,14 +85,14 @@ def test_runs_record_their_batches_and_figures_and_a_finished_batch_is_not_run_a
 	frappe.db.set_value(
 		"Customer Order", {"name": ("in", names)}, "product_status", "", update_modified=False
 	)
-	run = frappe.get_doc(tasks.RUN, tasks.start_run(full=True, batch_size=2, inline=True))
+	run = frappe.get_doc(runs.RUN, runs.start_run(full=True, batch_size=2, inline=True))
 	assert run.kind == "Full" and run.status == "Finished"
 	assert run.batches and all(b.status == "Done" for b in run.batches)
-	assert run.orders == len(tasks.open_order_names())
+	assert run.orders == len(runs.open_order_names())
 	assert run.lines >= 3 and run.lines_changed >= 3 and run.changed >= 3
 	assert sum(b.order_count for b in run.batches) == run.orders
 	# RQ may start a batch twice: the second start finds it done and does nothing
-	assert not tasks.run_batch(run.name, run.batches[0].batch_no, commit=False)
+	assert not runs.run_batch(run.name, run.batches[0].batch_no, commit=False)
 	settings = frappe.get_single("Order Management Settings")
 	assert "Full" in settings.last_runs and "lines changed" in settings.last_runs
 	assert settings.run_progress == "No run in progress."
@@ -111,7 +112,7 @@ def test_incremental_and_full_runs_leave_identical_statuses_over_a_week():
 		"far away": confirmed([(stocked, 1)], days=30),
 	}
 	names = sorted(orders.values())
-	po = api.make_purchase_order(orders["bought"], supplier=make_supplier())["purchase_order"]
+	po = supply_api.make_purchase_order(orders["bought"], supplier=make_supplier())["purchase_order"]
 	po = frappe.get_doc("Purchase Order", po)
 	po.items[0].expected_delivery_date = add_days(nowdate(), 3)
 	po.submit()
@@ -119,23 +120,23 @@ def test_incremental_and_full_runs_leave_identical_statuses_over_a_week():
 	def night(day):
 		"""The incremental run, then the full run on the same day: the full run changes nothing."""
 		today = add_days(nowdate(), day)
-		last = frappe.db.get_value(tasks.RUN, {}, "started", order_by="started desc")
+		last = frappe.db.get_value(runs.RUN, {}, "started", order_by="started desc")
 		incremental = frappe.get_doc(
-			tasks.RUN, tasks.start_run(full=False, today=today, since=last, inline=True)
+			runs.RUN, runs.start_run(full=False, today=today, since=last, inline=True)
 		)
 		picked = {n for b in incremental.batches for n in json.loads(b.order_names)["orders"]}
 		after_incremental = snapshot(names)
-		full = frappe.get_doc(tasks.RUN, tasks.start_run(full=True, today=today, inline=True))
+		full = frappe.get_doc(runs.RUN, runs.start_run(full=True, today=today, inline=True))
 		assert snapshot(names) == after_incremental, day
 		# the profitability followed what moved: refreshing every order's finds nothing to change
-		assert not costing.update_profitability(names), day
+		assert not profit.update_profitability(names), day
 		return picked & set(names), full
 
-	tasks.start_run(full=True, inline=True)  # the baseline of the week
+	runs.start_run(full=True, inline=True)  # the baseline of the week
 	seen = {}
 	for day in range(1, 8):
 		if day == 1:
-			api.reserve(orders["reserved later"])  # an action: its event recomputes the order
+			stock_api.reserve(orders["reserved later"])  # an action: its event recomputes the order
 		if day == 2:
 			add_stock(scarce, 5)  # stock without an event: "short" turns from Not enough to Not booked
 		if day == 3:
@@ -166,29 +167,29 @@ def test_batches_fan_out_and_the_tick_resumes_a_run_until_its_last_batch_closes_
 	item = make_item(price=10)
 	for i in range(3):
 		confirmed([(item, 1)], days=3 + i)
-	run = frappe.get_doc(tasks.RUN, tasks.start_run(full=True, batch_size=1))
+	run = frappe.get_doc(runs.RUN, runs.start_run(full=True, batch_size=1))
 	assert run.status == "Running" and len(run.batches) >= 3
 	assert all(b.status == "Queued" for b in run.batches)
 	assert "0 of" in frappe.get_single("Order Management Settings").run_progress
 	last = run.batches[-1].batch_no
-	assert tasks.run_batch(run.name, last, commit=False)
-	assert not tasks.recompute_if_due()  # resumes the run, starts no other
-	assert frappe.db.count(tasks.RUN, {"status": "Running"}) == 1
-	assert tasks.resume_run(run.name) == len(run.batches) - 1
+	assert runs.run_batch(run.name, last, commit=False)
+	assert not runs.recompute_if_due()  # resumes the run, starts no other
+	assert frappe.db.count(runs.RUN, {"status": "Running"}) == 1
+	assert runs.resume_run(run.name) == len(run.batches) - 1
 	# a worker's share takes every batch left (none is held by another worker here) and closes the run
-	assert tasks.drain_run(run.name, commit=False) == len(run.batches) - 1
-	assert tasks.drain_run(run.name, commit=False) == 0
+	assert runs.drain_run(run.name, commit=False) == len(run.batches) - 1
+	assert runs.drain_run(run.name, commit=False) == 0
 	run.reload()
 	assert run.status == "Finished" and all(b.status == "Done" for b in run.batches)
 	assert run.lines == sum(b.lines for b in run.batches) and run.duration >= 0
-	assert tasks.resume_run(run.name) == 0
+	assert runs.resume_run(run.name) == 0
 
 
 def test_a_run_that_never_finishes_is_given_up_and_the_next_one_starts():
 	confirmed([(make_item(price=10), 1)], days=3)
-	stuck = tasks.start_run(full=True, batch_size=1)  # its batches never run
-	frappe.db.set_value(tasks.RUN, stuck, "started", add_days(now_datetime(), -2), update_modified=False)
+	stuck = runs.start_run(full=True, batch_size=1)  # its batches never run
+	frappe.db.set_value(runs.RUN, stuck, "started", add_days(now_datetime(), -2), update_modified=False)
 	frappe.db.set_single_value("Order Management Settings", "last_recompute", add_days(now_datetime(), -1))
-	assert tasks.recompute_if_due()
-	assert frappe.db.get_value(tasks.RUN, stuck, "status") == "Stopped"
-	assert frappe.db.count(tasks.RUN, {"status": "Running"}) == 0
+	assert runs.recompute_if_due()
+	assert frappe.db.get_value(runs.RUN, stuck, "status") == "Stopped"
+	assert frappe.db.count(runs.RUN, {"status": "Running"}) == 0

@@ -9,8 +9,10 @@ import json
 import frappe
 from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, nowdate
 
-from order_mgmt import compat, costing, tasks
-from order_mgmt.api import fulfilment as api
+from order_mgmt import compat
+from order_mgmt.api import billing as billing_api
+from order_mgmt.api import supply as supply_api
+from order_mgmt.figures import profit, runs
 from tests.integration.erp_docs import production_plan
 from tests.integration.factories import add_stock, company, make_bom, make_item, make_supplier, warehouse
 from tests.integration.test_money import (
@@ -33,11 +35,11 @@ def checked(names, change):
 	nothing. Returns the orders the incremental run read."""
 	since = now_datetime()
 	change()
-	run = frappe.get_doc(tasks.RUN, tasks.start_run(full=False, since=since, inline=True))
+	run = frappe.get_doc(runs.RUN, runs.start_run(full=False, since=since, inline=True))
 	after = snapshot(names)
-	tasks.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True)
 	assert snapshot(names) == after
-	assert not costing.update_profitability(names)
+	assert not profit.update_profitability(names)
 	return {n for b in run.batches for n in json.loads(b.order_names)["orders"]}
 
 
@@ -53,7 +55,7 @@ def test_other_orders_and_stock_of_the_item_moved_in_erpnext():
 	early, late = confirmed([(item, 5)], days=3), confirmed([(item, 5)], days=20)
 	names = [early, late]
 	so_early, so_late = (frappe.db.get_value("Customer Order", n, "sales_order") for n in names)
-	tasks.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True)
 	assert (status(early), status(late)) == ("Not booked", "Not enough")
 
 	assert late in checked(names, lambda: update_status("On Hold", so_early))
@@ -114,10 +116,10 @@ def test_purchase_order_moved_in_erpnext():
 	item = make_item(price=20)
 	name = confirmed([(item, 4)], days=10)
 	po = frappe.get_doc(
-		"Purchase Order", api.make_purchase_order(name, supplier=make_supplier())["purchase_order"]
+		"Purchase Order", supply_api.make_purchase_order(name, supplier=make_supplier())["purchase_order"]
 	)
 	po.submit()
-	tasks.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True)
 	assert status(name) == "Possibly delayed"  # the supplier's date is the customer's
 
 	def update_items(qty, days):
@@ -248,7 +250,7 @@ def test_money_moved_in_erpnext():
 	frappe.db.set_value("Sales Taxes and Charges Template", {"is_default": 1}, "is_default", 0)
 	name = confirmed([(make_item(price=10, stock_item=False), 10)], days=10)
 	order = frappe.get_doc("Customer Order", name)
-	tasks.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True)
 
 	def advance_by_journal_entry():
 		je = frappe.new_doc("Journal Entry")
@@ -270,7 +272,7 @@ def test_money_moved_in_erpnext():
 
 	checked([name], advance_by_journal_entry)
 	invoices = []
-	checked([name], lambda: invoices.append(api.make_sales_invoice(name, submit=1)["sales_invoice"]))
+	checked([name], lambda: invoices.append(billing_api.make_sales_invoice(name, submit=1)["sales_invoice"]))
 	si = invoices[0]
 	payments = []
 
@@ -331,7 +333,7 @@ def test_purchase_order_lines_removed():
 	first, second, submitted = bought_for_two(submit=True)
 	third, fourth, draft = bought_for_two(submit=False)
 	names = [first, second, third, fourth]
-	tasks.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True)
 
 	def sources(name):
 		return frappe.db.get_value("Customer Order Item", {"parent": name}, "sources") or ""
@@ -378,7 +380,7 @@ def test_priority_moved_by_update_items_before_the_shortage_job_ran():
 	add_stock(item, 6)
 	early, late = confirmed([(item, 5)], days=5), confirmed([(item, 5)], days=20)
 	names = [early, late]
-	tasks.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True)
 	assert (status(early), status(late)) == ("Not booked", "Not enough")
 	so = frappe.get_doc("Sales Order", frappe.db.get_value("Customer Order", late, "sales_order"))
 	row = so.items[0]
@@ -415,8 +417,10 @@ def test_material_request_moved_in_erpnext():
 	import erpnext.stock.doctype.material_request.material_request as material_request
 
 	name = confirmed([(make_item(price=20), 10)], days=10)
-	mr = api.make_material_request(name, material_request_type="Purchase", submit=1)["material_request"]
-	tasks.start_run(full=True, inline=True)
+	mr = supply_api.make_material_request(name, material_request_type="Purchase", submit=1)[
+		"material_request"
+	]
+	runs.start_run(full=True, inline=True)
 	pos = []
 
 	def order_part():
@@ -441,18 +445,16 @@ def test_a_change_committed_after_a_run_read_is_found_by_the_next_run():
 	run read, so that run could not see it. The next run looks back far enough to find it."""
 	item = make_item(price=10)
 	name = confirmed([(item, 3)], days=9)
-	tasks.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True)
 	assert status(name) == "Not enough"
 	written = now_datetime()
 	add_stock(item, 5)  # a receipt that names no order
 	# the run that started 100 minutes after the rows were written, and read before they were committed
-	blind = tasks.start_run(
+	blind = runs.start_run(
 		full=False, since=now_datetime(), now=add_to_date(written, minutes=100), inline=True
 	)
 	assert status(name) == "Not enough"
-	run = frappe.get_doc(
-		tasks.RUN, tasks.start_run(full=False, now=add_to_date(written, hours=3), inline=True)
-	)
+	run = frappe.get_doc(runs.RUN, runs.start_run(full=False, now=add_to_date(written, hours=3), inline=True))
 	assert get_datetime(run.since) < written
 	assert name in {n for b in run.batches for n in json.loads(b.order_names)["orders"]}
 	assert status(name) == "Not booked"
@@ -462,7 +464,7 @@ def test_a_change_committed_after_a_run_read_is_found_by_the_next_run():
 def test_win_probabilities_changed_in_the_settings():
 	"""Not ERPNext's, but an input all the same: the settings' win probability of the order's status."""
 	name = confirmed([(make_item(price=10), 1)], days=9)
-	tasks.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True)
 	current = frappe.db.get_value("Customer Order", name, "status")
 
 	def change():

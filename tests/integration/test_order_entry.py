@@ -7,9 +7,10 @@ import frappe
 import pytest
 from frappe.utils import flt
 
-from order_mgmt import selling
+from order_mgmt.api import billing as billing_api
 from order_mgmt.api import customer_order as order_api
-from order_mgmt.api import fulfilment as api
+from order_mgmt.api import stock as stock_api
+from order_mgmt.services import selling
 from tests.integration.factories import (
 	add_stock,
 	make_item,
@@ -147,10 +148,10 @@ def _app_queries_per_action(lines: int) -> dict[str, int]:
 	doc = frappe.get_doc("Customer Order", order.name)
 	step("save unchanged", doc.save)
 	step("confirm", lambda: order_api.confirm(order.name))
-	step("reserve", lambda: api.reserve(order.name))
-	step("deliver", lambda: api.make_delivery_note(order.name, submit=1))
-	step("invoice", lambda: api.make_sales_invoice(order.name, submit=1))
-	paid = step("pay", lambda: api.record_payment(order.name))
+	step("reserve", lambda: stock_api.reserve(order.name))
+	step("deliver", lambda: stock_api.make_delivery_note(order.name, submit=1))
+	step("invoice", lambda: billing_api.make_sales_invoice(order.name, submit=1))
+	paid = step("pay", lambda: billing_api.record_payment(order.name))
 	# the action answers with the figures after the payment (its events are recomputed before it answers)
 	assert (paid["payment_status"], paid["outstanding_amount"]) == ("Paid", 0)
 	assert frappe.db.get_value("Customer Order", order.name, "payment_status") == "Paid"

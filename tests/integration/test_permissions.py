@@ -6,9 +6,11 @@ import frappe
 import pytest
 from frappe.utils import flt
 
+from order_mgmt.api import billing as billing_api
 from order_mgmt.api import customer_order as order_api
-from order_mgmt.api import fulfilment as api
-from order_mgmt.stock_guard import resync_reserved_stock
+from order_mgmt.api import stock as stock_api
+from order_mgmt.api import supply as supply_api
+from order_mgmt.services.stock_guard import resync_reserved_stock
 from tests.integration.factories import (
 	add_stock,
 	as_user,
@@ -79,18 +81,18 @@ def test_read_only_roles_and_others_cannot_work_on_a_confirmed_order(people):
 	for user in (people.other, people.sales):
 		with as_user(user):
 			for action in (
-				lambda: api.reserve(order.name),
-				lambda: api.make_delivery_note(order.name),
-				lambda: api.make_sales_invoice(order.name),
-				lambda: api.record_payment(order.name, amount=1),
+				lambda: stock_api.reserve(order.name),
+				lambda: stock_api.make_delivery_note(order.name),
+				lambda: billing_api.make_sales_invoice(order.name),
+				lambda: billing_api.record_payment(order.name, amount=1),
 				lambda: order_api.complete(order.name),
 			):
 				with refused(frappe.PermissionError):
 					action()
 	with as_user(people.manager):
-		assert api.reserve(order.name)["reserved"]
+		assert stock_api.reserve(order.name)["reserved"]
 	with as_user(people.boss):
-		assert api.release(order.name)["released"] == 1
+		assert stock_api.release(order.name)["released"] == 1
 
 
 # --- derived fields ------------------------------------------------------------------------------------------
@@ -325,7 +327,7 @@ def test_reserve_reports_what_erpnext_made_and_the_bin_equals_its_entries():
 	bin_name = frappe.db.get_value("Bin", {"item_code": item, "warehouse": warehouse()})
 	# a Bin that lost count (as ERPNext's re-sum on an old snapshot leaves it)
 	frappe.db.set_value("Bin", bin_name, "reserved_stock", 3)
-	result = api.reserve(order.name)
+	result = stock_api.reserve(order.name)
 	line = order.items[0].name
 	assert result["reserved"] == {line: 4}
 	entries = sum(
@@ -363,7 +365,7 @@ def test_malformed_lines_are_refused_and_nothing_changes(items):
 	order_api.confirm(order.name)
 	items = items.replace('"L"', f'"{order.items[0].name}"')
 	with refused(frappe.ValidationError):
-		api.reserve(order.name, items=items)
+		stock_api.reserve(order.name, items=items)
 	assert not frappe.db.exists("Stock Reservation Entry", {"item_code": item, "docstatus": 1})
 
 
@@ -541,8 +543,8 @@ def test_messages_escape_what_they_echo():
 	order_api.confirm(order.name)
 	payload = "<img src=x onerror=alert(1)>"
 	for call in (
-		lambda: api.make_material_request(order.name, material_request_type=payload),
-		lambda: api.reserve(order.name, items=[{"line": payload, "qty": 1}]),
+		lambda: supply_api.make_material_request(order.name, material_request_type=payload),
+		lambda: stock_api.reserve(order.name, items=[{"line": payload, "qty": 1}]),
 		lambda: order_api.set_status(order.name, payload),
 	):
 		with pytest.raises(frappe.ValidationError) as info:

@@ -21,13 +21,14 @@ from frappe.utils import add_days, fmt_money, format_date, getdate, nowdate
 from frappe.utils.password import update_password
 from markupsafe import escape
 
-from order_mgmt.api import fulfilment as api
+from order_mgmt.api import stock as stock_api
+from order_mgmt.api import supply as supply_api
 from tests.integration import factories
 from tests.integration.erp_docs import confirmed_order, deliver, invoice
 from tests.integration.http_site import Client, Server
 from tests.integration.test_browser import CHROMIUM, SHOTS, browser_args
 from tests.integration.test_print_formats import pdf_text
-from tests.integration.test_rest_permissions import World, _teardown, fresh
+from tests.integration.test_rest_permissions import World, _teardown
 
 BENCH = os.path.expanduser(os.environ.get("ORDER_MGMT_BENCH", "~/frappe-bench"))
 PASSWORD = "Portal-Test-9x!"
@@ -92,11 +93,11 @@ def _build(w: World):
 		order_manager="Administrator",
 	)
 	ctx["A1"], ctx["so_A1"] = a.name, a.sales_order
-	api.reserve(a.name)
+	stock_api.reserve(a.name)
 	deliver(a, {item: 3})
 	po = frappe.get_doc(
 		"Purchase Order",
-		api.make_purchase_order(
+		supply_api.make_purchase_order(
 			a.name, supplier=supplier, items=[{"so_detail": a.items[1].so_detail, "qty": 2}]
 		)["purchase_order"],
 	)
@@ -227,7 +228,7 @@ def test_another_customers_order_and_a_draft_answer_404_and_name_nothing(world):
 def test_the_pdfs_of_the_own_order_and_nothing_else(world):
 	w = world
 	a1, inv = w.ctx["A1"], w.ctx["inv_A1"]
-	method = "/api/method/order_mgmt.portal.download_pdf"
+	method = "/api/method/order_mgmt.api.portal.download_pdf"
 	r = w.clients["A"].session.get(w.server.base + method, params={"order": a1}, timeout=180)
 	assert r.status_code == 200 and r.content.startswith(b"%PDF"), r.text[-1500:]
 	text = pdf_text(r.content)

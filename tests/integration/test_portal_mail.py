@@ -6,9 +6,10 @@ import frappe
 import pytest
 from frappe.utils import add_days, getdate, nowdate
 
-from order_mgmt import order_figures, portal
 from order_mgmt.api import customer_order as order_api
-from order_mgmt.api import fulfilment as api
+from order_mgmt.api import supply as supply_api
+from order_mgmt.figures import engine
+from order_mgmt.portal import orders as portal_orders
 from tests.integration.erp_docs import deliver
 from tests.integration.factories import (
 	add_stock,
@@ -133,9 +134,9 @@ def test_one_mail_on_confirmation_and_one_on_shipping():
 	deliver(order)
 	assert frappe.db.get_value("Customer Order", order.name, "status") == "Shipped"
 	assert mails(order.name, "shipped") == 1
-	order_figures.recompute([order.name])
+	engine.recompute([order.name])
 	order_api.complete(order.name)
-	order_figures.recompute([order.name])
+	engine.recompute([order.name])
 	assert (mails(order.name, "confirmed"), mails(order.name, "shipped")) == (1, 1)
 	assert mails(order.name, "delayed") == 0
 
@@ -145,7 +146,8 @@ def supplied_by_a_purchase_order():
 	customer, _contact, _email = customer_with_contact()
 	order = confirmed(customer, make_item(price=20), qty=4)
 	po = frappe.get_doc(
-		"Purchase Order", api.make_purchase_order(order.name, supplier=make_supplier())["purchase_order"]
+		"Purchase Order",
+		supply_api.make_purchase_order(order.name, supplier=make_supplier())["purchase_order"],
 	)
 	po.submit()
 	return order, po
@@ -167,13 +169,13 @@ def test_one_delay_mail_per_change_of_the_expected_date():
 	assert row.product_status == "Delayed"
 	assert getdate(row.announced_expected_date) == add_days(delivery, 5)
 	assert mails(order.name, "delayed") == 1
-	order_figures.recompute([order.name])
+	engine.recompute([order.name])
 	supplier_promises(add_days(delivery, 5))  # saved again, same date: nothing new to tell
 	assert mails(order.name, "delayed") == 1
 	# the next day (no window to wait for), a new date is told
-	order_figures.recompute([order.name], today=add_days(nowdate(), 1))
+	engine.recompute([order.name], today=add_days(nowdate(), 1))
 	supplier_promises(add_days(delivery, 9))
-	order_figures.recompute([order.name], today=add_days(nowdate(), 1))
+	engine.recompute([order.name], today=add_days(nowdate(), 1))
 	assert mails(order.name, "delayed") == 2
 	body = frappe.get_all(
 		"Email Queue", filters={"reference_name": order.name}, pluck="message", order_by="creation desc"
@@ -235,20 +237,20 @@ def burst_of_date_changes(days: int):
 	assert getdate(stored.next_check) <= add_days(today, days)  # the nightly run comes back for it
 	# inside the window nothing more goes out, whatever recomputes the order
 	if days > 1:
-		order_figures.recompute([order.name], today=add_days(today, days - 1))
+		engine.recompute([order.name], today=add_days(today, days - 1))
 		assert delay_mail_dates(order.name) == [fmt(5)]
 	# the window ends: the latest news only
-	order_figures.recompute([order.name], today=add_days(today, days))
+	engine.recompute([order.name], today=add_days(today, days))
 	assert delay_mail_dates(order.name) == [fmt(5), fmt(14)]
 	# back to dates the customer was told, even days later: never mailed again
 	later = add_days(today, 3 * days)
 	for day in (5, 14):
 		supplier_promises(day)
-		order_figures.recompute([order.name], today=later)
+		engine.recompute([order.name], today=later)
 	assert delay_mail_dates(order.name) == [fmt(5), fmt(14)]
 	# a date never told, after the window: told
 	supplier_promises(20)
-	order_figures.recompute([order.name], today=later)
+	engine.recompute([order.name], today=later)
 	assert delay_mail_dates(order.name) == [fmt(5), fmt(14), fmt(20)]
 
 
@@ -263,7 +265,7 @@ def test_no_mail_when_switched_off_but_the_order_remembers():
 	# switched on later: no old news
 	assert frappe.db.get_value("Customer Order", order.name, "announced_status") == "Shipped"
 	notify(True)
-	order_figures.recompute([order.name])
+	engine.recompute([order.name])
 	assert frappe.db.count("Email Queue", {"reference_name": order.name}) == 0
 
 
@@ -275,7 +277,7 @@ def test_the_order_page_reads_with_a_fixed_number_of_queries():
 		order = make_order(items=items, customer=customer)
 		order.submit()
 		with counted_queries() as queries:
-			page = portal.order_page(order.name, [customer])
+			page = portal_orders.order_page(order.name, [customer])
 		assert len(page.lines) == lines
 		counts.append(len(queries))
 	assert counts[0] == counts[1] <= 5, counts
@@ -303,7 +305,7 @@ def test_a_primary_contact_of_another_customer_is_not_mailed():
 	frappe.db.set_value(
 		"Customer Order", order.name, {"announced_status": "", "announced_expected_date": None}
 	)
-	order_figures.recompute([order.name])
+	engine.recompute([order.name])
 	assert not frappe.get_all("Email Queue Recipient", filters={"recipient": other_email}, pluck="name")
 
 
@@ -314,26 +316,26 @@ def test_a_portal_user_without_the_customer_role_sees_no_orders():
 	user = portal_user(customer)
 	frappe.set_user(user.name)
 	try:
-		assert portal.customers_of_user() == [customer]
+		assert portal_orders.customers_of_user() == [customer]
 	finally:
 		frappe.set_user("Administrator")
 	user.reload()
 	user.remove_roles("Customer")
 	frappe.set_user(user.name)
 	try:
-		assert portal.customers_of_user() == []
+		assert portal_orders.customers_of_user() == []
 	finally:
 		frappe.set_user("Administrator")
 
 
 def test_my_orders_shows_a_page_at_a_time(monkeypatch):
-	monkeypatch.setattr(portal, "PAGE_LENGTH", 2)
+	monkeypatch.setattr(portal_orders, "PAGE_LENGTH", 2)
 	customer, _contact, _email = customer_with_contact()
 	item = make_item(price=10)
 	names = [confirmed(customer, item).name for _ in range(3)]
-	first = portal.list_orders([customer], 1)
+	first = portal_orders.list_orders([customer], 1)
 	assert [o.name for o in first] == sorted(names, reverse=True)  # a page and the one row telling "more"
-	assert [o.name for o in portal.list_orders([customer], 2)] == sorted(names)[:1]
+	assert [o.name for o in portal_orders.list_orders([customer], 2)] == sorted(names)[:1]
 
 
 def test_the_pdf_is_only_the_fixed_customer_format_never_a_fallback(monkeypatch):
@@ -353,14 +355,14 @@ def test_the_pdf_is_only_the_fixed_customer_format_never_a_fallback(monkeypatch)
 	frappe.set_user(user.name)
 	try:
 		frappe.form_dict.settings = '{"compact_item_print": 0}'
-		portal.download_pdf(order.name)
+		portal_orders.download_pdf(order.name)
 		assert frappe.local.response.filecontent.startswith(b"%PDF")
-		assert [p[:3] for p in printed] == [("Customer Order", order.name, portal.ORDER_PRINT_FORMAT)]
+		assert [p[:3] for p in printed] == [("Customer Order", order.name, portal_orders.ORDER_PRINT_FORMAT)]
 		assert "settings" not in printed[0][3]
-		frappe.db.set_value("Print Format", portal.ORDER_PRINT_FORMAT, "disabled", 1)
+		frappe.db.set_value("Print Format", portal_orders.ORDER_PRINT_FORMAT, "disabled", 1)
 		frappe.local.response.filecontent = None
 		with refused(frappe.DoesNotExistError, match="not available"):
-			portal.download_pdf(order.name)
+			portal_orders.download_pdf(order.name)
 		assert frappe.local.response.filecontent is None and len(printed) == 1
 	finally:
 		frappe.set_user("Administrator")

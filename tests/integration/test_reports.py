@@ -5,7 +5,7 @@ import frappe
 import pytest
 from frappe.utils import add_days, add_months, flt, getdate, nowdate
 
-from order_mgmt.costing import get_profitability, update_profitability
+from order_mgmt.figures.profit import get_profitability, update_profitability
 from order_mgmt.order_mgmt.doctype.order_management_settings.order_management_settings import (
 	get_probabilities,
 )
@@ -164,7 +164,7 @@ def test_ordered_items_lists_every_line_with_delivered_and_pending(data):
 
 
 def test_ordered_items_shows_what_erpnext_reserved_for_the_line(data):
-	from order_mgmt.api.fulfilment import reserve
+	from order_mgmt.api.stock import reserve
 
 	reserve(data.late.name)
 	result = run("Ordered Items", customer=data.customer, from_date=add_days(data.today, -30))
@@ -430,7 +430,7 @@ def test_update_profitability_writes_only_what_changed_in_one_batch(data):
 
 
 def test_refresh_profitability_checks_permission(data):
-	from order_mgmt.costing import refresh_profitability
+	from order_mgmt.figures.profit import refresh_profitability
 
 	assert refresh_profitability(data.done.name)["profit_amount"] == 30
 	frappe.set_user(make_user("Accounts User"))
@@ -454,7 +454,7 @@ def test_filter_values_with_sql_and_format_characters_match_nothing_and_break_no
 def test_the_reports_read_the_figures_each_order_stores(data, monkeypatch):
 	"""Invoicing and profitability come from the order's stored figures (one query): the same numbers as
 	ERPNext's documents give when computed afresh, and the upgrade patch fills them for older orders."""
-	from order_mgmt.order_figures import BASE_MONEY_FIELDS
+	from order_mgmt.figures.money import BASE_MONEY_FIELDS
 	from order_mgmt.patches.v0_4 import fill_base_money
 
 	before = run("Order Invoicing and Payments", customer=data.customer, from_date=add_days(data.today, -30))

@@ -331,9 +331,9 @@ def _build(w: World):
 	ctx["A_grand_total"] = frappe.db.get_value("Customer Order", ctx["A"], "grand_total")
 
 	# A holds a reservation (so refused releases have something to release)
-	from order_mgmt.api import fulfilment as api
+	from order_mgmt.api import stock as stock_api
 
-	api.reserve(ctx["A"])
+	stock_api.reserve(ctx["A"])
 	frappe.db.commit()
 	ctx["A_sre"] = frappe.get_all(
 		"Stock Reservation Entry", {"voucher_no": ctx["A_so"], "docstatus": 1}, pluck="name"
@@ -681,28 +681,31 @@ def docsave(doctype, key, **changes):
 
 ORDER_MUTATING_METHODS = {
 	# method: (args, allowed-for-manager-on-A is exercised elsewhere)
-	"order_mgmt.api.fulfilment.reserve": {"name": "{{A}}"},
-	"order_mgmt.api.fulfilment.release": {"name": "{{A}}"},
-	"order_mgmt.api.fulfilment.make_delivery_note": {"name": "{{A}}"},
-	"order_mgmt.api.fulfilment.make_sales_invoice": {"name": "{{A}}"},
-	"order_mgmt.api.fulfilment.record_payment": {"name": "{{A}}", "amount": 1},
-	"order_mgmt.api.fulfilment.make_work_orders": {"name": "{{A}}"},
-	"order_mgmt.api.fulfilment.make_purchase_order": {"name": "{{A}}", "supplier": "{{supplier}}"},
-	"order_mgmt.api.fulfilment.make_material_request": {"name": "{{A}}"},
-	"order_mgmt.costing.refresh_profitability": {"name": "{{A}}"},
+	"order_mgmt.api.stock.reserve": {"name": "{{A}}"},
+	"order_mgmt.api.stock.release": {"name": "{{A}}"},
+	"order_mgmt.api.stock.make_delivery_note": {"name": "{{A}}"},
+	"order_mgmt.api.billing.make_sales_invoice": {"name": "{{A}}"},
+	"order_mgmt.api.billing.record_payment": {"name": "{{A}}", "amount": 1},
+	"order_mgmt.api.supply.make_work_orders": {"name": "{{A}}"},
+	"order_mgmt.api.supply.make_purchase_order": {"name": "{{A}}", "supplier": "{{supplier}}"},
+	"order_mgmt.api.supply.make_material_request": {"name": "{{A}}"},
+	"order_mgmt.api.profit.refresh_profitability": {"name": "{{A}}"},
 	"order_mgmt.api.customer_order.confirm": {"name": "{{D}}"},
 	"order_mgmt.api.customer_order.set_status": {"name": "{{D}}", "status": "Waiting for Confirmation"},
 	"order_mgmt.api.customer_order.complete": {"name": "{{A}}"},
 	"order_mgmt.api.customer_order.cancel": {"name": "{{A}}"},
-	"order_mgmt.planning.add_tasks_from_methodology": {"order": "{{A}}", "methodology": "{{methodology}}"},
+	"order_mgmt.api.workspace.add_tasks_from_methodology": {
+		"order": "{{A}}",
+		"methodology": "{{methodology}}",
+	},
 }
 READ_METHODS = {
 	"order_mgmt.api.customer_order.status_summary": {"name": "{{A}}"},
-	"order_mgmt.api.fulfilment.get_availability": {"name": "{{A}}"},
-	"order_mgmt.api.fulfilment.get_shipping_log": {"name": "{{A}}"},
-	"order_mgmt.api.fulfilment.get_sources": {"name": "{{A}}"},
-	"order_mgmt.api.fulfilment.customer_debt": {"customer": "{{customer}}"},
-	"order_mgmt.planning.get_workspace": {"order": "{{A}}"},
+	"order_mgmt.api.stock.get_availability": {"name": "{{A}}"},
+	"order_mgmt.api.stock.get_shipping_log": {"name": "{{A}}"},
+	"order_mgmt.api.supply.get_sources": {"name": "{{A}}"},
+	"order_mgmt.api.billing.customer_debt": {"customer": "{{customer}}"},
+	"order_mgmt.api.workspace.get_workspace": {"order": "{{A}}"},
 }
 
 ROWS: list[Row] = []
@@ -1067,17 +1070,20 @@ add(
 		"reserve-confirmed-manager",
 		"manager",
 		"CALL",
-		"order_mgmt.api.fulfilment.reserve",
+		"order_mgmt.api.stock.reserve",
 		{"name": "{{new_confirmed}}"},
 		ALLOWED,
 	)
 )
 # Order Manager: everything on every order (with the ERPNext roles)
 for method, args in (
-	("order_mgmt.api.fulfilment.make_delivery_note", {"name": "{{B}}"}),
-	("order_mgmt.api.fulfilment.make_sales_invoice", {"name": "{{B}}"}),
-	("order_mgmt.api.fulfilment.make_material_request", {"name": "{{B}}"}),
-	("order_mgmt.planning.add_tasks_from_methodology", {"order": "{{B}}", "methodology": "{{methodology}}"}),
+	("order_mgmt.api.stock.make_delivery_note", {"name": "{{B}}"}),
+	("order_mgmt.api.billing.make_sales_invoice", {"name": "{{B}}"}),
+	("order_mgmt.api.supply.make_material_request", {"name": "{{B}}"}),
+	(
+		"order_mgmt.api.workspace.add_tasks_from_methodology",
+		{"order": "{{B}}", "methodology": "{{methodology}}"},
+	),
 	(
 		"order_mgmt.api.customer_order.set_status",
 		{"name": "{{new_draft}}", "status": "Waiting for Confirmation"},
@@ -1100,7 +1106,7 @@ add(
 		"make_delivery_note-A-manager",
 		"manager",
 		"CALL",
-		"order_mgmt.api.fulfilment.make_delivery_note",
+		"order_mgmt.api.stock.make_delivery_note",
 		{"name": "{{A}}"},
 		ALLOWED,
 	)
@@ -1110,7 +1116,7 @@ add(
 		"make_sales_invoice-A-deputy",
 		"deputy",
 		"CALL",
-		"order_mgmt.api.fulfilment.make_sales_invoice",
+		"order_mgmt.api.billing.make_sales_invoice",
 		{"name": "{{A}}"},
 		ALLOWED,
 	)
@@ -1120,7 +1126,7 @@ add(
 		"make_purchase_order-A-manager",
 		"manager",
 		"CALL",
-		"order_mgmt.api.fulfilment.make_purchase_order",
+		"order_mgmt.api.supply.make_purchase_order",
 		{"name": "{{A}}", "supplier": "{{supplier}}"},
 		ALLOWED,
 	)
@@ -1130,7 +1136,7 @@ add(
 		"make_material_request-A-deputy",
 		"deputy",
 		"CALL",
-		"order_mgmt.api.fulfilment.make_material_request",
+		"order_mgmt.api.supply.make_material_request",
 		{"name": "{{A}}"},
 		ALLOWED,
 	)
@@ -1140,7 +1146,7 @@ add(
 		"make_work_orders-A-manager",
 		"manager",
 		"CALL",
-		"order_mgmt.api.fulfilment.make_work_orders",
+		"order_mgmt.api.supply.make_work_orders",
 		{"name": "{{A}}"},
 		ALLOWED,
 	)
@@ -1150,7 +1156,7 @@ add(
 		"record_payment-A-manager",
 		"manager",
 		"CALL",
-		"order_mgmt.api.fulfilment.record_payment",
+		"order_mgmt.api.billing.record_payment",
 		{"name": "{{A}}", "amount": 1},
 		ALLOWED,
 	)
@@ -1160,7 +1166,7 @@ add(
 		"add_tasks_from_methodology-A-deputy",
 		"deputy",
 		"CALL",
-		"order_mgmt.planning.add_tasks_from_methodology",
+		"order_mgmt.api.workspace.add_tasks_from_methodology",
 		{"order": "{{A}}", "methodology": "{{methodology}}"},
 		ALLOWED,
 	)
@@ -1936,91 +1942,91 @@ for who, key, expect in (("manager", "A", REFUSED), ("other", "D", REFUSED), ("m
 
 # malformed input: 4xx, nothing changes, no raw HTML echoed
 BAD = {
-	"reserve-bad-json": ("order_mgmt.api.fulfilment.reserve", {"name": "{{A}}", "items": "{not json"}),
-	"reserve-numbers": ("order_mgmt.api.fulfilment.reserve", {"name": "{{A}}", "items": "[1, 2, 3]"}),
+	"reserve-bad-json": ("order_mgmt.api.stock.reserve", {"name": "{{A}}", "items": "{not json"}),
+	"reserve-numbers": ("order_mgmt.api.stock.reserve", {"name": "{{A}}", "items": "[1, 2, 3]"}),
 	"reserve-unknown-line": (
-		"order_mgmt.api.fulfilment.reserve",
+		"order_mgmt.api.stock.reserve",
 		{"name": "{{A}}", "items": '[{"line": "nope", "qty": 1}]'},
 	),
 	"reserve-other-orders-line": (
-		"order_mgmt.api.fulfilment.reserve",
+		"order_mgmt.api.stock.reserve",
 		{"name": "{{A}}", "items": '[{"line": "{{B_line}}", "qty": 1}]'},
 	),
 	"reserve-negative": (
-		"order_mgmt.api.fulfilment.reserve",
+		"order_mgmt.api.stock.reserve",
 		{"name": "{{A}}", "items": '[{"line": "{{A_line}}", "qty": -1}]'},
 	),
 	"reserve-excessive": (
-		"order_mgmt.api.fulfilment.reserve",
+		"order_mgmt.api.stock.reserve",
 		{"name": "{{A}}", "items": '[{"line": "{{A_line}}", "qty": 1e9}]'},
 	),
 	"reserve-qty-text": (
-		"order_mgmt.api.fulfilment.reserve",
+		"order_mgmt.api.stock.reserve",
 		{"name": "{{A}}", "items": '[{"line": "{{A_line}}", "qty": "abc"}]'},
 	),
-	"reserve-unknown-order": ("order_mgmt.api.fulfilment.reserve", {"name": "CO-NOPE-0000"}),
-	"reserve-no-name": ("order_mgmt.api.fulfilment.reserve", {}),
-	"release-bad-json": ("order_mgmt.api.fulfilment.release", {"name": "{{A}}", "items": "{not json"}),
-	"release-numbers": ("order_mgmt.api.fulfilment.release", {"name": "{{A}}", "items": "[1, 2]"}),
-	"release-unknown-line": ("order_mgmt.api.fulfilment.release", {"name": "{{A}}", "items": '["nope"]'}),
+	"reserve-unknown-order": ("order_mgmt.api.stock.reserve", {"name": "CO-NOPE-0000"}),
+	"reserve-no-name": ("order_mgmt.api.stock.reserve", {}),
+	"release-bad-json": ("order_mgmt.api.stock.release", {"name": "{{A}}", "items": "{not json"}),
+	"release-numbers": ("order_mgmt.api.stock.release", {"name": "{{A}}", "items": "[1, 2]"}),
+	"release-unknown-line": ("order_mgmt.api.stock.release", {"name": "{{A}}", "items": '["nope"]'}),
 	"delivery-bad-json": (
-		"order_mgmt.api.fulfilment.make_delivery_note",
+		"order_mgmt.api.stock.make_delivery_note",
 		{"name": "{{A}}", "items": "{not json"},
 	),
 	"delivery-negative": (
-		"order_mgmt.api.fulfilment.make_delivery_note",
+		"order_mgmt.api.stock.make_delivery_note",
 		{"name": "{{A}}", "items": '[{"line": "{{A_line}}", "qty": -1}]'},
 	),
 	"delivery-excessive": (
-		"order_mgmt.api.fulfilment.make_delivery_note",
+		"order_mgmt.api.stock.make_delivery_note",
 		{"name": "{{A}}", "items": '[{"line": "{{A_line}}", "qty": 1000}]'},
 	),
 	"delivery-other-orders-line": (
-		"order_mgmt.api.fulfilment.make_delivery_note",
+		"order_mgmt.api.stock.make_delivery_note",
 		{"name": "{{A}}", "items": '[{"line": "{{B_line}}", "qty": 1}]'},
 	),
 	"invoice-percent-text": (
-		"order_mgmt.api.fulfilment.make_sales_invoice",
+		"order_mgmt.api.billing.make_sales_invoice",
 		{"name": "{{A}}", "percent": "abc"},
 	),
 	"invoice-percent-500": (
-		"order_mgmt.api.fulfilment.make_sales_invoice",
+		"order_mgmt.api.billing.make_sales_invoice",
 		{"name": "{{A}}", "percent": 500},
 	),
 	"invoice-negative": (
-		"order_mgmt.api.fulfilment.make_sales_invoice",
+		"order_mgmt.api.billing.make_sales_invoice",
 		{"name": "{{A}}", "items": '[{"line": "{{A_line}}", "qty": -1}]'},
 	),
 	"invoice-excessive": (
-		"order_mgmt.api.fulfilment.make_sales_invoice",
+		"order_mgmt.api.billing.make_sales_invoice",
 		{"name": "{{A}}", "items": '[{"line": "{{A_line}}", "qty": 1000}]'},
 	),
 	"invoice-items-numbers": (
-		"order_mgmt.api.fulfilment.make_sales_invoice",
+		"order_mgmt.api.billing.make_sales_invoice",
 		{"name": "{{A}}", "items": "[1]"},
 	),
-	"payment-amount-text": ("order_mgmt.api.fulfilment.record_payment", {"name": "{{A}}", "amount": "abc"}),
-	"payment-negative": ("order_mgmt.api.fulfilment.record_payment", {"name": "{{A}}", "amount": -5}),
-	"payment-excessive": ("order_mgmt.api.fulfilment.record_payment", {"name": "{{A}}", "amount": 1e12}),
+	"payment-amount-text": ("order_mgmt.api.billing.record_payment", {"name": "{{A}}", "amount": "abc"}),
+	"payment-negative": ("order_mgmt.api.billing.record_payment", {"name": "{{A}}", "amount": -5}),
+	"payment-excessive": ("order_mgmt.api.billing.record_payment", {"name": "{{A}}", "amount": 1e12}),
 	"payment-unknown-order": (
-		"order_mgmt.api.fulfilment.record_payment",
+		"order_mgmt.api.billing.record_payment",
 		{"name": "CO-NOPE-0000", "amount": 1},
 	),
 	"purchase-unknown-supplier": (
-		"order_mgmt.api.fulfilment.make_purchase_order",
+		"order_mgmt.api.supply.make_purchase_order",
 		{"name": "{{A}}", "supplier": "NOPE SUPPLIER"},
 	),
-	"purchase-no-supplier": ("order_mgmt.api.fulfilment.make_purchase_order", {"name": "{{A}}"}),
+	"purchase-no-supplier": ("order_mgmt.api.supply.make_purchase_order", {"name": "{{A}}"}),
 	"purchase-items-bad-json": (
-		"order_mgmt.api.fulfilment.make_purchase_order",
+		"order_mgmt.api.supply.make_purchase_order",
 		{"name": "{{A}}", "supplier": "{{supplier}}", "items": "{not json"},
 	),
 	"material-request-bad-type": (
-		"order_mgmt.api.fulfilment.make_material_request",
+		"order_mgmt.api.supply.make_material_request",
 		{"name": "{{A}}", "material_request_type": "Bogus"},
 	),
 	"work-orders-bad-json": (
-		"order_mgmt.api.fulfilment.make_work_orders",
+		"order_mgmt.api.supply.make_work_orders",
 		{"name": "{{A}}", "items": "{not json"},
 	),
 	"set_status-unknown": ("order_mgmt.api.customer_order.set_status", {"name": "{{D}}", "status": "Bogus"}),
@@ -2033,27 +2039,27 @@ BAD = {
 	"status_summary-no-name": ("order_mgmt.api.customer_order.status_summary", {}),
 	"status_summary-unknown": ("order_mgmt.api.customer_order.status_summary", {"name": "CO-NOPE-0000"}),
 	"methodology-bad-parts": (
-		"order_mgmt.planning.add_tasks_from_methodology",
+		"order_mgmt.api.workspace.add_tasks_from_methodology",
 		{"order": "{{A}}", "optional_parts": "{not json", "methodology": "{{methodology}}"},
 	),
 	"methodology-unknown": (
-		"order_mgmt.planning.add_tasks_from_methodology",
+		"order_mgmt.api.workspace.add_tasks_from_methodology",
 		{"order": "{{A}}", "methodology": "NOPE METHOD"},
 	),
-	"workspace-unknown-order": ("order_mgmt.planning.get_workspace", {"order": "CO-NOPE-0000"}),
-	"customer_debt-no-customer": ("order_mgmt.api.fulfilment.customer_debt", {}),
+	"workspace-unknown-order": ("order_mgmt.api.workspace.get_workspace", {"order": "CO-NOPE-0000"}),
+	"customer_debt-no-customer": ("order_mgmt.api.billing.customer_debt", {}),
 	"html-name-status_summary": (
 		"order_mgmt.api.customer_order.status_summary",
 		{"name": "<img src=x onerror=1>"},
 	),
-	"html-name-reserve": ("order_mgmt.api.fulfilment.reserve", {"name": "<img src=x onerror=1>"}),
+	"html-name-reserve": ("order_mgmt.api.stock.reserve", {"name": "<img src=x onerror=1>"}),
 	"html-name-confirm": ("order_mgmt.api.customer_order.confirm", {"name": "<img src=x onerror=1>"}),
 	"html-line-reserve": (
-		"order_mgmt.api.fulfilment.reserve",
+		"order_mgmt.api.stock.reserve",
 		{"name": "{{A}}", "items": '[{"line": "<img src=x onerror=1>", "qty": 1}]'},
 	),
 	"html-supplier": (
-		"order_mgmt.api.fulfilment.make_purchase_order",
+		"order_mgmt.api.supply.make_purchase_order",
 		{"name": "{{A}}", "supplier": "<img src=x onerror=1>"},
 	),
 }
@@ -2684,9 +2690,9 @@ def test_nobody_cannot_tell_whether_an_order_exists(world):
 		("DELETE", lambda n: res("Customer Order", n), None),
 		("GET", lambda n: f"/api/v2/document/Customer Order/{n}", None),
 		("GET", lambda n: f"/api/method/order_mgmt.api.customer_order.status_summary?name={n}", None),
-		("GET", lambda n: f"/api/method/order_mgmt.api.fulfilment.get_availability?name={n}", None),
-		("GET", lambda n: f"/api/method/order_mgmt.planning.get_workspace?order={n}", None),
-		("POST", lambda n: "/api/method/order_mgmt.api.fulfilment.reserve", lambda n: {"name": n}),
+		("GET", lambda n: f"/api/method/order_mgmt.api.stock.get_availability?name={n}", None),
+		("GET", lambda n: f"/api/method/order_mgmt.api.workspace.get_workspace?order={n}", None),
+		("POST", lambda n: "/api/method/order_mgmt.api.stock.reserve", lambda n: {"name": n}),
 		(
 			"POST",
 			lambda n: "/api/method/frappe.client.get",

@@ -5,9 +5,10 @@ at once (right after the commit in production; tests never commit, so at once he
 import frappe
 from frappe.utils import add_days, nowdate
 
-from order_mgmt import order_figures
 from order_mgmt.api import customer_order as order_api
-from order_mgmt.api import fulfilment as api
+from order_mgmt.api import stock as stock_api
+from order_mgmt.api import supply as supply_api
+from order_mgmt.figures import engine
 from tests.integration.factories import add_stock, make_item, make_order, make_supplier
 
 
@@ -27,9 +28,11 @@ def test_one_orders_reservation_makes_the_other_not_enough_at_once():
 	early = confirmed(item, 5, days=3)
 	late = confirmed(item, 5, days=20)
 	assert (status(early), status(late)) == ("Not booked", "Not enough")
-	api.reserve(late)  # the later order takes the stock: the earlier one is now short, without a recompute
+	stock_api.reserve(
+		late
+	)  # the later order takes the stock: the earlier one is now short, without a recompute
 	assert (status(early), status(late)) == ("Not enough", "Ready for shipment")
-	api.release(late)
+	stock_api.release(late)
 	assert (status(early), status(late)) == ("Not booked", "Not enough")
 
 
@@ -40,16 +43,16 @@ def test_a_delivery_moves_the_other_orders_at_once():
 	second = confirmed(item, 5, days=20)
 	assert status(second) == "Not enough"
 	add_stock(item, 5)  # a receipt by itself waits for the night (or the next document of the order)
-	api.make_delivery_note(first, submit=1)  # shipping first's goods moves second's verdict with it
+	stock_api.make_delivery_note(first, submit=1)  # shipping first's goods moves second's verdict with it
 	assert status(second) == "Not booked"
 
 
 def test_a_purchase_order_made_for_a_line_is_not_free_for_an_earlier_order():
 	item = make_item(price=10)
 	late = confirmed(item, 5, days=30)
-	api.make_purchase_order(late, supplier=make_supplier(), submit=1)
+	supply_api.make_purchase_order(late, supplier=make_supplier(), submit=1)
 	early = confirmed(item, 5, days=3)
-	order_figures.recompute([early, late])
+	engine.recompute([early, late])
 	# the 5 on order are the later order's: the earlier one, though first in line, cannot count on them
 	assert status(early) == "Not enough"
 	assert status(late) != "Not enough"

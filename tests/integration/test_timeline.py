@@ -9,9 +9,10 @@ import pytest
 from frappe.model.document import Document
 from frappe.utils import get_absolute_url
 
-from order_mgmt import tasks, timeline
 from order_mgmt.api import customer_order as order_api
-from order_mgmt.api import fulfilment as api
+from order_mgmt.api import stock as stock_api
+from order_mgmt.figures import runs
+from order_mgmt.services import timeline
 from tests.integration.erp_docs import deliver, invoice, pay
 from tests.integration.factories import add_stock, as_user, make_item, make_order, make_user
 
@@ -69,7 +70,7 @@ def test_the_timeline_tells_the_orders_story_without_derived_field_churn(version
 	so = frappe.db.get_value("Customer Order", order.name, "sales_order")
 	assert confirmed.startswith("Confirmed: Sales Order") and so in confirmed
 
-	_r, reserved = act(lambda: api.reserve(order.name))
+	_r, reserved = act(lambda: stock_api.reserve(order.name))
 	assert "Stock Reservation Entry" in reserved and "Reserved: 100%" in reserved
 	assert "status Confirmed → Ready for Shipment" in reserved
 
@@ -102,7 +103,7 @@ def test_the_timeline_tells_the_orders_story_without_derived_field_churn(version
 	# the nightly recalculation writes no events, even when it changes something
 	frappe.db.set_value("Customer Order", order.name, "per_paid", 0, update_modified=False)
 	before = len(events(order.name))
-	tasks.recompute_batch([order.name])
+	runs.recompute_batch([order.name])
 	timeline.flush()
 	assert frappe.db.get_value("Customer Order", order.name, "per_paid") == 100
 	assert len(events(order.name)) == before

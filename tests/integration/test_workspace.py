@@ -8,12 +8,11 @@ import frappe
 import pytest
 from frappe.utils import add_days, getdate, now_datetime
 
-from order_mgmt import planning
+from order_mgmt.services import planning
 from tests.integration.factories import (
 	as_user,
 	company,
 	counted_queries,
-	make_customer,
 	make_order,
 	make_user,
 )
@@ -189,7 +188,7 @@ def test_apply_methodology_with_one_optional_part_then_again(team):
 	# later the audit is ordered too: only its task is added, after the existing handover
 	with as_user(team.deputy):
 		audit = call_over_rest(
-			"order_mgmt.planning.add_tasks_from_methodology",
+			"order_mgmt.api.workspace.add_tasks_from_methodology",
 			order=team.order.name,
 			optional_parts="Training, Audit",
 		)
@@ -312,13 +311,15 @@ def test_another_order_user_reads_but_cannot_plan(team):
 
 	with as_user(team.other):
 		# reads the workspace
-		ws = frappe._dict(call_over_rest("order_mgmt.planning.get_workspace", "GET", order=team.order.name))
+		ws = frappe._dict(
+			call_over_rest("order_mgmt.api.workspace.get_workspace", "GET", order=team.order.name)
+		)
 		assert ws["can_plan"] is False
 		assert {t.subject for t in ws["tasks"]} == {"Kick-off", "Analysis", "Handover"}
 		assert len(ws["meetings"]) == 1
 		# but adds nothing: not through the method the form and REST call …
 		with refused(frappe.PermissionError, match="Only the order's manager"):
-			call_over_rest("order_mgmt.planning.add_tasks_from_methodology", order=team.order.name)
+			call_over_rest("order_mgmt.api.workspace.add_tasks_from_methodology", order=team.order.name)
 		with refused(frappe.PermissionError, match="Only the order's manager"):
 			planning.add_tasks_from_methodology(team.order.name, '["Training"]')
 		# … nor by creating tasks and meetings (what POST /api/resource does)

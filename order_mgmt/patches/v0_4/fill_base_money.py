@@ -1,7 +1,7 @@
 import frappe
 from frappe.utils import nowdate
 
-from order_mgmt import order_figures
+from order_mgmt.figures import engine
 
 
 def execute():
@@ -15,5 +15,5 @@ def execute():
 		order_by="name asc",
 	)
 	for start in range(0, len(names), 500):
-		order_figures.recompute(names[start : start + 500], today=nowdate(), events=False)
+		engine.recompute(names[start : start + 500], today=nowdate(), events=False)
 		frappe.db.commit()

@@ -1,5 +1,5 @@
 // The order's workspace (R8, R9): an overview of its tasks, meetings, information and agreements in the
-// "Workspace" tab, and "Add Tasks from Methodology". Data and permission checks: order_mgmt.planning.
+// "Workspace" tab, and "Add Tasks from Methodology". Data and permission checks: order_mgmt.services.planning.
 
 frappe.ui.form.on("Customer Order", {
 	refresh(frm) {
@@ -14,7 +14,7 @@ frappe.ui.form.on("Customer Order", {
 const order_mgmt_workspace = {
 	load(frm) {
 		frappe.call({
-			method: "order_mgmt.planning.get_workspace",
+			method: "order_mgmt.api.workspace.get_workspace",
 			args: { order: frm.doc.name },
 			callback: (r) => {
 				if (!r.message || r.message.order !== frm.doc.name) return;
@@ -43,7 +43,7 @@ const order_mgmt_workspace = {
 
 	add_tasks(frm) {
 		frappe.call({
-			method: "order_mgmt.planning.get_methodology_parts",
+			method: "order_mgmt.api.workspace.get_methodology_parts",
 			args: { order: frm.doc.name },
 			callback: (r) => {
 				const info = r.message || {};
@@ -69,7 +69,7 @@ const order_mgmt_workspace = {
 					primary_action: (values) => {
 						const chosen = (info.optional_parts || []).filter((part, i) => values[`part_${i}`]);
 						frappe.call({
-							method: "order_mgmt.planning.add_tasks_from_methodology",
+							method: "order_mgmt.api.workspace.add_tasks_from_methodology",
 							args: { order: frm.doc.name, optional_parts: chosen, methodology: info.methodology },
 							freeze: true,
 							callback: (res) => {

@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 
-from order_mgmt import portal
+from order_mgmt.portal import orders as portal_orders
 
 no_cache = 1
 
@@ -20,9 +20,9 @@ def get_context(context):
 		else 1
 	)
 	page = min(max(page, 1), 100_000)
-	rows = portal.list_orders(portal.customers_of_user(), page)
-	context.orders = rows[: portal.PAGE_LENGTH]
+	rows = portal_orders.list_orders(portal_orders.customers_of_user(), page)
+	context.orders = rows[: portal_orders.PAGE_LENGTH]
 	context.page = page
-	context.next_page = page + 1 if len(rows) > portal.PAGE_LENGTH else None
+	context.next_page = page + 1 if len(rows) > portal_orders.PAGE_LENGTH else None
 	context.previous_page = page - 1 if page > 1 else None
 	return context

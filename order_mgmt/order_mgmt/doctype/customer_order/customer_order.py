@@ -4,9 +4,11 @@ from frappe.desk.form.document_follow import follow_document
 from frappe.model.document import Document
 from frappe.utils import escape_html, flt, getdate, nowdate, strip_html_tags
 
-from order_mgmt import order_figures, permissions, selling, timeline, validation
+from order_mgmt import permissions
+from order_mgmt.figures import intake
 from order_mgmt.rules import pipeline
 from order_mgmt.rules.pipeline import Action
+from order_mgmt.services import selling, timeline, validation
 
 #: line fields only the app writes (after confirm, from the Sales Order and the recompute)
 LINE_DERIVED_FIELDS = (
@@ -204,7 +206,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 				)
 			line.so_detail = so_line.name
 		selling.link_lines(self)
-		order_figures.recompute([self.name], cause=so)
+		intake.mark_orders([self.name], cause=so)
 		timeline.note(
 			self.name, _("Confirmed: Sales Order {0} made").format(timeline.link("Sales Order", so.name))
 		)
@@ -577,9 +579,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 
 	@staticmethod
 	def status_probability(status):
-		from order_mgmt.order_mgmt.doctype.order_management_settings.order_management_settings import (
-			get_probabilities,
-		)
+		from order_mgmt.settings import get_probabilities
 
 		return get_probabilities().get(status, 0)
 
@@ -589,7 +589,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 	def save_version(self):
 		"""Frappe's Version of a save (`track_changes`), without the fields only the app derives
 		(permission level 1: ERPNext's prices, statuses, progress, the links to ERPNext's rows): the timeline
-		shows what users changed, the order's business events are its comments (order_mgmt.timeline)."""
+		shows what users changed, the order's business events are its comments (order_mgmt.services.timeline)."""
 		before = self._doc_before_save
 		if not before:
 			return super().save_version()

@@ -1,6 +1,6 @@
 from frappe.model.document import Document
 
-from order_mgmt.validation import RowsFromClients
+from order_mgmt.services.validation import RowsFromClients
 
 
 class CustomerOrderItem(RowsFromClients, Document):

@@ -1,5 +1,7 @@
 from frappe.model.document import Document
 
+from order_mgmt import permissions
+
 
 class OrderAgreement(Document):
 	# begin: auto-generated types
@@ -20,4 +22,6 @@ class OrderAgreement(Document):
 		title: DF.Data
 	# end: auto-generated types
 
-	pass
+	def validate(self):
+		# only the order's planners link a record to it (R15)
+		permissions.validate_record(self)

@@ -3,8 +3,9 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import escape_html
 
+from order_mgmt import permissions
 from order_mgmt.rules.content import is_safe_file_url
-from order_mgmt.validation import RowsFromClients
+from order_mgmt.services.validation import RowsFromClients
 
 
 class OrderInformation(RowsFromClients, Document):
@@ -37,3 +38,5 @@ class OrderInformation(RowsFromClients, Document):
 					),
 					title=_("Invalid File Link"),
 				)
+		# only the order's planners link a record to it (R15)
+		permissions.validate_record(self)

@@ -4,6 +4,7 @@ from frappe.model.document import Document
 from frappe.query_builder.functions import Count
 from frappe.utils import cint, flt
 
+from order_mgmt import settings
 from order_mgmt.rules import pipeline
 
 
@@ -132,9 +133,9 @@ class OrderManagementSettings(Document):
 		table applies to them at once (one UPDATE per changed status, the orders' `modified` untouched), so
 		that the nightly runs, incremental or full, have nothing left to change."""
 		before = self.get_doc_before_save()
-		old = _effective(before.probabilities if before else None)
-		new = _effective(self.probabilities)
-		frappe.local.flags.pop("order_mgmt_probabilities", None)
+		old = settings.effective_probabilities(before.probabilities if before else None)
+		new = settings.effective_probabilities(self.probabilities)
+		settings.forget_probabilities()
 		co = frappe.qb.DocType("Customer Order")
 		for status, probability in sorted(new.items()):
 			if before is not None and old.get(status) == probability:
@@ -152,24 +153,3 @@ class OrderManagementSettings(Document):
 				self.append(
 					"probabilities", {"status": status, "probability": pipeline.DEFAULT_PROBABILITY[status]}
 				)
-
-
-def _effective(rows) -> dict[str, float]:
-	"""Win probability per status of a settings table over the defaults."""
-	table = {status: flt(p) for status, p in pipeline.DEFAULT_PROBABILITY.items()}
-	table.update({r.status: flt(r.probability) for r in rows or ()})
-	return table
-
-
-def get_probabilities() -> dict[str, float]:
-	"""Win probability (%) per status: the settings' table over the defaults (cached per request)."""
-	if "order_mgmt_probabilities" not in frappe.local.flags:
-		table = dict(pipeline.DEFAULT_PROBABILITY)
-		rows = frappe.get_all(
-			"Order Status Probability",
-			filters={"parent": "Order Management Settings", "parenttype": "Order Management Settings"},
-			fields=["status", "probability"],
-		)
-		table.update({r.status: r.probability for r in rows})
-		frappe.local.flags.order_mgmt_probabilities = table
-	return frappe.local.flags.order_mgmt_probabilities

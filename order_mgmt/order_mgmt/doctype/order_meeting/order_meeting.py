@@ -1,6 +1,6 @@
 from frappe.model.document import Document
 
-from order_mgmt.validation import RowsFromClients
+from order_mgmt.services.validation import RowsFromClients
 
 
 class OrderMeeting(RowsFromClients, Document):
@@ -35,6 +35,6 @@ class OrderMeeting(RowsFromClients, Document):
 	# end: auto-generated types
 
 	def validate(self):
-		from order_mgmt.planning import validate_meeting
+		from order_mgmt.services.planning import validate_meeting
 
 		validate_meeting(self)

@@ -1,6 +1,6 @@
 from frappe.model.document import Document
 
-from order_mgmt.validation import RowsFromClients
+from order_mgmt.services.validation import RowsFromClients
 
 
 class OrderMethodology(RowsFromClients, Document):
@@ -27,6 +27,6 @@ class OrderMethodology(RowsFromClients, Document):
 	# end: auto-generated types
 
 	def validate(self):
-		from order_mgmt.planning import validate_methodology
+		from order_mgmt.services.planning import validate_methodology
 
 		validate_methodology(self)

@@ -9,7 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import date_diff, getdate, nowdate
 
-from order_mgmt import order_figures
+from order_mgmt.figures import engine
 from order_mgmt.order_mgmt.report.common import order_columns, permitted_orders
 from order_mgmt.order_mgmt.report.ordered_items.ordered_items import get_lines
 from order_mgmt.rules import pipeline, product
@@ -63,7 +63,7 @@ def get_data(filters) -> list[dict]:
 		statuses = {}
 	else:
 		candidates = get_lines(orders, frappe._dict(item_code=filters.get("item_code")), details=False)
-		statuses = order_figures.line_statuses({line.customer_order for line in candidates}, as_of)
+		statuses = engine.line_statuses({line.customer_order for line in candidates}, as_of)
 	for line in candidates:
 		line.product_status = statuses.get(line.name, line.product_status)
 		if not (product.is_late(line.product_status) and line.pending_qty > 1e-9):

@@ -15,7 +15,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
-from order_mgmt import order_figures
+from order_mgmt.figures import money
 from order_mgmt.order_mgmt.report.common import get_orders, order_columns
 from order_mgmt.rules import billing
 
@@ -95,7 +95,7 @@ def get_data(filters) -> list[dict]:
 			"per_invoiced",
 			"payment_status",
 			"per_paid",
-			*order_figures.BASE_MONEY_FIELDS,
+			*money.BASE_MONEY_FIELDS,
 		],
 		extra_filters=[["Customer Order", "docstatus", "=", 1]],
 	)

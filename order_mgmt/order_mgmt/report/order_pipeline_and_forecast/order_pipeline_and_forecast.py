@@ -11,11 +11,9 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
-from order_mgmt.order_mgmt.doctype.order_management_settings.order_management_settings import (
-	get_probabilities,
-)
 from order_mgmt.order_mgmt.report.common import OPEN_PIPELINE_STATUSES, permitted_orders
 from order_mgmt.rules import pipeline
+from order_mgmt.settings import get_probabilities
 
 
 def execute(filters=None):

@@ -1,17 +1,17 @@
 """Order Profitability (R10, R11): per order, revenue (invoiced net) against cost of goods delivered,
-time, purchases and other job costs — computed from ERPNext's documents by `order_mgmt.costing` (see there
+time, purchases and other job costs — computed from ERPNext's documents by `order_mgmt.figures.profit` (see there
 what each figure counts) and stored on the order, which the report reads. Amounts in company currency."""
 
 import frappe
 from frappe import _
 from frappe.utils import flt
 
-from order_mgmt import costing
+from order_mgmt.figures import profit
 from order_mgmt.order_mgmt.report.common import get_orders, order_columns
 from order_mgmt.rules.profit import Costs, profitability
 
 #: the order's stored profitability fields the report shows
-FIGURES = (*costing.FIELDS, "total_hours", "timesheet_cost")
+FIGURES = (*profit.FIELDS, "total_hours", "timesheet_cost")
 
 
 def execute(filters=None):
@@ -39,7 +39,7 @@ def get_columns():
 
 
 def get_data(filters) -> list[dict]:
-	"""One row per order from the profitability the app stores on it (`order_mgmt.costing`, kept current
+	"""One row per order from the profitability the app stores on it (`order_mgmt.figures.profit`, kept current
 	by the documents' events and the nightly run): one query whatever the number of orders."""
 	orders = get_orders(
 		filters,

@@ -8,7 +8,6 @@ from collections import Counter
 
 import frappe
 from frappe import _
-from frappe.utils import flt
 
 from order_mgmt.order_mgmt.report.common import order_columns, permitted_orders
 

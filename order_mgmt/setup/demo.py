@@ -128,10 +128,10 @@ def _make(orders, rng, log, done, commit) -> dict:
 			done()
 		log(f"{scenario}: {count} order(s)")
 
-	from order_mgmt import order_figures
-	from order_mgmt.costing import update_profitability
+	from order_mgmt.figures import engine
+	from order_mgmt.figures.profit import update_profitability
 
-	order_figures.recompute(made)
+	engine.recompute(made)
 	update_profitability(made)
 	done()
 	co = frappe.qb.DocType("Customer Order")
@@ -510,7 +510,7 @@ def plan_work(name, ctx, rng, meeting=True):
 	if frappe.db.exists("DocType", "Order Methodology") and frappe.db.get_value(
 		"Order Area", frappe.db.get_value("Customer Order", name, "order_area"), "methodology"
 	):
-		from order_mgmt.planning import add_tasks_from_methodology
+		from order_mgmt.api.workspace import add_tasks_from_methodology
 
 		add_tasks_from_methodology(name)
 	tasks = (
@@ -583,7 +583,7 @@ def s_confirmed(ctx, rng):
 
 def s_late(ctx, rng):
 	"""Confirmed long ago for a delivery date that has passed; only part of it reserved."""
-	from order_mgmt.api import fulfilment
+	from order_mgmt.api import stock as stock_api
 
 	name = new_order(
 		ctx,
@@ -593,7 +593,7 @@ def s_late(ctx, rng):
 		delivery_in=-rng.randint(2, 12),
 	)
 	confirm(name)
-	fulfilment.reserve(
+	stock_api.reserve(
 		name, [{"line": frappe.db.get_value("Customer Order Item", {"parent": name}, "name"), "qty": 1}]
 	)
 	return name
@@ -601,20 +601,20 @@ def s_late(ctx, rng):
 
 def s_purchasing(ctx, rng):
 	"""More filters than are in stock: the order is confirmed and a Purchase Order is raised for it."""
-	from order_mgmt.api import fulfilment
+	from order_mgmt.api import supply as supply_api
 
 	name = new_order(ctx, rng, [("DEMO-FILTER", rng.randint(200, 260))], delivery_in=rng.randint(20, 45))
 	confirm(name)
-	fulfilment.make_purchase_order(name, supplier=ctx.suppliers[2], submit=1)
+	supply_api.make_purchase_order(name, supplier=ctx.suppliers[2], submit=1)
 	return name
 
 
 def _work_orders(name, ctx, start=False):
 	from erpnext.manufacturing.doctype.work_order.work_order import make_stock_entry
 
-	from order_mgmt.api import fulfilment
+	from order_mgmt.api import supply as supply_api
 
-	made = fulfilment.make_work_orders(name)["work_orders"]
+	made = supply_api.make_work_orders(name)["work_orders"]
 	for wo_name in made:
 		wo = frappe.get_doc("Work Order", wo_name)
 		wo.wip_warehouse = wo.wip_warehouse or ctx.wip
@@ -656,9 +656,9 @@ def s_in_production(ctx, rng):
 
 
 def _reserve(name):
-	from order_mgmt.api import fulfilment
+	from order_mgmt.api import stock as stock_api
 
-	fulfilment.reserve(name)
+	stock_api.reserve(name)
 
 
 def s_ready_for_shipment(ctx, rng):
@@ -670,33 +670,35 @@ def s_ready_for_shipment(ctx, rng):
 
 def s_part_shipped(ctx, rng):
 	"""Reserved, half delivered and invoiced, partly paid: still ready for shipment of the rest."""
-	from order_mgmt.api import fulfilment
+	from order_mgmt.api import billing as billing_api
+	from order_mgmt.api import stock as stock_api
 
 	name = new_order(ctx, rng, [("DEMO-VALVE", rng.choice([6, 8, 10]))], delivery_in=rng.randint(1, 15))
 	confirm(name)
 	_reserve(name)
 	line = frappe.get_all("Customer Order Item", filters={"parent": name}, fields=["name", "qty"])[0]
-	fulfilment.make_delivery_note(name, [{"line": line.name, "qty": line.qty / 2}], submit=1)
-	fulfilment.make_sales_invoice(name, percent=50, submit=1)
-	fulfilment.record_payment(
+	stock_api.make_delivery_note(name, [{"line": line.name, "qty": line.qty / 2}], submit=1)
+	billing_api.make_sales_invoice(name, percent=50, submit=1)
+	billing_api.record_payment(
 		name, amount=flt(frappe.db.get_value("Customer Order", name, "grand_total") / 4, 2)
 	)
 	return name
 
 
 def _ship(name, ctx, rng, invoice=True, pay=1.0):
-	from order_mgmt.api import fulfilment
+	from order_mgmt.api import billing as billing_api
+	from order_mgmt.api import stock as stock_api
 
 	_reserve(name)
-	fulfilment.make_delivery_note(name, submit=1)
+	stock_api.make_delivery_note(name, submit=1)
 	if invoice:
-		fulfilment.make_sales_invoice(name, submit=1)
+		billing_api.make_sales_invoice(name, submit=1)
 		if pay:
 			total = flt(
 				frappe.db.get_value("Customer Order", name, "rounded_total")
 				or frappe.db.get_value("Customer Order", name, "grand_total")
 			)
-			fulfilment.record_payment(name, amount=flt(total * pay, 2))
+			billing_api.record_payment(name, amount=flt(total * pay, 2))
 
 
 def s_shipped(ctx, rng):
@@ -741,7 +743,7 @@ def s_archived(ctx, rng):
 def archive_demo_orders():
 	"""The app's "archive old data" job, run as if its age limit had passed for the orders completed so
 	far (the demo's archived scenario runs first, so those are the ones)."""
-	from order_mgmt.tasks import archive_old_orders
+	from order_mgmt.figures.runs import archive_old_orders
 
 	settings = frappe.get_single("Order Management Settings")
 	if not settings.archive_enabled:
@@ -769,7 +771,7 @@ SCENARIOS = {
 
 
 def site_summary() -> dict:
-	"""What the demo command left on the site, as JSON (`bench --site S execute order_mgmt.demo.site_summary`)."""
+	"""What the demo command left on the site, as JSON (`bench --site S execute order_mgmt.setup.demo.site_summary`)."""
 	company = frappe.db.get_single_value("Global Defaults", "default_company")
 	summary = {
 		"setup_complete": frappe.is_setup_complete(),

@@ -15,8 +15,9 @@ import frappe
 from frappe.query_builder.functions import Coalesce
 
 from order_mgmt import compat
-from order_mgmt.order_figures import in_list, shortages
+from order_mgmt.figures.shortages import shortages
 from order_mgmt.rules import pipeline, product
+from order_mgmt.utils import in_list
 
 
 def open_condition(co):

@@ -1,6 +1,6 @@
 """E-mails to the customer when their order is confirmed, shipped or becomes Delayed (R17).
 
-Statuses are written in batches by the recompute path (`order_mgmt.order_figures.recompute`), so Frappe's
+Statuses are written in batches by the recompute path (`order_mgmt.figures.engine.recompute`), so Frappe's
 Notification events never fire on them: the recompute calls `announce` with what it gathered and what it
 is about to write. `announce` takes what the customer was last told from the gathered orders, asks the pure
 rule (`rules.portal.announcements`), adds what is now told to the batch's changes (written in the same
@@ -16,8 +16,8 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html, format_date, get_url, getdate
 
-from order_mgmt import timeline
 from order_mgmt.rules import portal, product
+from order_mgmt.services import timeline
 
 #: the fields on Customer Order that remember what the customer was told
 FIELDS = ("announced_status", "announced_expected_date", "announced_delay_dates", "announced_delay_on")

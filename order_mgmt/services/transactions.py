@@ -5,6 +5,8 @@
   and is run again when the database refuses a stale locking read or ends it as a deadlock victim.
 - Called by other code (a server script, another action, a test), it never commits nor rolls back its
   caller's work: it runs inside a savepoint, and a failure undoes only what the action wrote.
+- Either way, what ERPNext's events marked during the action is done once at its end
+  (`figures.intake.flush`): the action answers with fresh figures, and its checks fail inside it.
 """
 
 import functools
@@ -19,17 +21,21 @@ ATTEMPTS = 3
 
 
 def is_the_request(path: str) -> bool:
-	"""Is the action `path` the request itself, with nothing written before it?"""
-	return (
-		bool(getattr(frappe.local, "request", None))
-		and frappe.form_dict.get("cmd") == path
-		and not frappe.db.transaction_writes
-	)
+	"""Is the action `path` the request itself (also through a former path the hooks map to it), with
+	nothing written before it?"""
+	if not getattr(frappe.local, "request", None) or frappe.db.transaction_writes:
+		return False
+	cmd = frappe.form_dict.get("cmd")
+	if cmd != path:
+		cmd = (frappe.get_hooks("override_whitelisted_methods") or {}).get(cmd, [None])[-1]
+	return cmd == path
 
 
 def may_refresh_snapshot() -> bool:
 	"""May the running action roll back to start its reads afresh (nothing of a caller to lose)?"""
-	return bool(frappe.flags.get("order_mgmt_action_is_request")) and not frappe.db.transaction_writes
+	return (
+		bool(getattr(frappe.local, "order_mgmt_request_action", False)) and not frappe.db.transaction_writes
+	)
 
 
 def one_action(fn):
@@ -38,23 +44,36 @@ def one_action(fn):
 
 	@functools.wraps(fn)
 	def run(*args, **kwargs):
-		top = is_the_request(path)
-		outer = frappe.flags.get("order_mgmt_action_is_request")
-		frappe.flags.order_mgmt_action_is_request = top
+		# is the running action the request's own (`may_refresh_snapshot`)? An action it calls is not
+		outer = getattr(frappe.local, "order_mgmt_request_action", None)
+		top = outer is None and is_the_request(path)
+		frappe.local.order_mgmt_request_action = top
 		try:
-			if top:
-				return _retried(fn, args, kwargs)
-			return _in_savepoint(fn, args, kwargs)
+			return _retried(fn, args, kwargs) if top else _in_savepoint(fn, args, kwargs)
 		finally:
-			frappe.flags.order_mgmt_action_is_request = outer
+			frappe.local.order_mgmt_request_action = outer
 
 	return run
+
+
+def _done_once(fn, args, kwargs):
+	"""The action, and then what its documents' events marked (`figures.intake`)."""
+	from order_mgmt.figures import intake
+
+	intake.action_started()
+	done = False
+	try:
+		result = fn(*args, **kwargs)
+		done = True
+	finally:
+		intake.action_ended(done)
+	return result
 
 
 def _retried(fn, args, kwargs):
 	for attempt in range(ATTEMPTS):
 		try:
-			return fn(*args, **kwargs)
+			return _done_once(fn, args, kwargs)
 		except Exception as e:
 			if db_error_code(e) not in RETRYABLE_DB_ERRORS:
 				raise
@@ -70,7 +89,7 @@ def _in_savepoint(fn, args, kwargs):
 	save_point = f"order_mgmt_{frappe.generate_hash(length=8)}"
 	frappe.db.savepoint(save_point)
 	try:
-		result = fn(*args, **kwargs)
+		result = _done_once(fn, args, kwargs)
 	except Exception:
 		try:
 			frappe.db.rollback(save_point=save_point)

@@ -6,15 +6,14 @@ deadlock) and reads the quantities with that lock, so the second of two simultan
 first one reserved or delivered.
 """
 
-from contextlib import contextmanager
-
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Sum
 from frappe.utils import flt
 
-from order_mgmt import compat, transactions
+from order_mgmt import compat
 from order_mgmt.rules import availability
+from order_mgmt.services import transactions
 
 
 def fresh_snapshot() -> None:
@@ -94,24 +93,6 @@ def _reserved_by_entries(pairs) -> dict[tuple[str, str], float]:
 			.for_update()
 		).run()
 	}
-
-
-@contextmanager
-def bins_resynced_at_end():
-	"""The caller re-sums the Bins once at the end: the reservation events inside skip their own."""
-	before = frappe.flags.get("order_mgmt_bins_resynced_at_end")
-	frappe.flags.order_mgmt_bins_resynced_at_end = True
-	try:
-		yield
-	finally:
-		frappe.flags.order_mgmt_bins_resynced_at_end = before
-
-
-def resync_after_event(pairs) -> None:
-	"""A reservation entry or a delivery changed Reserved Stock: re-sum its Bins (unless an action of the
-	app does it once at its end)."""
-	if not frappe.flags.get("order_mgmt_bins_resynced_at_end"):
-		resync_reserved_stock(pairs)
 
 
 def stock_pairs(pairs) -> list[tuple[str, str]]:

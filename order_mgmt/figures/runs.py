@@ -17,8 +17,9 @@ from frappe.utils import (
 )
 from frappe.utils.background_jobs import get_queue, get_workers
 
-from order_mgmt import costing, nightly, order_figures, transactions
+from order_mgmt.figures import engine, money, nightly, shortages, write
 from order_mgmt.rules import pipeline
+from order_mgmt.services import transactions
 
 SETTINGS = "Order Management Settings"
 RUN = "Order Recompute Run"
@@ -67,7 +68,7 @@ def recompute_open_orders(batch_size: int | None = None, today=None, commit: boo
 	names = open_order_names()
 	changed = 0
 	# the priority pass over all open demand, once for every batch (R4: "Not enough")
-	short = order_figures.shortages() if names else set()
+	short = shortages.shortages() if names else set()
 	for start in range(0, len(names), batch_size):
 		changed += recompute_batch(names[start : start + batch_size], today=today, short=short)
 		if commit if commit is not None else not frappe.flags.in_test:
@@ -88,18 +89,18 @@ def recompute_batch(
 	profitability is refreshed only for these orders and those whose money or deliveries changed in the
 	recompute (the revenue and the cost of goods follow them); else for every order of the batch. Returns
 	how many orders' statuses changed."""
-	changes = order_figures.recompute(names, today=today, short=short, events=False, stats=stats)
+	changes = engine.recompute(names, today=today, short=short, events=False, stats=stats, profit=False)
 	if costs_moved is None:
-		costing.update_profitability(names)
+		engine.recompute_profit(names)
 	else:
 		moved = {n for n, diff in changes.items() if PROFIT_INPUTS.intersection(diff)}
-		costing.update_profitability(sorted(moved | (costs_moved & set(names))))
+		engine.recompute_profit(sorted(moved | (costs_moved & set(names))))
 	return len(changes)
 
 
 #: header figures whose change moves the profitability (revenue from invoices, cost of goods from
 #: deliveries)
-PROFIT_INPUTS = frozenset({*order_figures.MONEY_FIELDS, "per_delivered", "status"})
+PROFIT_INPUTS = frozenset({*money.MONEY_FIELDS, "per_delivered", "status"})
 
 
 def archive_old_orders(today=None, commit: bool | None = None) -> list[str]:
@@ -119,12 +120,10 @@ def archive_old_orders(today=None, commit: bool | None = None) -> list[str]:
 	canceled = (co.status == pipeline.CANCELED) & (co.modified < cutoff)
 	names = (frappe.qb.from_(co).select(co.name).where(delivered | canceled)).run(pluck=True)
 	if names:
-		from order_mgmt.order_mgmt.doctype.order_management_settings.order_management_settings import (
-			get_probabilities,
-		)
+		from order_mgmt.settings import get_probabilities
 
 		probability = get_probabilities().get(pipeline.ARCHIVED, 0)
-		order_figures.write(
+		write.write(
 			"Customer Order", {n: {"status": pipeline.ARCHIVED, "probability": probability} for n in names}
 		)
 		if commit if commit is not None else not frappe.flags.in_test:
@@ -234,7 +233,7 @@ def start_run(
 	if full and names:
 		# the priority pass over all open demand, once for every batch (R4: "Not enough"); a batch that
 		# finds it gone from the cache runs the pass for its own items, with the same verdicts
-		frappe.cache.set_value(_short_key(run.name), sorted(order_figures.shortages()), expires_in_sec=86400)
+		frappe.cache.set_value(_short_key(run.name), sorted(shortages.shortages()), expires_in_sec=86400)
 	if not run.batches:
 		_finish(run.name)
 		return run.name
@@ -259,7 +258,7 @@ def resume_run(run: str) -> int:
 		return 0
 	for share in range(1, min(pending, _long_queue_workers()) + 1):
 		frappe.enqueue(
-			"order_mgmt.tasks.drain_run",
+			"order_mgmt.figures.runs.drain_run",
 			queue="long",
 			timeout=3600,
 			job_id=f"order_mgmt_recompute::{run}::share-{share}",
@@ -323,7 +322,7 @@ def run_batch(run: str, batch_no: int, commit: bool = True) -> bool:
 			costs_moved=None if costs == "all" else set(costs),
 		)
 	elif costs:
-		costing.update_profitability(costs)
+		engine.recompute_profit(costs)
 	frappe.db.set_value(
 		BATCH,
 		row.name,

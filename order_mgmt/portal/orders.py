@@ -6,7 +6,7 @@ Only their own: every read is filtered by the user's customers, confirmed orders
 canceled), and only the fields listed here (never costs, profit, manager, notes, meetings or sources). A
 Customer Order is *not* readable through Frappe's generic routes for a website user (no role permission and
 no `has_website_permission` hook): `/api/resource`, `/printview` and `download_pdf` in any format answer 403.
-The PDFs come from `download_pdf` below, in fixed formats (*Order Confirmation*, *Order Invoice*).
+The PDFs come from `order_mgmt.api.portal.download_pdf`, in fixed formats (*Order Confirmation*, *Order Invoice*).
 
 Each page reads with a fixed number of queries whatever the number of lines (list: 2, order: 5)."""
 
@@ -16,7 +16,7 @@ from frappe import _
 from frappe.query_builder.functions import Coalesce, NullIf
 from frappe.utils import escape_html, flt, getdate
 
-from order_mgmt import order_figures
+from order_mgmt.figures import money
 from order_mgmt.rules import portal
 
 ORDER_PRINT_FORMAT = "Order Confirmation"
@@ -35,7 +35,7 @@ ORDER_FIELDS = (
 	"grand_total",
 	"rounded_total",
 	"per_delivered",
-	*order_figures.MONEY_FIELDS,
+	*money.MONEY_FIELDS,
 	"sales_order",
 )
 
@@ -151,11 +151,7 @@ def shipments(sales_order: str | None, customer: str) -> list[frappe._dict]:
 		.join(dn)
 		.on(dn.name == dni.parent)
 		.select(dn.name, dn.posting_date, dn.is_return, dni.item_code, dni.item_name, dni.qty, dni.uom)
-		.where(
-			(dni.against_sales_order == sales_order)
-			& (dn.docstatus == 1)
-			& (dn.customer == customer)
-		)
+		.where((dni.against_sales_order == sales_order) & (dn.docstatus == 1) & (dn.customer == customer))
 		.orderby(dn.posting_date)
 		.orderby(dn.name)
 		.orderby(dni.idx)
@@ -227,47 +223,3 @@ def invoices(sales_order: str | None, customer: str) -> list[frappe._dict]:
 		total = flt(r.total) if in_party else flt(r.base_total)
 		r.state = portal.invoice_payment_state(total, flt(r.outstanding_amount), bool(r.is_return))
 	return rows
-
-
-@frappe.whitelist()
-def download_pdf(order: str, invoice: str | None = None):
-	"""The order's confirmation, or one of its invoices, as PDF for the customer's portal user, in the fixed
-	customer formats. Anything not theirs answers as missing."""
-	customers = customers_of_user()
-	row = get_order(order, customers)
-	if invoice:
-		if not isinstance(invoice, str) or invoice not in {
-			i.name for i in invoices(row.sales_order, row.customer)
-		}:
-			frappe.throw(
-				_("Invoice {0} not found.").format(escape_html(str(invoice))),
-				frappe.DoesNotExistError,
-				title=_("Not Found"),
-			)
-		doctype, name, print_format = "Sales Invoice", invoice, INVOICE_PRINT_FORMAT
-	else:
-		doctype, name, print_format = "Customer Order", row.name, ORDER_PRINT_FORMAT
-	if not frappe.db.exists("Print Format", {"name": print_format, "doc_type": doctype, "disabled": 0}):
-		# never Frappe's fallback to the Standard format (it prints internal fields)
-		frappe.throw(
-			_("The print format {0} is not available. Please ask the company to enable it.").format(
-				escape_html(print_format)
-			),
-			frappe.DoesNotExistError,
-			title=_("Not Available"),
-		)
-	# the fixed customer formats as they are: no print settings, letterhead or PDF generator from the request
-	for key in ("settings", "letterhead", "no_letterhead", "pdf_generator", "format", "trigger_print"):
-		frappe.form_dict.pop(key, None)
-	doc = frappe.get_doc(doctype, name)
-	# the user's right to this document was checked above; Frappe's print check asks for a role
-	# permission the portal user does not have (and must not have: it would open every print format)
-	previous = frappe.flags.ignore_print_permissions
-	frappe.flags.ignore_print_permissions = True
-	try:
-		pdf = frappe.get_print(doctype, name, print_format, doc=doc, as_pdf=True)
-	finally:
-		frappe.flags.ignore_print_permissions = previous
-	frappe.local.response.filename = f"{name.replace(' ', '-').replace('/', '-')}.pdf"
-	frappe.local.response.filecontent = pdf
-	frappe.local.response.type = "pdf"

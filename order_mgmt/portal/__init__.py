@@ -1,0 +1,1 @@
+"""The customer portal's data (its pages: order_mgmt/www/my-orders; its PDFs: order_mgmt.api.portal)."""

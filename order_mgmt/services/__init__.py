@@ -1,0 +1,1 @@
+"""The app's domain actions on ERPNext's documents (Sales Order, stock, tasks, timeline, mails, prints)."""
