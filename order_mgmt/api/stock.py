@@ -4,9 +4,6 @@ REST: `POST /api/method/order_mgmt.api.stock.<action>` (the former `order_mgmt.a
 stay valid)."""
 
 import frappe
-from erpnext.stock.doctype.stock_reservation_entry.stock_reservation_entry import (
-	get_sre_reserved_qty_details_for_voucher,
-)
 from frappe import _
 from frappe.utils import escape_html, flt
 
@@ -65,14 +62,8 @@ def get_availability(name: str | None = None) -> list[dict]:
 
 
 def stock_reserved(order) -> dict[str, float]:
-	"""Reserved and not yet delivered per Sales Order line of the order, summed over every reservation entry
-	of the line (a line reserved in two steps has two): ERPNext's own reader."""
-	if not order.sales_order:
-		return {}
-	return {
-		line: flt(qty)
-		for line, qty in get_sre_reserved_qty_details_for_voucher("Sales Order", order.sales_order).items()
-	}
+	"""Reserved and not yet delivered per Sales Order line of the order (`stock_guard.reserved_by_line`)."""
+	return stock_guard.reserved_by_line(sales_orders=[order.sales_order])
 
 
 # --- reservation --------------------------------------------------------------------------------------

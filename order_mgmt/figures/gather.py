@@ -7,7 +7,7 @@ from order_mgmt import compat
 from order_mgmt.figures.money import BASE_MONEY_FIELDS, MONEY_FIELDS, gather_money
 from order_mgmt.figures.shortages import gather_shortages
 from order_mgmt.figures.sources import gather_sources
-from order_mgmt.services import notifications
+from order_mgmt.services import notifications, stock_guard
 from order_mgmt.utils import in_list
 
 HEADER_FIELDS = (
@@ -85,22 +85,7 @@ def gather(order_names: list[str], short: set[str] | None = None) -> frappe._dic
 		else []
 	)
 
-	reserved = {}
-	if sales_orders:
-		sre = frappe.qb.DocType("Stock Reservation Entry")
-		reserved = dict(
-			(
-				frappe.qb.from_(sre)
-				.select(sre.voucher_detail_no, Sum(compat.sre_open_qty(sre)))
-				.where(
-					(sre.voucher_type == "Sales Order")
-					& in_list(sre.voucher_no, sales_orders)
-					& (sre.docstatus == 1)
-					& sre.status.notin(compat.SRE_DONE_STATUSES)
-				)
-				.groupby(sre.voucher_detail_no)
-			).run()
-		)
+	reserved = stock_guard.reserved_by_line(sales_orders=sales_orders)
 	line_sources = gather_sources(sales_orders)
 	if short is None:
 		short = gather_shortages(lines, reserved, line_sources)

@@ -228,3 +228,9 @@ def sales_orders_of_references(references) -> set[str]:
 			).run(pluck=True)
 		)
 	return {s for s in sales_orders if s}
+
+
+def settled(co):
+	"""SQL: the order's money is settled — nothing outstanding, to the half cent either way
+	(`rules.billing.EPS`, the rules' own tolerance). The nightly run's scope and archiving use it."""
+	return (co.outstanding_amount <= billing.EPS) & (co.outstanding_amount >= -billing.EPS)

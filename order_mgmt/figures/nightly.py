@@ -15,6 +15,7 @@ import frappe
 from frappe.query_builder.functions import Coalesce
 
 from order_mgmt import compat
+from order_mgmt.figures import money
 from order_mgmt.figures.shortages import shortages
 from order_mgmt.rules import pipeline, product
 from order_mgmt.utils import in_list
@@ -24,7 +25,7 @@ def open_condition(co):
 	"""The orders the nightly run keeps up to date: open ones, and delivered or archived ones whose money
 	is not settled (they follow their invoices and payments)."""
 	unsettled = co.status.isin([pipeline.DELIVERED, pipeline.ARCHIVED]) & (
-		(co.outstanding_amount > 0.005) | (co.outstanding_amount < -0.005) | (co.invoice_status != "Invoiced")
+		money.settled(co).negate() | (co.invoice_status != "Invoiced")
 	)
 	return (co.docstatus == 1) & (co.status.isin(sorted(pipeline.OPEN_STATUSES)) | unsettled)
 

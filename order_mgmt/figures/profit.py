@@ -36,6 +36,8 @@ from order_mgmt.utils import in_list
 FIELDS = (
 	"revenue_amount",
 	"cost_of_goods",
+	"total_hours",
+	"timesheet_cost",
 	"purchase_cost",
 	"other_cost",
 	"total_cost",
@@ -225,39 +227,3 @@ def update_profitability(order_names) -> dict[str, dict]:
 			changes[o.name] = diff
 	write("Customer Order", changes, touch=False)
 	return changes
-
-
-def refresh_order_time(orders) -> None:
-	"""Recompute `total_hours` and `timesheet_cost` of the orders from the submitted Timesheets of their
-	tasks: one aggregate query and one UPDATE, whatever the number of orders."""
-	orders = sorted({o for o in orders if o})
-	if not orders:
-		return
-	td, ts, task = DocType("Timesheet Detail"), DocType("Timesheet"), DocType("Task")
-	co = DocType("Customer Order")
-	# the costing amount in the company currency, as order_mgmt.figures.profit counts it for profitability
-	exchange_rate = IfNull(NullIf(ts.exchange_rate, 0), 1)
-	totals = {o: (0.0, 0.0) for o in orders}
-	for order, hours, cost in (
-		frappe.qb.from_(td)
-		.join(ts)
-		.on(ts.name == td.parent)
-		.join(task)
-		.on(td.task == task.name)
-		.select(task.customer_order, Sum(td.hours), Sum(td.costing_amount * exchange_rate))
-		.where(task.customer_order.isin(orders) & (ts.docstatus == 1) & (td.parenttype == "Timesheet"))
-		.groupby(task.customer_order)
-		.run()
-	):
-		totals[order] = (flt(hours), flt(cost))
-	hours_case, cost_case = Case(), Case()
-	for order, (hours, cost) in totals.items():
-		hours_case = hours_case.when(co.name == order, hours)
-		cost_case = cost_case.when(co.name == order, cost)
-	(
-		frappe.qb.update(co)
-		.set(co.total_hours, hours_case.else_(co.total_hours))
-		.set(co.timesheet_cost, cost_case.else_(co.timesheet_cost))
-		.where(co.name.isin(orders))
-		.run()
-	)

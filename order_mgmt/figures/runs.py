@@ -5,6 +5,7 @@ import json
 import time
 
 import frappe
+from frappe import _
 from frappe.query_builder.functions import Sum
 from frappe.utils import (
 	add_days,
@@ -26,11 +27,11 @@ RUN = "Order Recompute Run"
 BATCH = "Order Recompute Batch"
 
 
-def recompute_if_due(now=None) -> bool:
+def recompute_if_due(now=None, inline: bool = False, commit: bool = True) -> bool:
 	"""Runs every 15 minutes (hooks.py). A run under way is resumed (its unfinished batches enqueued again);
 	otherwise a run starts when the settings' cron (default 1 a.m.) came due since the last one — a full
 	run when the last full one is `full_recompute_days` old (default 7), else an incremental one. Returns
-	whether a run started."""
+	whether a run started. `inline`, `commit`: as `start_run`."""
 	from croniter import croniter
 
 	now = get_datetime(now) if now else now_datetime()
@@ -48,7 +49,7 @@ def recompute_if_due(now=None) -> bool:
 	if croniter(cron, base).get_next(type(now)) > now:
 		return False
 	frappe.db.set_single_value(SETTINGS, "last_recompute", now)
-	start_run(today=now.date(), now=now, inline=bool(frappe.flags.in_test))
+	start_run(today=now.date(), now=now, inline=inline, commit=commit)
 	return True
 
 
@@ -61,7 +62,7 @@ def open_order_names() -> list[str]:
 	)
 
 
-def recompute_open_orders(batch_size: int | None = None, today=None, commit: bool | None = None) -> dict:
+def recompute_open_orders(batch_size: int | None = None, today=None, commit: bool = True) -> dict:
 	"""Every open order, in batches of `batch_size` (settings, default 500); each batch reads with a fixed
 	number of queries and writes only what changed. Returns counts for the caller."""
 	batch_size = cint(batch_size) or cint(frappe.db.get_single_value(SETTINGS, "recompute_batch_size")) or 500
@@ -71,7 +72,7 @@ def recompute_open_orders(batch_size: int | None = None, today=None, commit: boo
 	short = shortages.shortages() if names else set()
 	for start in range(0, len(names), batch_size):
 		changed += recompute_batch(names[start : start + batch_size], today=today, short=short)
-		if commit if commit is not None else not frappe.flags.in_test:
+		if commit:
 			frappe.db.commit()
 	return {"orders": len(names), "changed": changed, "batches": -(-len(names) // batch_size)}
 
@@ -103,7 +104,7 @@ def recompute_batch(
 PROFIT_INPUTS = frozenset({*money.MONEY_FIELDS, "per_delivered", "status"})
 
 
-def archive_old_orders(today=None, commit: bool | None = None) -> list[str]:
+def archive_old_orders(today=None, commit: bool = True) -> list[str]:
 	"""Delivered orders completed, and canceled orders last changed, more than the configured number of
 	days ago become Archived — a delivered order only when its money is settled (it owes nothing and holds
 	no credit): archiving never hides debt."""
@@ -112,7 +113,7 @@ def archive_old_orders(today=None, commit: bool | None = None) -> list[str]:
 		return []
 	cutoff = add_days(getdate(today), -cint(settings.archive_after_days))
 	co = frappe.qb.DocType("Customer Order")
-	settled = (co.outstanding_amount <= 0.005) & (co.outstanding_amount >= -0.005)
+	settled = money.settled(co)
 	delivered = (
 		(co.status == pipeline.DELIVERED) & (co.completed_on < cutoff)
 		| (co.status == pipeline.DELIVERED) & co.completed_on.isnull() & (co.modified < cutoff)
@@ -126,7 +127,7 @@ def archive_old_orders(today=None, commit: bool | None = None) -> list[str]:
 		write.write(
 			"Customer Order", {n: {"status": pipeline.ARCHIVED, "probability": probability} for n in names}
 		)
-		if commit if commit is not None else not frappe.flags.in_test:
+		if commit:
 			frappe.db.commit()
 	return names
 
@@ -163,11 +164,14 @@ def start_run(
 	since=None,
 	batch_size: int | None = None,
 	inline: bool = False,
+	commit: bool = True,
 ) -> str:
 	"""The coordinator: choose the orders (full: every open order; incremental: those whose next-check date
 	came or whose documents changed since the last run, `nightly`), run the shared priority pass once (a
 	full run), record the run and its batches, and enqueue the batches on the long queue — or run them
-	here (`inline`: tests and the bench command). Returns the run's name."""
+	here (`inline`: the bench command, and a caller that wants the result at once). `commit`: each batch
+	and the run are committed as they are done (False: the caller's transaction keeps everything).
+	Returns the run's name."""
 	started = get_datetime(now) if now else now_datetime()
 	today = getdate(today) if today else started.date()
 	if full is None:
@@ -239,9 +243,9 @@ def start_run(
 		return run.name
 	if inline:
 		for row in run.batches:
-			run_batch(run.name, row.batch_no, commit=not frappe.flags.in_test)
+			run_batch(run.name, row.batch_no, commit=commit)
 	else:
-		if not frappe.flags.in_test:
+		if commit:
 			frappe.db.commit()  # the workers read the run and its batches
 		resume_run(run.name)
 	return run.name
@@ -257,16 +261,41 @@ def resume_run(run: str) -> int:
 		_finish(run)
 		return 0
 	for share in range(1, min(pending, _long_queue_workers()) + 1):
+		job_id = f"order_mgmt_recompute::{run}::share-{share}"
+		_forget_if_dead(job_id)
 		frappe.enqueue(
 			"order_mgmt.figures.runs.drain_run",
 			queue="long",
 			timeout=3600,
-			job_id=f"order_mgmt_recompute::{run}::share-{share}",
+			job_id=job_id,
 			deduplicate=True,
 			enqueue_after_commit=True,
 			run=run,
 		)
 	return pending
+
+
+def _forget_if_dead(job_id: str) -> None:
+	"""A share whose worker was killed mid-run stays "started" in RQ until its timeout (an hour), and
+	Frappe's deduplication would skip enqueueing it again until then: a started job whose worker is gone
+	(no heartbeat) is removed, so that this tick enqueues the share afresh. Its batches are still queued in
+	the run log (a batch is done only when its row says so), and the lock a dead worker held on its batch
+	went with its connection."""
+	from frappe.utils.background_jobs import get_job, get_redis_conn
+	from rq.worker import Worker
+
+	try:
+		job = get_job(job_id)
+		if job is None or job.get_status() != "started":
+			return
+		name = job.worker_name
+		if name and Worker.find_by_key(
+			Worker.redis_worker_namespace_prefix + name, connection=get_redis_conn()
+		):
+			return  # a live worker holds it
+		job.delete()
+	except Exception:
+		frappe.log_error(title=_("Order Management: run share not checked"))
 
 
 def _long_queue_workers() -> int:

@@ -413,14 +413,14 @@ def make_sales_order(order):
 	# the Sales Order is the consequence of confirming the order: the right to confirm it was checked.
 	# Inserted as submitted, as Frappe's insert of a document with docstatus 1 does (validate,
 	# before_submit, on_submit): ERPNext prices it once, not once on insert and again on submit.
+	# the one way the Sales Order's validate tells the app's own link from a client's (guard_sales_order_link):
+	# a flag on the document the app itself makes
 	so.flags.linking_customer_order = order.name
-	so.flags.confirming_order = True
 	so.docstatus = 1
 	so.insert()
 	# ERPNext's status of a Sales Order is set on a save of the saved document (StatusUpdater.set_status
 	# leaves a new document's alone): set it as its submit would have
 	so.set_status(update=True, update_modified=False)
-	so.flags.confirming_order = False
 	# the same figures as the order shows (total, exchange rate), or the confirmation is refused (and
 	# nothing is kept: the action's transaction is rolled back); the next save of the order prices it afresh
 	if flt(so.grand_total, 2) != flt(order.grand_total, 2) or flt(so.conversion_rate, 9) != flt(

@@ -4,13 +4,14 @@ profitability tests; rolled back with the test)."""
 import frappe
 from frappe.utils import flt, nowdate
 
-from tests.integration.factories import make_order
+from tests.integration.factories import make_order, request_done
 
 
 def confirmed_order(items: list[dict], **kw):
 	"""A submitted Customer Order (and with it its submitted Sales Order)."""
 	order = make_order(items=items, **kw)
 	order.submit()
+	request_done()
 	return frappe.get_doc("Customer Order", order.name)
 
 
@@ -28,6 +29,7 @@ def deliver(order, qty: dict[str, float] | None = None, posting_date=None):
 		dn.posting_date = posting_date
 	dn.insert()
 	dn.submit()
+	request_done()
 	return dn
 
 
@@ -47,6 +49,7 @@ def invoice(order, qty: dict[str, float] | None = None, posting_date=None):
 	si.run_method("calculate_taxes_and_totals")
 	si.insert()
 	si.submit()
+	request_done()
 	return si
 
 
@@ -59,6 +62,7 @@ def pay(invoice_name: str, amount: float):
 	pe.reference_date = nowdate()
 	pe.insert()
 	pe.submit()
+	request_done()
 	return pe
 
 
@@ -90,6 +94,7 @@ def production_plan(sales_orders: list[str], combine: bool = True, warehouse: st
 	pp.insert()
 	pp.submit()
 	pp.make_work_order()
+	request_done()
 	return pp
 
 

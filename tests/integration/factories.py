@@ -256,3 +256,11 @@ def queries_by_layer():
 	found = defaultdict(list)
 	with _queries_recorded(lambda query, frame: found[_layer_of(frame, app_doctypes)].append(query)):
 		yield found
+
+
+def request_done():
+	"""What the end of a user's request runs before Frappe commits it: the before-commit callbacks of
+	`frappe.db.commit` (the app's intake flush: each marked order recomputed once). A test's transaction is
+	rolled back, never committed: a test calls this where the user's request would end — after changing
+	ERPNext's documents directly — before it looks at what the user then sees."""
+	frappe.db.before_commit.run()

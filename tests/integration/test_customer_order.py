@@ -15,6 +15,7 @@ from tests.integration.factories import (
 	make_tax_template,
 	make_user,
 	refused,
+	request_done,
 )
 
 
@@ -236,6 +237,7 @@ def test_cancel_is_refused_once_the_sales_order_is_delivered():
 	from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
 
 	make_delivery_note(order.sales_order).submit()
+	request_done()
 	assert frappe.db.get_value("Customer Order", order.name, "status") == "Shipped"
 	with refused(frappe.ValidationError, match="already delivered"):
 		api.cancel(order.name)

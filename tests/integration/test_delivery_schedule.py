@@ -9,12 +9,13 @@ from order_mgmt import compat
 from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import stock as stock_api
 from order_mgmt.figures import engine
-from tests.integration.factories import add_stock, make_item, make_order
+from tests.integration.factories import add_stock, make_item, make_order, request_done
 
 pytestmark = pytest.mark.skipif(not compat.at_least(16), reason="ERPNext v16's Delivery Schedule")
 
 
 def status_on(order_name: str, day) -> str:
+	request_done()  # the user looks after their request ended
 	engine.recompute([order_name], today=getdate(day))
 	return frappe.db.get_value("Customer Order Item", {"parent": order_name}, "product_status")
 

@@ -8,7 +8,15 @@ from order_mgmt.api import billing as billing_api
 from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import stock as stock_api
 from order_mgmt.figures import engine
-from tests.integration.factories import add_stock, counted_queries, make_item, make_order, make_user, refused
+from tests.integration.factories import (
+	add_stock,
+	counted_queries,
+	make_item,
+	make_order,
+	make_user,
+	refused,
+	request_done,
+)
 
 
 def confirmed_order(item, qty, **kw):
@@ -18,6 +26,7 @@ def confirmed_order(item, qty, **kw):
 
 
 def state(name):
+	request_done()  # the user looks after their request ended
 	order = frappe.get_doc("Customer Order", name)
 	line = order.items[0]
 	return frappe._dict(

@@ -71,7 +71,7 @@ def test_stock_arriving_without_an_event_is_found_by_the_watermarks():
 	add_stock(item, 5)  # a receipt that names no order: no event of the app moves the order
 	assert frappe.db.get_value("Customer Order Item", {"parent": name}, "product_status") == "Not enough"
 	assert name in nightly.changed_orders(since)
-	run = runs.start_run(full=False, since=since, inline=True)
+	run = runs.start_run(full=False, since=since, inline=True, commit=False)
 	assert name in json.loads(frappe.get_doc(runs.RUN, run).batches[0].order_names)["orders"]
 	assert frappe.db.get_value("Customer Order Item", {"parent": name}, "product_status") == "Not booked"
 
@@ -85,7 +85,7 @@ def test_runs_record_their_batches_and_figures_and_a_finished_batch_is_not_run_a
 	frappe.db.set_value(
 		"Customer Order", {"name": ("in", names)}, "product_status", "", update_modified=False
 	)
-	run = frappe.get_doc(runs.RUN, runs.start_run(full=True, batch_size=2, inline=True))
+	run = frappe.get_doc(runs.RUN, runs.start_run(full=True, batch_size=2, inline=True, commit=False))
 	assert run.kind == "Full" and run.status == "Finished"
 	assert run.batches and all(b.status == "Done" for b in run.batches)
 	assert run.orders == len(runs.open_order_names())
@@ -122,17 +122,17 @@ def test_incremental_and_full_runs_leave_identical_statuses_over_a_week():
 		today = add_days(nowdate(), day)
 		last = frappe.db.get_value(runs.RUN, {}, "started", order_by="started desc")
 		incremental = frappe.get_doc(
-			runs.RUN, runs.start_run(full=False, today=today, since=last, inline=True)
+			runs.RUN, runs.start_run(full=False, today=today, since=last, inline=True, commit=False)
 		)
 		picked = {n for b in incremental.batches for n in json.loads(b.order_names)["orders"]}
 		after_incremental = snapshot(names)
-		full = frappe.get_doc(runs.RUN, runs.start_run(full=True, today=today, inline=True))
+		full = frappe.get_doc(runs.RUN, runs.start_run(full=True, today=today, inline=True, commit=False))
 		assert snapshot(names) == after_incremental, day
 		# the profitability followed what moved: refreshing every order's finds nothing to change
 		assert not profit.update_profitability(names), day
 		return picked & set(names), full
 
-	runs.start_run(full=True, inline=True)  # the baseline of the week
+	runs.start_run(full=True, inline=True, commit=False)  # the baseline of the week
 	seen = {}
 	for day in range(1, 8):
 		if day == 1:
@@ -167,13 +167,13 @@ def test_batches_fan_out_and_the_tick_resumes_a_run_until_its_last_batch_closes_
 	item = make_item(price=10)
 	for i in range(3):
 		confirmed([(item, 1)], days=3 + i)
-	run = frappe.get_doc(runs.RUN, runs.start_run(full=True, batch_size=1))
+	run = frappe.get_doc(runs.RUN, runs.start_run(full=True, batch_size=1, commit=False))
 	assert run.status == "Running" and len(run.batches) >= 3
 	assert all(b.status == "Queued" for b in run.batches)
 	assert "0 of" in frappe.get_single("Order Management Settings").run_progress
 	last = run.batches[-1].batch_no
 	assert runs.run_batch(run.name, last, commit=False)
-	assert not runs.recompute_if_due()  # resumes the run, starts no other
+	assert not runs.recompute_if_due(inline=True, commit=False)  # resumes the run, starts no other
 	assert frappe.db.count(runs.RUN, {"status": "Running"}) == 1
 	assert runs.resume_run(run.name) == len(run.batches) - 1
 	# a worker's share takes every batch left (none is held by another worker here) and closes the run
@@ -187,9 +187,9 @@ def test_batches_fan_out_and_the_tick_resumes_a_run_until_its_last_batch_closes_
 
 def test_a_run_that_never_finishes_is_given_up_and_the_next_one_starts():
 	confirmed([(make_item(price=10), 1)], days=3)
-	stuck = runs.start_run(full=True, batch_size=1)  # its batches never run
+	stuck = runs.start_run(full=True, batch_size=1, commit=False)  # its batches never run
 	frappe.db.set_value(runs.RUN, stuck, "started", add_days(now_datetime(), -2), update_modified=False)
 	frappe.db.set_single_value("Order Management Settings", "last_recompute", add_days(now_datetime(), -1))
-	assert runs.recompute_if_due()
+	assert runs.recompute_if_due(inline=True, commit=False)
 	assert frappe.db.get_value(runs.RUN, stuck, "status") == "Stopped"
 	assert frappe.db.count(runs.RUN, {"status": "Running"}) == 0

@@ -14,7 +14,15 @@ from order_mgmt.api import billing as billing_api
 from order_mgmt.api import supply as supply_api
 from order_mgmt.figures import profit, runs
 from tests.integration.erp_docs import production_plan
-from tests.integration.factories import add_stock, company, make_bom, make_item, make_supplier, warehouse
+from tests.integration.factories import (
+	add_stock,
+	company,
+	make_bom,
+	make_item,
+	make_supplier,
+	request_done,
+	warehouse,
+)
 from tests.integration.test_money import (
 	_reconcile,
 	_unreconcile,
@@ -27,6 +35,7 @@ from tests.integration.test_nightly import confirmed, snapshot
 
 
 def status(name) -> str:
+	request_done()  # the user looks after their request ended
 	return frappe.db.get_value("Customer Order Item", {"parent": name}, "product_status")
 
 
@@ -35,9 +44,10 @@ def checked(names, change):
 	nothing. Returns the orders the incremental run read."""
 	since = now_datetime()
 	change()
-	run = frappe.get_doc(runs.RUN, runs.start_run(full=False, since=since, inline=True))
+	request_done()  # the change was its own request
+	run = frappe.get_doc(runs.RUN, runs.start_run(full=False, since=since, inline=True, commit=False))
 	after = snapshot(names)
-	runs.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True, commit=False)
 	assert snapshot(names) == after
 	assert not profit.update_profitability(names)
 	return {n for b in run.batches for n in json.loads(b.order_names)["orders"]}
@@ -55,7 +65,7 @@ def test_other_orders_and_stock_of_the_item_moved_in_erpnext():
 	early, late = confirmed([(item, 5)], days=3), confirmed([(item, 5)], days=20)
 	names = [early, late]
 	so_early, so_late = (frappe.db.get_value("Customer Order", n, "sales_order") for n in names)
-	runs.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True, commit=False)
 	assert (status(early), status(late)) == ("Not booked", "Not enough")
 
 	assert late in checked(names, lambda: update_status("On Hold", so_early))
@@ -119,7 +129,7 @@ def test_purchase_order_moved_in_erpnext():
 		"Purchase Order", supply_api.make_purchase_order(name, supplier=make_supplier())["purchase_order"]
 	)
 	po.submit()
-	runs.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True, commit=False)
 	assert status(name) == "Possibly delayed"  # the supplier's date is the customer's
 
 	def update_items(qty, days):
@@ -205,6 +215,7 @@ def test_combined_production_plan_backflushed_and_stopped():
 
 	# the Work Order's own events reach the plan's orders at once (it names no Sales Order)
 	def sources(name):
+		request_done()  # the user looks after their request ended
 		return frappe.db.get_value("Customer Order Item", {"parent": name}, "sources") or ""
 
 	at_once = []
@@ -250,7 +261,7 @@ def test_money_moved_in_erpnext():
 	frappe.db.set_value("Sales Taxes and Charges Template", {"is_default": 1}, "is_default", 0)
 	name = confirmed([(make_item(price=10, stock_item=False), 10)], days=10)
 	order = frappe.get_doc("Customer Order", name)
-	runs.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True, commit=False)
 
 	def advance_by_journal_entry():
 		je = frappe.new_doc("Journal Entry")
@@ -333,9 +344,10 @@ def test_purchase_order_lines_removed():
 	first, second, submitted = bought_for_two(submit=True)
 	third, fourth, draft = bought_for_two(submit=False)
 	names = [first, second, third, fourth]
-	runs.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True, commit=False)
 
 	def sources(name):
+		request_done()  # the user looks after their request ended
 		return frappe.db.get_value("Customer Order Item", {"parent": name}, "sources") or ""
 
 	assert submitted.name in sources(second) and draft.name in sources(fourth)
@@ -380,7 +392,7 @@ def test_priority_moved_by_update_items_before_the_shortage_job_ran():
 	add_stock(item, 6)
 	early, late = confirmed([(item, 5)], days=5), confirmed([(item, 5)], days=20)
 	names = [early, late]
-	runs.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True, commit=False)
 	assert (status(early), status(late)) == ("Not booked", "Not enough")
 	so = frappe.get_doc("Sales Order", frappe.db.get_value("Customer Order", late, "sales_order"))
 	row = so.items[0]
@@ -420,7 +432,7 @@ def test_material_request_moved_in_erpnext():
 	mr = supply_api.make_material_request(name, material_request_type="Purchase", submit=1)[
 		"material_request"
 	]
-	runs.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True, commit=False)
 	pos = []
 
 	def order_part():
@@ -445,16 +457,18 @@ def test_a_change_committed_after_a_run_read_is_found_by_the_next_run():
 	run read, so that run could not see it. The next run looks back far enough to find it."""
 	item = make_item(price=10)
 	name = confirmed([(item, 3)], days=9)
-	runs.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True, commit=False)
 	assert status(name) == "Not enough"
 	written = now_datetime()
 	add_stock(item, 5)  # a receipt that names no order
 	# the run that started 100 minutes after the rows were written, and read before they were committed
 	blind = runs.start_run(
-		full=False, since=now_datetime(), now=add_to_date(written, minutes=100), inline=True
+		full=False, since=now_datetime(), now=add_to_date(written, minutes=100), inline=True, commit=False
 	)
 	assert status(name) == "Not enough"
-	run = frappe.get_doc(runs.RUN, runs.start_run(full=False, now=add_to_date(written, hours=3), inline=True))
+	run = frappe.get_doc(
+		runs.RUN, runs.start_run(full=False, now=add_to_date(written, hours=3), inline=True, commit=False)
+	)
 	assert get_datetime(run.since) < written
 	assert name in {n for b in run.batches for n in json.loads(b.order_names)["orders"]}
 	assert status(name) == "Not booked"
@@ -464,7 +478,7 @@ def test_a_change_committed_after_a_run_read_is_found_by_the_next_run():
 def test_win_probabilities_changed_in_the_settings():
 	"""Not ERPNext's, but an input all the same: the settings' win probability of the order's status."""
 	name = confirmed([(make_item(price=10), 1)], days=9)
-	runs.start_run(full=True, inline=True)
+	runs.start_run(full=True, inline=True, commit=False)
 	current = frappe.db.get_value("Customer Order", name, "status")
 
 	def change():

@@ -7,6 +7,7 @@ import pytest
 from frappe.utils import add_days, getdate, nowdate
 
 from order_mgmt.api import customer_order as order_api
+from order_mgmt.api import portal as portal_api
 from order_mgmt.api import supply as supply_api
 from order_mgmt.figures import engine
 from order_mgmt.portal import orders as portal_orders
@@ -19,6 +20,7 @@ from tests.integration.factories import (
 	make_order,
 	make_supplier,
 	refused,
+	request_done,
 )
 
 
@@ -150,6 +152,7 @@ def supplied_by_a_purchase_order():
 		supply_api.make_purchase_order(order.name, supplier=make_supplier())["purchase_order"],
 	)
 	po.submit()
+	request_done()
 	return order, po
 
 
@@ -163,6 +166,7 @@ def test_one_delay_mail_per_change_of_the_expected_date():
 		po.reload()
 		po.items[0].expected_delivery_date = day
 		po.save()
+		request_done()
 
 	supplier_promises(add_days(delivery, 5))
 	row = frappe.get_doc("Customer Order", order.name)
@@ -225,6 +229,7 @@ def burst_of_date_changes(days: int):
 		po.reload()
 		po.items[0].expected_delivery_date = add_days(delivery, day)
 		po.save()
+		request_done()
 
 	fmt = lambda day: frappe.utils.format_date(add_days(delivery, day))  # noqa: E731
 	for day in (5, 9, 5, 12, 9, 14):  # a burst on one day
@@ -355,14 +360,14 @@ def test_the_pdf_is_only_the_fixed_customer_format_never_a_fallback(monkeypatch)
 	frappe.set_user(user.name)
 	try:
 		frappe.form_dict.settings = '{"compact_item_print": 0}'
-		portal_orders.download_pdf(order.name)
+		portal_api.download_pdf(order.name)
 		assert frappe.local.response.filecontent.startswith(b"%PDF")
 		assert [p[:3] for p in printed] == [("Customer Order", order.name, portal_orders.ORDER_PRINT_FORMAT)]
 		assert "settings" not in printed[0][3]
 		frappe.db.set_value("Print Format", portal_orders.ORDER_PRINT_FORMAT, "disabled", 1)
 		frappe.local.response.filecontent = None
 		with refused(frappe.DoesNotExistError, match="not available"):
-			portal_orders.download_pdf(order.name)
+			portal_api.download_pdf(order.name)
 		assert frappe.local.response.filecontent is None and len(printed) == 1
 	finally:
 		frappe.set_user("Administrator")

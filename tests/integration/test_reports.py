@@ -6,9 +6,7 @@ import pytest
 from frappe.utils import add_days, add_months, flt, getdate, nowdate
 
 from order_mgmt.figures.profit import get_profitability, update_profitability
-from order_mgmt.order_mgmt.doctype.order_management_settings.order_management_settings import (
-	get_probabilities,
-)
+from order_mgmt.settings import get_probabilities
 from tests.integration.erp_docs import confirmed_order, deliver, invoice, pay
 from tests.integration.factories import (
 	add_stock,
@@ -18,10 +16,12 @@ from tests.integration.factories import (
 	make_order,
 	make_tax_template,
 	make_user,
+	request_done,
 )
 
 
 def run(report: str, **filters):
+	request_done()  # the user opens the report after their request ended
 	from frappe.desk.query_report import run as run_report
 
 	result = run_report(report, filters={"company": company(), **filters}, ignore_prepared_report=True)
@@ -109,6 +109,7 @@ def data():
 	d.canceled.cancel()
 	for key in ("quotation", "waiting", "partial", "done", "late", "canceled"):
 		d[key] = frappe.get_doc("Customer Order", d[key].name)
+	request_done()
 	return d
 
 
@@ -415,6 +416,7 @@ def test_deliveries_and_invoices_keep_the_orders_profitability_up_to_date(data):
 	ret = make_sales_return(data.dn_done.name)
 	ret.insert()
 	ret.submit()
+	request_done()
 	assert flt(frappe.db.get_value("Customer Order", data.done.name, "cost_of_goods")) == 0
 	assert flt(frappe.db.get_value("Customer Order", data.done.name, "profit_amount")) == 50
 	assert get_profitability([data.done.as_dict()])[data.done.name].cost_of_goods == 0
@@ -430,7 +432,7 @@ def test_update_profitability_writes_only_what_changed_in_one_batch(data):
 
 
 def test_refresh_profitability_checks_permission(data):
-	from order_mgmt.figures.profit import refresh_profitability
+	from order_mgmt.api.profit import refresh_profitability
 
 	assert refresh_profitability(data.done.name)["profit_amount"] == 30
 	frappe.set_user(make_user("Accounts User"))

@@ -8,8 +8,8 @@ from frappe.utils import add_days, nowdate
 from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import stock as stock_api
 from order_mgmt.api import supply as supply_api
-from order_mgmt.figures import engine
-from tests.integration.factories import add_stock, make_item, make_order, make_supplier
+from order_mgmt.figures import engine, shortages
+from tests.integration.factories import add_stock, make_item, make_order, make_supplier, request_done
 
 
 def confirmed(item, qty, days):
@@ -19,24 +19,33 @@ def confirmed(item, qty, days):
 
 
 def status(name):
+	request_done()  # the user looks after their request ended
 	return frappe.db.get_value("Customer Order Item", {"parent": name}, "product_status")
 
 
-def test_one_orders_reservation_makes_the_other_not_enough_at_once():
+def the_job_queued_after_the_commit(item):
+	"""What the job the action queued after its commit does (a real worker runs it:
+	test_after_commit.py)."""
+	request_done()
+	return shortages.recompute_changed_shortages([item])
+
+
+def test_one_orders_reservation_makes_the_other_not_enough_after_the_commit():
 	item = make_item(price=10)
 	add_stock(item, 5)
 	early = confirmed(item, 5, days=3)
 	late = confirmed(item, 5, days=20)
 	assert (status(early), status(late)) == ("Not booked", "Not enough")
-	stock_api.reserve(
-		late
-	)  # the later order takes the stock: the earlier one is now short, without a recompute
+	stock_api.reserve(late)  # the later order takes the stock: the earlier one is now short
+	assert (status(early), status(late)) == ("Not booked", "Ready for shipment")
+	assert the_job_queued_after_the_commit(item) == [early]
 	assert (status(early), status(late)) == ("Not enough", "Ready for shipment")
 	stock_api.release(late)
+	assert the_job_queued_after_the_commit(item) == [early]
 	assert (status(early), status(late)) == ("Not booked", "Not enough")
 
 
-def test_a_delivery_moves_the_other_orders_at_once():
+def test_a_delivery_moves_the_other_orders_after_the_commit():
 	item = make_item(price=10)
 	add_stock(item, 5)
 	first = confirmed(item, 5, days=3)
@@ -44,6 +53,7 @@ def test_a_delivery_moves_the_other_orders_at_once():
 	assert status(second) == "Not enough"
 	add_stock(item, 5)  # a receipt by itself waits for the night (or the next document of the order)
 	stock_api.make_delivery_note(first, submit=1)  # shipping first's goods moves second's verdict with it
+	assert the_job_queued_after_the_commit(item) == [second]
 	assert status(second) == "Not booked"
 
 

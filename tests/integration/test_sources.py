@@ -17,6 +17,7 @@ from tests.integration.factories import (
 	make_order,
 	make_supplier,
 	refused,
+	request_done,
 	warehouse,
 )
 
@@ -28,6 +29,7 @@ def confirmed(item, qty, days=10):
 
 
 def line(name):
+	request_done()  # the user looks after their request ended
 	order = frappe.get_doc("Customer Order", name)
 	return order, order.items[0]
 
@@ -156,6 +158,7 @@ def _work_order_ready(name):
 
 def status_on(name, day):
 	"""The line's product status and its sources' text with "today" frozen at `day`."""
+	request_done()  # the user looks after their request ended
 	engine.recompute([name], today=day)
 	row = line(name)[1]
 	return row.product_status
@@ -596,7 +599,7 @@ def test_the_nightly_job_finds_the_same_short_lines_as_the_documents_events():
 	assert by_events == {early.name: "Not booked", late.name: "Not enough", plenty.name: "Not enough"}
 	frappe.db.set_value("Customer Order Item", {"parent": ("in", list(by_events))}, "product_status", "")
 	# one priority pass over all open demand for every batch, here of one order each
-	runs.recompute_open_orders(batch_size=1)
+	runs.recompute_open_orders(batch_size=1, commit=False)
 	assert {name: line(name)[1].product_status for name in by_events} == by_events
 
 
@@ -634,7 +637,7 @@ def test_nightly_recompute_uses_the_same_queries_for_many_orders():
 			stamp("Customer Order", n, "product_status", "", update_modified=False)
 		frappe.local.flags.pop("order_mgmt_probabilities", None)
 		with counted_queries() as queries:
-			result = runs.recompute_open_orders(batch_size=1000, today=add_days(nowdate(), 1))
+			result = runs.recompute_open_orders(batch_size=1000, today=add_days(nowdate(), 1), commit=False)
 		return result, len(queries)
 
 	seed(20)
@@ -647,7 +650,7 @@ def test_nightly_recompute_uses_the_same_queries_for_many_orders():
 	assert large_queries == small_queries, (small_queries, large_queries)
 	# nothing changed since: a second run writes nothing
 	with counted_queries() as queries:
-		again = runs.recompute_open_orders(batch_size=1000, today=add_days(nowdate(), 1))
+		again = runs.recompute_open_orders(batch_size=1000, today=add_days(nowdate(), 1), commit=False)
 	assert again["changed"] == 0
 	assert not [q for q in queries if str(q).lstrip().upper().startswith("UPDATE")]
 
@@ -657,12 +660,12 @@ def test_the_job_runs_when_its_cron_is_due():
 	settings.recompute_cron = "0 1 * * *"
 	settings.last_recompute = f"{add_days(nowdate(), -1)} 01:00:00"
 	settings.save()
-	assert not runs.recompute_if_due(now=f"{nowdate()} 00:30:00")
-	assert runs.recompute_if_due(now=f"{nowdate()} 01:05:00")
+	assert not runs.recompute_if_due(now=f"{nowdate()} 00:30:00", inline=True, commit=False)
+	assert runs.recompute_if_due(now=f"{nowdate()} 01:05:00", inline=True, commit=False)
 	assert str(frappe.db.get_single_value("Order Management Settings", "last_recompute")).startswith(
 		nowdate()
 	)
-	assert not runs.recompute_if_due(now=f"{nowdate()} 02:00:00")
+	assert not runs.recompute_if_due(now=f"{nowdate()} 02:00:00", inline=True, commit=False)
 
 
 def test_a_bad_cron_is_refused():
@@ -685,7 +688,7 @@ def test_archive_old_orders():
 		"Customer Order", canceled.name, "modified", add_days(nowdate(), -400), update_modified=False
 	)
 
-	archived = runs.archive_old_orders()
+	archived = runs.archive_old_orders(commit=False)
 	assert set(archived) == {old.name, canceled.name}
 	assert frappe.db.get_value("Customer Order", old.name, "status") == "Archived"
 	assert frappe.db.get_value("Customer Order", recent.name, "status") == "Delivered"

@@ -8,6 +8,7 @@ import frappe
 import pytest
 from frappe.utils import add_days, getdate, now_datetime
 
+from order_mgmt.api import workspace as workspace_api
 from order_mgmt.services import planning
 from tests.integration.factories import (
 	as_user,
@@ -15,6 +16,7 @@ from tests.integration.factories import (
 	counted_queries,
 	make_order,
 	make_user,
+	request_done,
 )
 
 
@@ -155,7 +157,7 @@ def order_tasks(order: str) -> dict[str, frappe._dict]:
 
 def test_apply_methodology_with_one_optional_part_then_again(team):
 	with as_user(team.manager):
-		result = planning.add_tasks_from_methodology(team.order.name, '["Training"]')
+		result = workspace_api.add_tasks_from_methodology(team.order.name, '["Training"]')
 	assert len(result["created"]) == 4
 
 	tasks = order_tasks(team.order.name)
@@ -181,7 +183,7 @@ def test_apply_methodology_with_one_optional_part_then_again(team):
 
 	# again, by the deputy: nothing new
 	with as_user(team.deputy):
-		again = planning.add_tasks_from_methodology(team.order.name, ["Training"])
+		again = workspace_api.add_tasks_from_methodology(team.order.name, ["Training"])
 	assert again["created"] == [] and again["existing"] == 4
 	assert frappe.db.count("Task", {"customer_order": team.order.name}) == 4
 
@@ -205,7 +207,7 @@ def test_the_sample_methodology_is_installed_once():
 	workspace.setup_workspace()
 	workspace.setup_workspace()
 	assert frappe.db.count("Order Methodology", {"methodology_name": workspace.SAMPLE_METHODOLOGY}) == 1
-	parts = planning.get_methodology_parts(make_order().name, workspace.SAMPLE_METHODOLOGY)
+	parts = workspace_api.get_methodology_parts(make_order().name, workspace.SAMPLE_METHODOLOGY)
 	assert parts["optional_parts"] == ["Training"]
 
 
@@ -262,7 +264,7 @@ def test_a_dependency_on_an_unknown_step_is_refused():
 
 def test_choosing_a_part_that_is_not_optional_is_refused(team):
 	with as_user(team.manager), refused(frappe.ValidationError, match="not an optional part"):
-		planning.add_tasks_from_methodology(team.order.name, ["Preparation"])
+		workspace_api.add_tasks_from_methodology(team.order.name, ["Preparation"])
 	assert frappe.db.count("Task", {"customer_order": team.order.name}) == 0
 
 
@@ -273,7 +275,7 @@ def test_a_canceled_order_gets_no_tasks_or_meetings(team):
 	api.cancel(team.order.name)
 	with as_user(team.manager):
 		with refused(frappe.ValidationError, match="canceled"):
-			planning.add_tasks_from_methodology(team.order.name, ["Training"])
+			workspace_api.add_tasks_from_methodology(team.order.name, ["Training"])
 		with refused(frappe.ValidationError, match="canceled"):
 			new_meeting(team.order.name).insert()
 		with refused(frappe.ValidationError, match="canceled"):
@@ -285,7 +287,7 @@ def test_a_canceled_order_gets_no_tasks_or_meetings(team):
 def test_an_order_without_start_or_methodology(team):
 	order = make_order(order_manager=team.manager)
 	with as_user(team.manager), refused(frappe.ValidationError, match="no methodology"):
-		planning.add_tasks_from_methodology(order.name)
+		workspace_api.add_tasks_from_methodology(order.name)
 
 
 # --- who may plan ------------------------------------------------------------------------------------------
@@ -305,7 +307,7 @@ def new_meeting(order: str, **kw):
 
 def test_another_order_user_reads_but_cannot_plan(team):
 	with as_user(team.manager):
-		planning.add_tasks_from_methodology(team.order.name, [])
+		workspace_api.add_tasks_from_methodology(team.order.name, [])
 		new_meeting(team.order.name).insert()
 	task_name = frappe.db.get_value("Task", {"customer_order": team.order.name, "subject": "Kick-off"})
 
@@ -321,7 +323,7 @@ def test_another_order_user_reads_but_cannot_plan(team):
 		with refused(frappe.PermissionError, match="Only the order's manager"):
 			call_over_rest("order_mgmt.api.workspace.add_tasks_from_methodology", order=team.order.name)
 		with refused(frappe.PermissionError, match="Only the order's manager"):
-			planning.add_tasks_from_methodology(team.order.name, '["Training"]')
+			workspace_api.add_tasks_from_methodology(team.order.name, '["Training"]')
 		# … nor by creating tasks and meetings (what POST /api/resource does)
 		with refused(frappe.PermissionError):
 			frappe.client.insert({"doctype": "Task", "subject": "Mine", "customer_order": team.order.name})
@@ -364,7 +366,7 @@ def test_the_deputy_plans_like_the_manager(team):
 		meeting.minutes = "Agreed on the scope."
 		meeting.save()
 		frappe.delete_doc("Task", task.name)
-		assert planning.get_workspace(team.order.name)["can_plan"] is True
+		assert workspace_api.get_workspace(team.order.name)["can_plan"] is True
 
 
 def test_a_planner_cannot_move_a_task_away_from_an_order_they_do_not_plan(team):
@@ -381,7 +383,7 @@ def test_a_planner_cannot_move_a_task_away_from_an_order_they_do_not_plan(team):
 
 def test_an_assignee_updates_their_task_but_does_not_delete_it(team):
 	with as_user(team.manager):
-		planning.add_tasks_from_methodology(team.order.name, ["Training"])
+		workspace_api.add_tasks_from_methodology(team.order.name, ["Training"])
 	name = frappe.db.get_value("Task", {"customer_order": team.order.name, "subject": "Training"})
 	with as_user(team.other):
 		task = frappe.get_doc("Task", name)
@@ -396,22 +398,22 @@ def test_an_assignee_updates_their_task_but_does_not_delete_it(team):
 def test_order_managers_plan_every_order(team):
 	boss = make_user("Order Manager")
 	with as_user(boss):
-		assert planning.add_tasks_from_methodology(team.order.name, [])["created"]
+		assert workspace_api.add_tasks_from_methodology(team.order.name, [])["created"]
 		new_meeting(team.order.name).insert()
 
 
 def test_user_permissions_hide_other_orders_and_their_workspace(team):
 	with as_user(team.manager):
 		new_meeting(team.order.name).insert()
-		planning.add_tasks_from_methodology(team.order.name, [])
+		workspace_api.add_tasks_from_methodology(team.order.name, [])
 	mine = make_order(order_manager=team.other)
 	frappe.permissions.add_user_permission("Customer Order", mine.name, team.other)
 	with as_user(team.other):
 		with refused(frappe.DoesNotExistError):  # not revealed: as if it did not exist
-			planning.get_workspace(team.order.name)
+			workspace_api.get_workspace(team.order.name)
 		assert frappe.get_list("Order Meeting", filters={"customer_order": team.order.name}) == []
 		assert frappe.get_list("Task", filters={"customer_order": team.order.name}) == []
-		assert planning.get_workspace(mine.name)["can_plan"] is True
+		assert workspace_api.get_workspace(mine.name)["can_plan"] is True
 
 
 # --- time, meetings, information, agreements ----------------------------------------------------------------
@@ -450,7 +452,7 @@ def make_timesheet(logs: list[tuple[str, float]], submit: bool = True):
 
 def test_time_booked_on_the_orders_tasks_appears_on_the_order(team):
 	with as_user(team.manager):
-		planning.add_tasks_from_methodology(team.order.name, [])
+		workspace_api.add_tasks_from_methodology(team.order.name, [])
 	kickoff, analysis = (
 		frappe.db.get_value("Task", {"customer_order": team.order.name, "subject": s})
 		for s in ("Kick-off", "Analysis")
@@ -468,6 +470,7 @@ def test_time_booked_on_the_orders_tasks_appears_on_the_order(team):
 		ts = make_timesheet([(kickoff, 2), (analysis, 3.5), (elsewhere.name, 1), (loose.name, 4)])
 
 	def time_of(order):
+		request_done()  # the user looks after their request ended
 		return frappe.db.get_value("Customer Order", order, ["total_hours", "timesheet_cost"])
 
 	assert time_of(team.order.name) == (5.5, 5.5 * 40)
@@ -475,7 +478,7 @@ def test_time_booked_on_the_orders_tasks_appears_on_the_order(team):
 	# and the order's costs count it at once
 	assert frappe.db.get_value("Customer Order", team.order.name, "total_cost") == 5.5 * 40
 	with as_user(team.other):
-		assert planning.get_workspace(team.order.name)["total_hours"] == 5.5
+		assert workspace_api.get_workspace(team.order.name)["total_hours"] == 5.5
 
 	make_timesheet([(kickoff, 1)])
 	assert time_of(team.order.name) == (6.5, 6.5 * 40)
@@ -554,7 +557,7 @@ def test_meetings_information_and_agreements_with_files_are_listed_on_the_order(
 	assert meeting.customer == customer
 
 	with as_user(team.other):
-		ws = planning.get_workspace(team.order.name)
+		ws = workspace_api.get_workspace(team.order.name)
 	assert [m.name for m in ws["meetings"]] == [meeting.name]
 	assert [a.name for a in ws["agreements"]] == [agreement.name]
 	assert ws["agreements"][0].kind == "Decision"
@@ -585,7 +588,7 @@ def test_a_meeting_cannot_end_before_it_starts(team):
 
 def test_closing_the_order_leaves_its_tasks_open(team):
 	with as_user(team.manager):
-		planning.add_tasks_from_methodology(team.order.name, [])
+		workspace_api.add_tasks_from_methodology(team.order.name, [])
 	from order_mgmt.api import customer_order as api
 
 	api.confirm(team.order.name)
@@ -607,9 +610,9 @@ def test_time_is_rolled_up_with_a_constant_number_of_queries():
 					{"doctype": "Task", "subject": f"T{i}", "customer_order": order.name}
 				).insert()
 				logs.append((task.name, 1))
-		ts = make_timesheet(logs)
+		make_timesheet(logs)  # submitted: its event marked the orders
 		with counted_queries() as queries:
-			planning.timesheet_changed(ts)
+			request_done()  # the orders' time, cost and profit
 		assert frappe.db.get_value("Customer Order", order.name, "total_hours") == tasks_per_order
 		return len(queries)
 

@@ -19,7 +19,7 @@ from order_mgmt.figures import money
 from order_mgmt.order_mgmt.report.common import get_orders, order_columns
 from order_mgmt.rules import billing
 
-EPS = 0.005
+EPS = billing.EPS
 
 
 def execute(filters=None):

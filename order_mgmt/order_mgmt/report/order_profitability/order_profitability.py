@@ -11,7 +11,7 @@ from order_mgmt.order_mgmt.report.common import get_orders, order_columns
 from order_mgmt.rules.profit import Costs, profitability
 
 #: the order's stored profitability fields the report shows
-FIGURES = (*profit.FIELDS, "total_hours", "timesheet_cost")
+FIGURES = profit.FIELDS
 
 
 def execute(filters=None):
