@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 
 from order_mgmt import permissions
+from order_mgmt.figures import intake
 from order_mgmt.permissions import get_order as _get_order
 from order_mgmt.rules import pipeline
 from order_mgmt.services import stock_guard
@@ -20,6 +21,12 @@ def _lock_stock_of(order) -> None:
 	stock_guard.lock_bins(pairs)
 
 
+def _answer(name: str) -> dict:
+	"""The order's statuses after the action: what its documents' events marked is done first."""
+	intake.flush()
+	return status_summary(name)
+
+
 @frappe.whitelist(methods=["POST"])
 @one_action
 def confirm(name: str | None = None) -> dict:
@@ -32,7 +39,7 @@ def confirm(name: str | None = None) -> dict:
 		)
 	_lock_stock_of(order)
 	order.submit()
-	return status_summary(name)
+	return _answer(name)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -47,7 +54,7 @@ def cancel(name: str | None = None) -> dict:
 		)
 	_lock_stock_of(order)
 	order.cancel()
-	return status_summary(name)
+	return _answer(name)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -63,7 +70,7 @@ def set_status(name: str | None = None, status: str | None = None) -> dict:
 			title=_("Invalid Status"),
 		)
 	order.set_status(status)
-	return status_summary(name)
+	return _answer(name)
 
 
 @frappe.whitelist(methods=["POST"])

@@ -15,19 +15,9 @@ import frappe
 from frappe.query_builder.functions import Coalesce
 
 from order_mgmt import compat
-from order_mgmt.figures import money
-from order_mgmt.figures.shortages import shortages
+from order_mgmt.figures import scope, shortages
 from order_mgmt.rules import pipeline, product
 from order_mgmt.utils import in_list
-
-
-def open_condition(co):
-	"""The orders the nightly run keeps up to date: open ones, and delivered or archived ones whose money
-	is not settled (they follow their invoices and payments)."""
-	unsettled = co.status.isin([pipeline.DELIVERED, pipeline.ARCHIVED]) & (
-		money.settled(co).negate() | (co.invoice_status != "Invoiced")
-	)
-	return (co.docstatus == 1) & (co.status.isin(sorted(pipeline.OPEN_STATUSES)) | unsettled)
 
 
 def due_orders(today) -> set[str]:
@@ -36,7 +26,7 @@ def due_orders(today) -> set[str]:
 	return set(
 		frappe.qb.from_(co)
 		.select(co.name)
-		.where(co.next_check.isnotnull() & (co.next_check <= today) & open_condition(co))
+		.where(co.next_check.isnotnull() & (co.next_check <= today) & scope.open_condition(co))
 		.run(pluck=True)
 	)
 
@@ -100,7 +90,7 @@ def changed_orders(since) -> set[str]:
 		names.update(
 			frappe.qb.from_(co)
 			.select(co.name)
-			.where(co.sales_order.isin(moved) & open_condition(co))
+			.where(co.sales_order.isin(moved) & scope.open_condition(co))
 			.run(pluck=True)
 		)
 	names.update(_orders_of_items(_changed_items(since)))
@@ -147,7 +137,7 @@ def _orders_of_items(items: tuple[set[str], set[str]]) -> set[str]:
 	out = set()
 	co, coi = frappe.qb.DocType("Customer Order"), frappe.qb.DocType("Customer Order Item")
 	if stock:
-		out.update(shortage_flips(sorted(stock)))
+		out.update(shortages.shortage_flips(sorted(stock)))
 		wo, woi = frappe.qb.DocType("Work Order"), frappe.qb.DocType("Work Order Item")
 		ref = frappe.qb.DocType("Production Plan Item Reference")
 		consuming = (
@@ -170,7 +160,7 @@ def _orders_of_items(items: tuple[set[str], set[str]]) -> set[str]:
 			out.update(
 				frappe.qb.from_(co)
 				.select(co.name)
-				.where(co.sales_order.isin(backflushed) & open_condition(co))
+				.where(co.sales_order.isin(backflushed) & scope.open_condition(co))
 				.run(pluck=True)
 			)
 	if masters:
@@ -180,35 +170,10 @@ def _orders_of_items(items: tuple[set[str], set[str]]) -> set[str]:
 			.on(co.name == coi.parent)
 			.select(co.name)
 			.distinct()
-			.where(in_list(coi.item_code, sorted(masters)) & open_condition(co))
+			.where(in_list(coi.item_code, sorted(masters)) & scope.open_condition(co))
 			.run(pluck=True)
 		)
 	return out
-
-
-def shortage_flips(items: list[str]) -> set[str]:
-	"""Open orders of these items whose stored *Not enough* no longer matches the priority pass (the pass
-	and one query). The pass decides only between *Not enough* and *Not booked* (`rules.sources.line_status`:
-	a line not covered by what is booked for it), so only lines stored with one of those two are read."""
-	if not items:
-		return set()
-	short = shortages(list(items))
-	co, coi = frappe.qb.DocType("Customer Order"), frappe.qb.DocType("Customer Order Item")
-	rows = (
-		frappe.qb.from_(coi)
-		.join(co)
-		.on(co.name == coi.parent)
-		.select(coi.parent, coi.so_detail, coi.product_status)
-		.where(
-			in_list(coi.item_code, items)
-			& coi.product_status.isin([product.NOT_ENOUGH, product.NOT_BOOKED])
-			& open_condition(co)
-			& coi.so_detail.isnotnull()
-		)
-	).run()
-	return {
-		parent for parent, so_detail, status in rows if (status == product.NOT_ENOUGH) != (so_detail in short)
-	}
 
 
 def cost_orders(since) -> set[str]:

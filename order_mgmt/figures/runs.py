@@ -18,7 +18,7 @@ from frappe.utils import (
 )
 from frappe.utils.background_jobs import get_queue, get_workers
 
-from order_mgmt.figures import engine, money, nightly, shortages, write
+from order_mgmt.figures import engine, money, nightly, scope, shortages, write
 from order_mgmt.rules import pipeline
 from order_mgmt.services import transactions
 
@@ -57,7 +57,7 @@ def open_order_names() -> list[str]:
 	"""Open orders, and delivered or archived ones whose money is not settled (they keep following their
 	invoices and payments through the events; the nightly run is the safety net)."""
 	co = frappe.qb.DocType("Customer Order")
-	return (frappe.qb.from_(co).select(co.name).where(nightly.open_condition(co)).orderby(co.name)).run(
+	return (frappe.qb.from_(co).select(co.name).where(scope.open_condition(co)).orderby(co.name)).run(
 		pluck=True
 	)
 

@@ -5,9 +5,10 @@ from frappe import _
 from frappe.query_builder.functions import Coalesce, NullIf, Sum
 from frappe.utils import flt, getdate
 
+from order_mgmt.figures import scope
 from order_mgmt.figures.sources import dedicated_receipts
 from order_mgmt.rules import pipeline, product, sources
-from order_mgmt.utils import Greatest, num
+from order_mgmt.utils import Greatest, in_list, num
 
 
 def gather_shortages(lines, reserved, line_sources) -> set[str]:
@@ -167,9 +168,12 @@ def _enqueue_shortage_recompute(items: list[str]) -> None:
 		frappe.db.commit()  # the action was committed already; its Error Log goes with it
 
 
-def recompute_changed_shortages(items: list[str]) -> list[str]:
-	"""Recompute the open orders of these items whose stored *Not enough* no longer matches the priority
-	pass (a fixed number of queries to find them). Returns their names."""
+def shortage_flips(items: list[str]) -> set[str]:
+	"""Open orders of these items whose stored *Not enough* no longer matches the priority pass (the pass
+	and one query). The pass decides only between *Not enough* and *Not booked* (`rules.sources.line_status`:
+	a line not covered by what is booked for it), so only lines stored with one of those two are read."""
+	if not items:
+		return set()
 	short = shortages(list(items))
 	co, coi = frappe.qb.DocType("Customer Order"), frappe.qb.DocType("Customer Order Item")
 	rows = (
@@ -178,19 +182,21 @@ def recompute_changed_shortages(items: list[str]) -> list[str]:
 		.on(co.name == coi.parent)
 		.select(coi.parent, coi.so_detail, coi.product_status)
 		.where(
-			coi.item_code.isin(list(items))
-			& (co.docstatus == 1)
-			& co.status.isin(sorted(pipeline.OPEN_STATUSES))
+			in_list(coi.item_code, items)
+			& coi.product_status.isin([product.NOT_ENOUGH, product.NOT_BOOKED])
+			& scope.open_condition(co)
 			& coi.so_detail.isnotnull()
 		)
 	).run()
-	changed = sorted(
-		{
-			parent
-			for parent, so_detail, status in rows
-			if (status == product.NOT_ENOUGH) != (so_detail in short)
-		}
-	)
+	return {
+		parent for parent, so_detail, status in rows if (status == product.NOT_ENOUGH) != (so_detail in short)
+	}
+
+
+def recompute_changed_shortages(items: list[str]) -> list[str]:
+	"""The job queued after a commit: recompute the orders of these items whose *Not enough* verdict moved
+	(`shortage_flips`). Returns their names."""
+	changed = sorted(shortage_flips(items))
 	if changed:
 		from order_mgmt.figures.engine import recompute  # the engine gathers through this module
 
