@@ -1,0 +1,1 @@
+"""The recompute engine of the Customer Order's figures: see README, Architecture."""
