@@ -69,6 +69,33 @@ def loadavg() -> float:
 	return os.getloadavg()[0]
 
 
+#: MariaDB's server-wide counters read around each flow (the whole server: other sites' work counts too)
+SERVER_COUNTERS = (
+	"Innodb_row_lock_waits",
+	"Innodb_row_lock_time",
+	"Innodb_deadlocks",
+	"Questions",
+	"Com_commit",
+)
+
+
+def server_counters(db: dict) -> dict:
+	import pymysql
+
+	conn = pymysql.connect(**db)
+	try:
+		with conn.cursor() as cur:
+			cur.execute(
+				"show global status where Variable_name in ({})".format(
+					", ".join(["%s"] * len(SERVER_COUNTERS))
+				),
+				SERVER_COUNTERS,
+			)
+			return {k: int(v) for k, v in cur.fetchall()}
+	finally:
+		conn.close()
+
+
 # --- the sites' masters ----------------------------------------------------------------------------------
 
 
@@ -182,6 +209,12 @@ def setup(frappe, flow: str, stock: float, n_items: int, stamp: str) -> dict:
 	return {
 		"company": company,
 		"warehouse": warehouse,
+		"db": {
+			"host": frappe.conf.db_host or "127.0.0.1",
+			"port": int(frappe.conf.db_port or 3306),
+			"user": frappe.conf.db_user or frappe.conf.db_name,
+			"password": frappe.conf.db_password,
+		},
 		"items": {"scarce": [scarce], "spread": spread},
 		"stock": stock,
 		"key": key,
@@ -348,6 +381,7 @@ class Run:
 						self.claims[name] = 1.0
 
 	def go(self):
+		counters = server_counters(self.ctx["db"])
 		self.load_before = loadavg()
 		self.start = time.monotonic()
 		self.deadline = self.start + self.args.seconds
@@ -358,6 +392,8 @@ class Run:
 			t.join()
 		self.elapsed = time.monotonic() - self.start
 		self.load_after = loadavg()
+		after = server_counters(self.ctx["db"])
+		self.server = {k: after.get(k, 0) - counters.get(k, 0) for k in SERVER_COUNTERS}
 
 
 def _excerpt(data, text) -> str:
@@ -517,6 +553,7 @@ def result(run: Run, check_: dict) -> dict:
 		"load": run.load,
 		"seconds": run.elapsed,
 		"load_average": [round(run.load_before, 2), round(run.load_after, 2)],
+		"server": run.server,
 		"orders_created": sum(1 for c in run.calls if c[0] == "create" and c[2] == 200),
 		"orders_confirmed": confirmed,
 		"orders_per_s": confirmed / run.elapsed if run.elapsed else 0,
@@ -569,6 +606,12 @@ def table(results: dict) -> str:
 					else "-"
 				),
 			)
+		both(
+			"Row-lock waits (server-wide): n, s",
+			lambda r: (
+				f"{r['server']['Innodb_row_lock_waits']}, {r['server']['Innodb_row_lock_time'] / 1000:.1f} s"
+			),
+		)
 		both("HTTP 5xx / other 4xx", lambda r: f"{r['5xx']} / {r['unexpected_4xx']}")
 		both(
 			"Oversold units",
