@@ -275,6 +275,31 @@ def start_server(sites, port: int, workers: int, log_path: str):
 # --- the clients ---------------------------------------------------------------------------------------
 
 
+def order_body(flow: str, ctx: dict, items: list, rng) -> dict:
+	"""One order of one line (an item of `items`, qty 1-5): a Customer Order's body, or a Sales Order's
+	submitted on insert."""
+	item = rng.choice(items)
+	line = {"item_code": item, "qty": rng.randint(1, 5), "warehouse": ctx["warehouse"]}
+	if flow == "app":
+		return {
+			"customer": CUSTOMER,
+			"company": ctx["company"],
+			"order_date": ctx["today"],
+			"delivery_date": ctx["delivery"],
+			"set_warehouse": ctx["warehouse"],
+			"items": [line],
+		}
+	return {
+		"customer": CUSTOMER,
+		"company": ctx["company"],
+		"transaction_date": ctx["today"],
+		"delivery_date": ctx["delivery"],
+		"set_warehouse": ctx["warehouse"],
+		"items": [{**line, "delivery_date": ctx["delivery"]}],
+		"docstatus": 1,
+	}
+
+
 class Run:
 	"""One flow (the app's or ERPNext's) under one load (spread or scarce) on its site."""
 
@@ -326,34 +351,11 @@ class Run:
 				self.errors.append((endpoint, status, exc_type, excerpt))
 		return status, data
 
-	def order_body(self, rng) -> dict:
-		ctx = self.ctx
-		item = rng.choice(self.items)
-		line = {"item_code": item, "qty": rng.randint(1, 5), "warehouse": ctx["warehouse"]}
-		if self.flow == "app":
-			return {
-				"customer": CUSTOMER,
-				"company": ctx["company"],
-				"order_date": ctx["today"],
-				"delivery_date": ctx["delivery"],
-				"set_warehouse": ctx["warehouse"],
-				"items": [line],
-			}
-		return {
-			"customer": CUSTOMER,
-			"company": ctx["company"],
-			"transaction_date": ctx["today"],
-			"delivery_date": ctx["delivery"],
-			"set_warehouse": ctx["warehouse"],
-			"items": [{**line, "delivery_date": ctx["delivery"]}],
-			"docstatus": 1,
-		}
-
 	def client(self, i):
 		rng = random.Random(1000 + i)
 		session = requests.Session()
 		while self.take_ticket():
-			status, data = self.call(session, "create", self.order_body(rng))
+			status, data = self.call(session, "create", order_body(self.flow, self.ctx, self.items, rng))
 			if status != 200:
 				continue
 			name = data["data"]["name"]

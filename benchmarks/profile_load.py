@@ -189,7 +189,11 @@ def main():
 	ap.add_argument("--items", type=int, default=40)
 	ap.add_argument("--loads", default="scarce")
 	ap.add_argument("--flows", default="app,erpnext")
-	ap.add_argument("--no-cprofile", action="store_true", help="queries only (no cProfile per request)")
+	ap.add_argument(
+		"--no-cprofile",
+		action="store_true",
+		help="queries and their durations only (no cProfile, no stacks): near the plain run's speed",
+	)
 	ap.add_argument("--db-root-password", default=os.environ.get("ORDER_MGMT_DB_ROOT_PASSWORD", "root"))
 	ap.add_argument("--json", default=os.path.join(HERE, "results-profile.json"))
 	args = ap.parse_args()
@@ -220,7 +224,10 @@ def main():
 				with load.on_site(sites[flow]) as frappe:
 					recorder.delete()
 					recorder.start(
-						record_jobs=False, profile=not args.no_cprofile, capture_stack=True, explain=False
+						record_jobs=False,
+						profile=not args.no_cprofile,
+						capture_stack=not args.no_cprofile,
+						explain=False,
 					)
 					frappe.db.commit()
 				sampler_ = LockSampler(args.db_root_password, [dbs[flow]])
@@ -266,5 +273,196 @@ def main():
 	print(f"\nJSON: {args.json}")
 
 
+# --- time and queries per phase, in one process ---------------------------------------------------------
+
+#: (label, path suffix, function): the phases of a request, found in its cProfile and in the stacks of its
+#: queries (a query counts for every phase its stack passes through)
+PHASES = (
+	("Customer Order validate (all)", "doctype/customer_order/customer_order.py", "validate"),
+	("  pricing by the app (selling.apply_prices)", "order_mgmt/selling.py", "apply_prices"),
+	("naming series (getseries, locked to the commit)", "frappe/model/naming.py", "getseries"),
+	("Bin locks (stock_guard.lock_bins)", "order_mgmt/stock_guard.py", "lock_bins"),
+	("Customer Order on_submit", "doctype/customer_order/customer_order.py", "on_submit"),
+	("  Sales Order made (selling.make_sales_order)", "order_mgmt/selling.py", "make_sales_order"),
+	(
+		"Sales Order validate (ERPNext: pricing again)",
+		"selling/doctype/sales_order/sales_order.py",
+		"validate",
+	),
+	("  ERPNext pricing (set_missing_values)", "controllers/selling_controller.py", "set_missing_values"),
+	("  ERPNext taxes and totals", "controllers/taxes_and_totals.py", "__init__"),
+	("Sales Order on_submit (ERPNext: Bins, ...)", "selling/doctype/sales_order/sales_order.py", "on_submit"),
+	("recompute (order_figures.recompute)", "order_mgmt/order_figures.py", "recompute"),
+	("timeline note", "order_mgmt/timeline.py", "note"),
+	("versions (Document.save_version)", "frappe/model/document.py", "save_version"),
+	("Customer Order save_version", "doctype/customer_order/customer_order.py", "save_version"),
+	("end of the action's batch (events._run)", "order_mgmt/overrides/events.py", "_run"),
+	("reload of the order", "frappe/model/document.py", "reload"),
+	("realtime notify_update", "frappe/model/document.py", "notify_update"),
+	(
+		"ERPNext reservation entries",
+		"stock_reservation_entry.py",
+		"create_stock_reservation_entries_for_so_items",
+	),
+	("availability answered (get_availability)", "order_mgmt/api/fulfilment.py", "get_availability"),
+	("status summary answered", "order_mgmt/api/customer_order.py", "status_summary"),
+	("jobs enqueued (frappe.enqueue)", "frappe/utils/background_jobs.py", "enqueue"),
+)
+
+
+class QueryLog:
+	"""frappe.db.sql wrapped: each query's duration and the phases its stack passes through."""
+
+	def __init__(self, frappe):
+		import sys
+
+		self.frappe, self.sys = frappe, sys
+		self.queries = []
+		self.original = frappe.db.sql
+
+		def sql(*args, **kwargs):
+			t = time.perf_counter()
+			try:
+				return self.original(*args, **kwargs)
+			finally:
+				self.queries.append((time.perf_counter() - t, self.phases_on_stack()))
+
+		frappe.db.sql = sql
+
+	def phases_on_stack(self) -> set:
+		found = set()
+		f = self.sys._getframe(2)
+		while f is not None:
+			code = f.f_code
+			for i, (_label, suffix, fn) in enumerate(PHASES):
+				if code.co_name == fn and code.co_filename.endswith(suffix):
+					found.add(i)
+			f = f.f_back
+		return found
+
+	def close(self):
+		self.frappe.db.sql = self.original
+
+
+def _cumulative(stats) -> dict:
+	"""Per phase: cumulative seconds and calls, from a pstats.Stats."""
+	out = {}
+	for (filename, _line, fn), (_cc, nc, _tt, ct, _callers) in stats.stats.items():
+		for i, (_label, suffix, name) in enumerate(PHASES):
+			if fn == name and filename.endswith(suffix):
+				t, n = out.get(i, (0.0, 0))
+				out[i] = (t + ct, n + nc)
+	return out
+
+
+def phases(frappe, flow: str, ctx: dict, n: int) -> dict:
+	"""n orders of the spread load's items, each step timed (wall, queries) and profiled, committed after
+	each step as its request would be."""
+	import cProfile
+	import pstats
+
+	user = load.USER
+	frappe.set_user(user)
+	steps = {}
+
+	def step(name, fn):
+		log = QueryLog(frappe)
+		prof = cProfile.Profile()
+		t = time.perf_counter()
+		prof.enable()
+		try:
+			result = fn()
+			frappe.db.commit()
+		finally:
+			prof.disable()
+			log.close()
+		wall = time.perf_counter() - t
+		s = steps.setdefault(name, {"n": 0, "wall_ms": 0.0, "queries": 0, "query_ms": 0.0, "phases": {}})
+		s["n"] += 1
+		s["wall_ms"] += wall * 1000
+		s["queries"] += len(log.queries)
+		s["query_ms"] += sum(d for d, _p in log.queries) * 1000
+		cum = _cumulative(pstats.Stats(prof))
+		for i, (label, _suffix, _fn) in enumerate(PHASES):
+			q = [d for d, p in log.queries if i in p]
+			t_, calls = cum.get(i, (0.0, 0))
+			if calls or q:
+				ph = s["phases"].setdefault(label, {"ms": 0.0, "calls": 0, "queries": 0})
+				ph["ms"] += t_ * 1000
+				ph["calls"] += calls
+				ph["queries"] += len(q)
+		return result
+
+	rng = __import__("random").Random(7)
+	for _ in range(n):
+		body = load.order_body(flow, ctx, ctx["items"]["spread"], rng)
+		if flow == "app":
+			doc = step("create", lambda body=body: frappe.new_doc("Customer Order", **body).insert())
+			confirm = frappe.get_attr("order_mgmt.api.customer_order.confirm")
+			reserve = frappe.get_attr(_whitelisted(frappe, "order_mgmt.api.fulfilment.reserve"))
+			step("confirm", lambda name=doc.name: confirm(name))
+			step("reserve", lambda name=doc.name: reserve(name))
+		else:
+			doc = step("create+submit", lambda body=body: frappe.new_doc("Sales Order", **body).insert())
+			step(
+				"reserve",
+				lambda name=doc.name: frappe.get_doc("Sales Order", name).run_method(
+					"create_stock_reservation_entries"
+				),
+			)
+	for s in steps.values():
+		k = s.pop("n")
+		for key in ("wall_ms", "queries", "query_ms"):
+			s[key] /= k
+		for ph in s["phases"].values():
+			for key in ph:
+				ph[key] /= k
+	frappe.set_user("Administrator")
+	return steps
+
+
+def _whitelisted(frappe, path: str) -> str:
+	return (frappe.get_hooks("override_whitelisted_methods") or {}).get(path, [path])[-1]
+
+
+def phases_report(flow: str, steps: dict) -> str:
+	out = []
+	for name, s in steps.items():
+		out.append(
+			f"\n{flow} {name}: {s['wall_ms']:.0f} ms under cProfile, {s['queries']:.0f} queries ({s['query_ms']:.0f} ms)"
+		)
+		for label, ph in s["phases"].items():
+			out.append(
+				f"    {ph['ms']:7.1f} ms {ph['queries']:6.1f} queries {ph['calls']:5.1f} calls  {label}"
+			)
+	return "\n".join(out)
+
+
+def phases_main():
+	import json
+
+	ap = argparse.ArgumentParser()
+	ap.add_argument("--site", required=True)
+	ap.add_argument("--peer-site", required=True)
+	ap.add_argument("--phases", type=int, default=5, help="orders per flow")
+	ap.add_argument("--flows", default="app,erpnext")
+	ap.add_argument("--json", default=os.path.join(HERE, "results-phases.json"))
+	args, _rest = ap.parse_known_args()
+	sites = {"app": args.site, "erpnext": args.peer_site}
+	stamp = time.strftime("%Y%m%d-%H%M%S")
+	results = {"date": time.strftime("%Y-%m-%d %H:%M"), "orders": args.phases, "flows": {}}
+	for flow in [f for f in args.flows.split(",") if f]:
+		with load.on_site(sites[flow]) as frappe:
+			ctx = load.setup(frappe, flow, 40, 5, stamp)
+			phases(frappe, flow, ctx, 1)  # warm: metadata and caches, as a running server has them
+			results["flows"][flow] = steps = phases(frappe, flow, ctx, args.phases)
+		print(phases_report(flow, steps), flush=True)
+	with open(args.json, "w") as f:
+		json.dump(results, f, indent=1)
+	print(f"\nJSON: {args.json}")
+
+
 if __name__ == "__main__":
-	main()
+	import sys
+
+	phases_main() if any(a.startswith("--phases") for a in sys.argv) else main()
