@@ -105,3 +105,34 @@ def test_a_red_line_turns_green_with_promise_dates(browser_page):
 	assert not line.promise  # shown, never saved
 	assert getdate(frappe.db.get_value("Customer Order", name, "delivery_date")) == getdate(nowdate())
 	assert browser_page.errors == []
+
+
+def test_the_order_forecast_draws_bars_when_every_open_order_falls_in_one_month(browser_page):
+	"""Issue 28 item 9: the workspace's Order Forecast with the open orders all due in one month (this
+	one) draws a bar for each value of that month."""
+	from order_mgmt.order_mgmt.report.order_pipeline_and_forecast import order_pipeline_and_forecast as report
+
+	page = browser_page.page
+	frappe.db.rollback()
+	another = make_order(items=[{"item_code": make_item(price=40), "qty": 3}], delivery_date=nowdate())
+	frappe.db.commit()
+	try:
+		company = frappe.db.get_single_value("Global Defaults", "default_company")
+		chart = report.execute({"company": company, "based_on": "Delivery Date"})[3]
+		months = chart["data"]["labels"]
+		page.goto(f"{browser_page.base}{DESK}/order-management")
+		widget = page.locator(".widget", has=page.locator(".widget-title", has_text="Order Forecast")).first
+		widget.locator("svg .dataset-units rect, svg .bar-chart rect").first.wait_for()
+		page.wait_for_timeout(1000)  # the bars grow in
+		heights = widget.locator("svg .dataset-units rect").evaluate_all(
+			"(rects) => rects.map((r) => parseFloat(r.getAttribute('height')) || 0)"
+		)
+		page.screenshot(path=os.path.join(SHOTS, "62-order-forecast.png"), full_page=True)
+		values = [v for dataset in chart["data"]["datasets"] for v in dataset["values"]]
+		assert len(heights) == len(values) == 2 * len(months)
+		assert all(h > 0 for h, v in zip(heights, values, strict=True) if v > 0)
+		assert browser_page.errors == []
+	finally:
+		purge_committed(
+			orders=[another.name], items=[another.items[0].item_code], customers=[another.customer]
+		)
