@@ -41,13 +41,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 APP = os.path.dirname(HERE)
 USER = "load.client@example.com"
 ROLES = {"app": ("Order User", "Stock User", "Sales User"), "erpnext": ("Stock User", "Sales User")}
+ROLES["app-submit"] = ROLES["app"]
 CUSTOMER = "Load Run Customer"
 LOADS = ("spread", "scarce")
+#: app-submit: the app's order sent confirmed (`docstatus: 1`, as ERPNext's flow sends its Sales Order), then
+#: reserved: one request less (not in the default run: `--flows app,app-submit,erpnext`)
 FLOWS = ("app", "erpnext")
 ENDPOINTS = {
 	"app": {
 		"create": "/api/resource/Customer%20Order",
 		"confirm": "/api/method/order_mgmt.api.customer_order.confirm",
+		"reserve": "/api/method/order_mgmt.api.fulfilment.reserve",
+	},
+	"app-submit": {
+		"create": "/api/resource/Customer%20Order",
 		"reserve": "/api/method/order_mgmt.api.fulfilment.reserve",
 	},
 	"erpnext": {
@@ -59,6 +66,10 @@ ENDPOINTS = {
 NOT_AVAILABLE = "not available to reserve"
 #: the app's refusal when nothing is free (417)
 NOTHING_FREE = "Nothing could be reserved"
+
+
+def is_app(flow: str) -> bool:
+	return flow.startswith("app")
 
 
 def _say(text):
@@ -230,7 +241,7 @@ def _series_rows(frappe, flow):
 	from frappe.model.naming import parse_naming_series
 
 	doctypes = ("Sales Order", "Stock Reservation Entry")
-	if flow == "app":
+	if is_app(flow):
 		doctypes = ("Customer Order", *doctypes)
 	for doctype in doctypes:
 		meta = frappe.get_meta(doctype)
@@ -280,8 +291,8 @@ def order_body(flow: str, ctx: dict, items: list, rng) -> dict:
 	submitted on insert."""
 	item = rng.choice(items)
 	line = {"item_code": item, "qty": rng.randint(1, 5), "warehouse": ctx["warehouse"]}
-	if flow == "app":
-		return {
+	if is_app(flow):
+		body = {
 			"customer": CUSTOMER,
 			"company": ctx["company"],
 			"order_date": ctx["today"],
@@ -289,6 +300,9 @@ def order_body(flow: str, ctx: dict, items: list, rng) -> dict:
 			"set_warehouse": ctx["warehouse"],
 			"items": [line],
 		}
+		if flow == "app-submit":
+			body["docstatus"] = 1
+		return body
 	return {
 		"customer": CUSTOMER,
 		"company": ctx["company"],
@@ -345,9 +359,7 @@ class Run:
 		if status >= 400 or status == 0:
 			excerpt = _excerpt(data, text)
 			# the app's "nothing free" (nothing reserved: every free unit is taken) is an answer, not an error
-			if not (
-				self.flow == "app" and endpoint == "reserve" and status == 417 and NOTHING_FREE in excerpt
-			):
+			if not (is_app(self.flow) and endpoint == "reserve" and status == 417 and NOTHING_FREE in text):
 				self.errors.append((endpoint, status, exc_type, excerpt))
 		return status, data
 
@@ -359,11 +371,12 @@ class Run:
 			if status != 200:
 				continue
 			name = data["data"]["name"]
-			if self.flow == "app":
-				status, _data = self.call(session, "confirm", {"name": name})
-				if status != 200:
-					self.orders.append((name, False, False))
-					continue
+			if is_app(self.flow):
+				if self.flow == "app":
+					status, _data = self.call(session, "confirm", {"name": name})
+					if status != 200:
+						self.orders.append((name, False, False))
+						continue
 				status, data = self.call(session, "reserve", {"name": name})
 				answer = data.get("message") if status == 200 else None
 				self.orders.append((name, True, bool(answer)))
@@ -442,7 +455,7 @@ def check(frappe, ctx, run: Run, since: str) -> dict:
 				"ordered_right": float(get_reserved_qty(item, wh) or 0),
 			}
 		)
-	if run.flow == "app":
+	if is_app(run.flow):
 		lines = frappe.db.sql(
 			"""select coi.name, coi.qty, coi.reserved_qty as line_reserved,
 				(select coalesce(sum(sre.reserved_qty - sre.delivered_qty), 0) from `tabStock Reservation Entry` sre
@@ -487,11 +500,9 @@ def check(frappe, ctx, run: Run, since: str) -> dict:
 		"bin_reserved_qty": sum(i["ordered"] for i in per_item),
 		"sales_orders_reserved_qty": sum(i["ordered_right"] for i in per_item),
 		"reserved_qty_drift": sum(i["ordered"] - i["ordered_right"] for i in per_item),
-		"claimed_units": sum(run.claims.values()) if run.flow == "app" else None,
+		"claimed_units": sum(run.claims.values()) if is_app(run.flow) else None,
 		"claimed_but_missing": len(claimed_missing),
-		"claimed_but_missing_units": sum(c - m for _n, c, m in claimed_missing)
-		if run.flow == "app"
-		else None,
+		"claimed_but_missing_units": sum(c - m for _n, c, m in claimed_missing) if is_app(run.flow) else None,
 		"claimed_but_missing_lines": claimed_missing[:20],
 		"made_but_unclaimed": len(made_unclaimed),
 		"over_reserved_lines": len(over_reserved),
@@ -561,7 +572,7 @@ def result(run: Run, check_: dict) -> dict:
 		"orders_per_s": confirmed / run.elapsed if run.elapsed else 0,
 		"reserve_granted": sum(1 for _n, _ok, a in run.orders if a),
 		"reserve_refused": (
-			reserve_4xx if run.flow == "app" else confirmed - sum(1 for o in run.orders if o[2])
+			reserve_4xx if is_app(run.flow) else confirmed - sum(1 for o in run.orders if o[2])
 		),
 		"5xx": sum(e["5xx"] for e in endpoints.values()),
 		"unexpected_4xx": sum(1 for e in run.errors if 400 <= e[1] < 500),
@@ -575,32 +586,38 @@ def result(run: Run, check_: dict) -> dict:
 	return out
 
 
+LABELS = {"app": "the app", "app-submit": "the app, sent confirmed", "erpnext": "plain ERPNext"}
+
+
 def table(results: dict) -> str:
-	"""Per load: the app and ERPNext side by side."""
+	"""Per load: the flows side by side (the app's, ERPNext's)."""
 	rows = []
+	stock = "{:,.0f}".format
 	for load, pair in results["loads"].items():
-		a, e = pair.get("app"), pair.get("erpnext")
-		ratio = pair.get("ratio")
-		rows.append((f"**{load}**", "the app", "plain ERPNext"))
-		stock = "{:,.0f}".format
+		flows = [f for f in (*LABELS,) if f in pair]
+		rows.append((f"**{load}**", *(LABELS[f] for f in flows)))
 
-		def both(label, fn, a=a, e=e):
-			rows.append((label, fn(a) if a else "-", fn(e) if e else "-"))
+		def each(label, fn, pair=pair, flows=flows):
+			rows.append((label, *(fn(pair[f]) for f in flows)))
 
-		both("Orders/s (confirmed / submitted)", lambda r: f"{r['orders_per_s']:.2f}")
-		rows.append(("Ratio app / ERPNext", f"{ratio:.2f}x" if ratio is not None else "-", ""))
-		both(
+		each("Orders/s (confirmed / submitted)", lambda r: f"{r['orders_per_s']:.2f}")
+		each(
+			"Ratio to ERPNext",
+			lambda r, pair=pair: (
+				f"{pair['ratio' if r['flow'] == 'app' else 'ratio_submit']:.2f}x"
+				if r["flow"] != "erpnext" and ("ratio" if r["flow"] == "app" else "ratio_submit") in pair
+				else ""
+			),
+		)
+		each(
 			"Orders in s; load average before → after",
 			lambda r: (
 				f"{r['orders_confirmed']} in {r['seconds']:.0f} s; {r['load_average'][0]:.1f} → {r['load_average'][1]:.1f}"
 			),
 		)
-		both(
-			"Reserve granted / not",
-			lambda r: f"{r['reserve_granted']} / {r['reserve_refused']}",
-		)
+		each("Reserve granted / not", lambda r: f"{r['reserve_granted']} / {r['reserve_refused']}")
 		for endpoint in ("create", "confirm", "reserve"):
-			both(
+			each(
 				f"{endpoint}: p50 / p95 ms",
 				lambda r, ep=endpoint: (
 					f"{r['endpoints'][ep]['p50_ms']:.0f} / {r['endpoints'][ep]['p95_ms']:.0f}"
@@ -608,41 +625,41 @@ def table(results: dict) -> str:
 					else "-"
 				),
 			)
-		both(
+		each(
 			"Row-lock waits (server-wide): n, s",
 			lambda r: (
 				f"{r['server']['Innodb_row_lock_waits']}, {r['server']['Innodb_row_lock_time'] / 1000:.1f} s"
 			),
 		)
-		both("HTTP 5xx / other 4xx", lambda r: f"{r['5xx']} / {r['unexpected_4xx']}")
-		both(
+		each("Deadlocks (server-wide)", lambda r: str(r["server"]["Innodb_deadlocks"]))
+		each("HTTP 5xx / other 4xx", lambda r: f"{r['5xx']} / {r['unexpected_4xx']}")
+		each(
 			"Oversold units",
 			lambda r: (
 				f"{r['check']['oversold']:g} (stock {stock(r['check']['stock'])}, entries {r['check']['entries_reserved']:g})"
 			),
 		)
-		both(
+		each(
 			"Drift: Bin reserved_stock - entries",
 			lambda r: (
 				f"{r['check']['drift']:g} ({r['check']['bin_reserved_stock']:g} vs {r['check']['entries_reserved']:g})"
 			),
 		)
-		both("Reserve claimed but not made", lambda r: str(r["check"]["claimed_but_missing"]))
-		both(
+		each("Reserve claimed but not made", lambda r: str(r["check"]["claimed_but_missing"]))
+		each(
 			"Lines reserved ≠ entries / over-reserved",
 			lambda r: f"{r['check']['lines_reserved_qty_stale']} / {r['check']['over_reserved_lines']}",
 		)
-		both(
-			"Bin ordered qty - Sales Orders'",
-			lambda r: f"{r['check']['reserved_qty_drift']:g}",
-		)
-		both("Exact", lambda r: "yes" if r["exact"] else "**NO**")
-	w = [max(len(r[i]) for r in rows) for i in range(3)]
+		each("Bin ordered qty - Sales Orders'", lambda r: f"{r['check']['reserved_qty_drift']:g}")
+		each("Exact", lambda r: "yes" if r["exact"] else "**NO**")
+	n = max(len(r) for r in rows)
+	rows = [(*r, *([""] * (n - len(r)))) for r in rows]
+	w = [max(len(r[i]) for r in rows) for i in range(n)]
 	out = [
-		f"| {'Measure':<{w[0]}} | {'':<{w[1]}} | {'':<{w[2]}} |",
-		f"|{'-' * (w[0] + 2)}|{'-' * (w[1] + 2)}|{'-' * (w[2] + 2)}|",
+		"| " + " | ".join(f"{'Measure' if i == 0 else '':<{w[i]}}" for i in range(n)) + " |",
+		"|" + "|".join("-" * (w[i] + 2) for i in range(n)) + "|",
 	]
-	out += [f"| {r[0]:<{w[0]}} | {r[1]:<{w[1]}} | {r[2]:<{w[2]}} |" for r in rows]
+	out += ["| " + " | ".join(f"{r[i]:<{w[i]}}" for i in range(n)) + " |" for r in rows]
 	return "\n".join(out)
 
 
@@ -677,25 +694,31 @@ def main():
 	ap.add_argument("--stock", type=float, default=40, help="units of the scarce item")
 	ap.add_argument("--items", type=int, default=40, help="items of the spread load")
 	ap.add_argument("--loads", default=",".join(LOADS), help="spread,scarce")
-	ap.add_argument("--flows", default=",".join(FLOWS), help="app,erpnext")
+	ap.add_argument("--flows", default=",".join(FLOWS), help="app,erpnext (and app-submit)")
 	ap.add_argument("--json", default=os.path.join(HERE, "results-load.json"))
 	args = ap.parse_args()
 	loads = [x for x in args.loads.split(",") if x]
 	flows = [x for x in args.flows.split(",") if x]
-	sites = {"app": args.site, "erpnext": args.peer_site}
+	sites = {"app": args.site, "app-submit": args.site, "erpnext": args.peer_site}
 
 	stamp = time.strftime("%Y%m%d-%H%M%S")
 	ctx, since, code = {}, {}, None
 	for flow in flows:
 		with on_site(sites[flow]) as frappe:
-			if flow == "app" and "order_mgmt" not in frappe.get_installed_apps():
+			if is_app(flow) and "order_mgmt" not in frappe.get_installed_apps():
 				raise SystemExit(f"{sites[flow]}: order_mgmt is not installed")
 			if flow == "erpnext" and "order_mgmt" in frappe.get_installed_apps():
 				raise SystemExit(f"{sites[flow]}: the peer site must not have order_mgmt")
-			ctx[flow] = setup(frappe, flow, args.stock, args.items, stamp)
+			ctx[flow] = setup(
+				frappe, flow, args.stock, args.items, stamp + ("S" if flow == "app-submit" else "")
+			)
 			since[flow] = frappe.utils.now()
-			if flow == "app":
+			if is_app(flow):
 				code = _revision()
+		# one API secret per user and site: the last one made holds for the site's earlier flows too
+		for other in ctx:
+			if sites[other] == sites[flow]:
+				ctx[other]["secret"] = ctx[flow]["secret"]
 		_say(
 			f"{sites[flow]}: items LOAD-{stamp}(-01..{args.items:02d}); scarce {args.stock:g} units in "
 			f"{ctx[flow]['warehouse']}; user {USER}"
@@ -726,7 +749,7 @@ def main():
 	results = {
 		"sites": sites,
 		"date": time.strftime("%Y-%m-%d %H:%M"),
-		"code": code if "app" in flows else None,
+		"code": code,
 		"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
 		"config": {
 			"clients": args.clients,
@@ -746,8 +769,10 @@ def main():
 				if run.flow == flow:
 					results["loads"][run.load][flow] = result(run, check(frappe, ctx[flow], run, since[flow]))
 	for pair in results["loads"].values():
-		if pair.get("app") and pair.get("erpnext") and pair["erpnext"]["orders_per_s"]:
-			pair["ratio"] = pair["app"]["orders_per_s"] / pair["erpnext"]["orders_per_s"]
+		peer = (pair.get("erpnext") or {}).get("orders_per_s")
+		for flow, key in (("app", "ratio"), ("app-submit", "ratio_submit")):
+			if pair.get(flow) and peer:
+				pair[key] = pair[flow]["orders_per_s"] / peer
 	with open(args.json, "w") as f:
 		json.dump(results, f, indent=1, default=str)
 	print()

@@ -310,6 +310,31 @@ PHASES = (
 )
 
 
+#: platform functions listed beside the app's own in a step's top cumulative times
+TOP_ALSO = {
+	"insert",
+	"submit",
+	"db_insert",
+	"db_update",
+	"validate",
+	"on_submit",
+	"set_status",
+	"run_notifications",
+	"_validate_links",
+	"check_permission",
+	"has_permission",
+	"get_doc",
+	"reload",
+	"commit",
+	"save_version",
+	"update_reserved_qty",
+	"set_missing_values",
+	"update_children",
+	"notify_update",
+	"run_post_save_methods",
+}
+
+
 class QueryLog:
 	"""frappe.db.sql wrapped: each query's duration and the phases its stack passes through."""
 
@@ -382,7 +407,14 @@ def phases(frappe, flow: str, ctx: dict, n: int) -> dict:
 		s["wall_ms"] += wall * 1000
 		s["queries"] += len(log.queries)
 		s["query_ms"] += sum(d for d, _p in log.queries) * 1000
-		cum = _cumulative(pstats.Stats(prof))
+		stats = pstats.Stats(prof)
+		cum = _cumulative(stats)
+		top = s.setdefault("top", {})
+		for (filename, line, fn), (_cc, nc, _tt, ct, _callers) in stats.stats.items():
+			if "order_mgmt/" in filename or fn in TOP_ALSO:
+				key = f"{filename.rsplit('order_mgmt/', 1)[-1] if 'order_mgmt/' in filename else filename.rsplit('/', 1)[-1]}:{line}({fn})"
+				t0, n0 = top.get(key, (0.0, 0))
+				top[key] = (t0 + ct * 1000, n0 + nc)
 		for i, (label, _suffix, _fn) in enumerate(PHASES):
 			q = [d for d, p in log.queries if i in p]
 			t_, calls = cum.get(i, (0.0, 0))
@@ -411,7 +443,11 @@ def phases(frappe, flow: str, ctx: dict, n: int) -> dict:
 				),
 			)
 	for s in steps.values():
-		k = s.pop("n")
+		k = s["n"]
+		s["top"] = dict(
+			sorted(((key, (t / k, c / k)) for key, (t, c) in s["top"].items()), key=lambda kv: -kv[1][0])[:40]
+		)
+		s.pop("n")
 		for key in ("wall_ms", "queries", "query_ms"):
 			s[key] /= k
 		for ph in s["phases"].values():
@@ -435,6 +471,9 @@ def phases_report(flow: str, steps: dict) -> str:
 			out.append(
 				f"    {ph['ms']:7.1f} ms {ph['queries']:6.1f} queries {ph['calls']:5.1f} calls  {label}"
 			)
+		out.append("  top cumulative (the app's functions and some of the platform's):")
+		for key, (ms, calls) in list(s.get("top", {}).items())[:30]:
+			out.append(f"    {ms:7.1f} ms {calls:5.1f} calls  {key}")
 	return "\n".join(out)
 
 
