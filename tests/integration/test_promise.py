@@ -367,3 +367,30 @@ def test_over_http_read_permission_on_customer_order_is_needed(served):
 			assert unsaved.status == 403 and single.status == 403
 	# read-only: a GET is enough, and nothing was written
 	assert frappe.db.get_value("Customer Order", served["order"], "modified") is not None
+
+
+def test_the_warning_of_a_save_gives_the_numbers_and_is_kept_once_in_the_timeline():
+	item = make_item(price=10)
+	add_stock(item, 3)
+	po = purchase_order(item, 5, 6)
+	order = make_order(items=[{"item_code": item, "qty": 5, "delivery_date": add_days(nowdate(), 2)}])
+	text = figures.warn_late_lines(order)
+	assert "Delivery dates earlier than the promises:" in text
+	assert "Row 1: 3 of 5 can be delivered on" in text and f"2 from {po.name} due" in text
+
+	def kept():
+		return frappe.get_all(
+			"Comment",
+			filters={
+				"reference_doctype": "Customer Order",
+				"reference_name": order.name,
+				"comment_type": "Info",
+			},
+			pluck="content",
+		)
+
+	assert len(kept()) == 1 and f"2 from {po.name}" in kept()[0]
+	figures.warn_late_lines(order)  # the same warning again: not kept twice
+	assert len(kept()) == 1
+	order.items[0].delivery_date = add_days(nowdate(), 6)
+	assert figures.warn_late_lines(order) == ""
