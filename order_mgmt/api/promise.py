@@ -60,8 +60,25 @@ def order_promise(
 	if order and delivery_date is None:
 		order_date = getdate(order.delivery_date) if order.delivery_date else None
 	asks = _asks(rows, default_warehouse, order_date)
-	result = _promise(asks, company)
+	result = figures.promise(asks, company)
 	out = [figures.as_dict(result[a["key"]], a["warehouse"]) for a in asks]
+	# a line of a draft without a warehouse yet (none on the line, the order or the item) cannot be promised:
+	# said on the line, while the user is still filling the order
+	missing = {a["key"] for a in _without_warehouse(asks, result)}
+	for line in out:
+		if line["key"] in missing:
+			line.update(
+				kind=rule.CANNOT,
+				promise_date=None,
+				indicator=rule.GREY,
+				late=False,
+				available_on_requested=0.0,
+				warning="",
+				sources=[],
+				text=_("Cannot be promised: choose a warehouse (item {0} has no default warehouse)").format(
+					line["item_code"]
+				),
+			)
 	out.sort(key=lambda d: d["idx"])
 	dates = [d["promise_date"] for d in out if d["promise_date"]]
 	return {
@@ -101,16 +118,20 @@ def item_promise(
 # --- input ----------------------------------------------------------------------------------------------
 
 
+def _without_warehouse(asks: list[dict], result: dict) -> list[dict]:
+	"""The stock lines that have no warehouse: none chosen, none on the order, none by default."""
+	return [a for a in asks if not a["warehouse"] and result[a["key"]].kind != rule.NOT_NEEDED]
+
+
 def _promise(asks: list[dict], company) -> dict:
 	result = figures.promise(asks, company)
-	for a in asks:
-		if not a["warehouse"] and result[a["key"]].kind != rule.NOT_NEEDED:
-			frappe.throw(
-				_("Row {0}: choose a warehouse (item {1} has no default warehouse).").format(
-					a["idx"], frappe.bold(_escaped(a["item_code"]))
-				),
-				title=_("Invalid Input"),
-			)
+	for a in _without_warehouse(asks, result):
+		frappe.throw(
+			_("Row {0}: choose a warehouse (item {1} has no default warehouse).").format(
+				a["idx"], frappe.bold(_escaped(a["item_code"]))
+			),
+			title=_("Invalid Input"),
+		)
 	return result
 
 

@@ -394,3 +394,22 @@ def test_the_warning_of_a_save_gives_the_numbers_and_is_kept_once_in_the_timelin
 	assert len(kept()) == 1
 	order.items[0].delivery_date = add_days(nowdate(), 6)
 	assert figures.warn_late_lines(order) == ""
+
+
+def test_a_line_without_any_warehouse_is_told_to_choose_one():
+	frappe.db.set_single_value("Stock Settings", "default_warehouse", None)
+	frappe.db.value_cache.pop("Stock Settings", None)
+	try:
+		item = make_item(price=10)
+		# an item without a default warehouse (ERPNext gives a new one the site's default)
+		frappe.db.set_value("Item Default", {"parent": item}, "default_warehouse", None)
+		line = api.order_promise(lines=[{"item_code": item, "qty": 1, "idx": 1}], company=company())["lines"][
+			0
+		]
+		assert (line["kind"], line["indicator"], line["promise_date"]) == (rule.CANNOT, rule.GREY, None)
+		assert "choose a warehouse" in line["text"]
+		with refused(frappe.ValidationError, match="choose a warehouse"):
+			api.item_promise(item, 1, None, nowdate())
+	finally:
+		frappe.db.rollback()
+		frappe.db.value_cache.pop("Stock Settings", None)
