@@ -428,7 +428,13 @@ def phases(frappe, flow: str, ctx: dict, n: int) -> dict:
 	rng = __import__("random").Random(7)
 	for _ in range(n):
 		body = load.order_body(flow, ctx, ctx["items"]["spread"], rng)
-		if flow == "app":
+		if flow == "app-submit":
+			doc = step(
+				"create confirmed", lambda body=body: frappe.new_doc("Customer Order", **body).insert()
+			)
+			reserve = frappe.get_attr(_whitelisted(frappe, "order_mgmt.api.fulfilment.reserve"))
+			step("reserve", lambda name=doc.name: reserve(name))
+		elif flow == "app":
 			doc = step("create", lambda body=body: frappe.new_doc("Customer Order", **body).insert())
 			confirm = frappe.get_attr("order_mgmt.api.customer_order.confirm")
 			reserve = frappe.get_attr(_whitelisted(frappe, "order_mgmt.api.fulfilment.reserve"))
@@ -487,12 +493,12 @@ def phases_main():
 	ap.add_argument("--flows", default="app,erpnext")
 	ap.add_argument("--json", default=os.path.join(HERE, "results-phases.json"))
 	args, _rest = ap.parse_known_args()
-	sites = {"app": args.site, "erpnext": args.peer_site}
+	sites = {"app": args.site, "app-submit": args.site, "erpnext": args.peer_site}
 	stamp = time.strftime("%Y%m%d-%H%M%S")
 	results = {"date": time.strftime("%Y-%m-%d %H:%M"), "orders": args.phases, "flows": {}}
 	for flow in [f for f in args.flows.split(",") if f]:
 		with load.on_site(sites[flow]) as frappe:
-			ctx = load.setup(frappe, flow, 40, 5, stamp)
+			ctx = load.setup(frappe, flow, 40, 5, stamp + ("S" if flow == "app-submit" else ""))
 			phases(frappe, flow, ctx, 1)  # warm: metadata and caches, as a running server has them
 			results["flows"][flow] = steps = phases(frappe, flow, ctx, args.phases)
 		print(phases_report(flow, steps), flush=True)
