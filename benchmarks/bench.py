@@ -25,7 +25,19 @@ APP = os.path.dirname(HERE)
 if APP not in sys.path:
 	sys.path.insert(0, APP)
 
-PARTS = ("night", "full", "workers", "recompute", "peer", "entry", "hooks", "reports", "rest", "portal")
+PARTS = (
+	"night",
+	"full",
+	"workers",
+	"recompute",
+	"peer",
+	"entry",
+	"hooks",
+	"reports",
+	"rest",
+	"portal",
+	"promise",
+)
 TARGETS = {
 	"night_s_per_100k_lines": 1.0,
 	"recompute_unchanged_lps": 20_000,
@@ -39,6 +51,8 @@ TARGETS = {
 	"report_s_500k": 3.0,
 	"rest_p95_ms": 100,
 	"portal_page_ms": 300,
+	#: the promise of every line of a 50-line quotation (issue 28)
+	"promise_ms": 300,
 }
 
 
@@ -773,6 +787,76 @@ def portal(frappe, site: str, requests_n: int) -> dict:
 		server.wait(timeout=30)
 
 
+def promise(frappe, rounds: int) -> dict:
+	"""Promise dates (issue 28): all lines of a 50-line quotation of the items with the most open Sales Order
+	lines, in one call of the gather + rule (`order_mgmt.figures.promise`), against ERPNext's own per-line
+	`get_bin_details` for the same lines (which answers a quantity, no date). Medians of `rounds`, caches warm;
+	queries counted on one round. Nothing is written."""
+	from erpnext.stock.get_item_details import get_bin_details
+
+	from order_mgmt.figures import promise as figures
+
+	company = frappe.db.get_single_value("Global Defaults", "default_company")
+	warehouse = f"Stores - {frappe.get_cached_value('Company', company, 'abbr')}"
+	soi, so = frappe.qb.DocType("Sales Order Item"), frappe.qb.DocType("Sales Order")
+	count = frappe.query_builder.functions.Count("*")
+	top = (
+		frappe.qb.from_(soi)
+		.join(so)
+		.on(so.name == soi.parent)
+		.select(soi.item_code, count)
+		.where((so.docstatus == 1) & so.status.notin(["Closed", "Completed"]) & (soi.warehouse == warehouse))
+		.groupby(soi.item_code)
+		.orderby(count, order=frappe.qb.desc)
+		.limit(10)
+	).run()
+	codes = [code for code, _n in top]
+	today = frappe.utils.nowdate()
+	lines = [
+		{
+			"key": f"L{i}",
+			"idx": i + 1,
+			"item_code": codes[i % len(codes)],
+			"qty": 1 + i % 4,
+			"warehouse": warehouse,
+			"requested": frappe.utils.getdate(frappe.utils.add_days(today, 7 + i % 20)),
+		}
+		for i in range(50)
+	]
+
+	def ours():
+		return figures.promise([dict(d) for d in lines], company)
+
+	def erpnext():
+		for d in lines:
+			get_bin_details(d["item_code"], warehouse, company)
+
+	out = {"lines": 50, "items": len(codes), "open_lines_per_item": [n for _c, n in top]}
+	for label, fn in (("ours", ours), ("erpnext", erpnext)):
+		fn()  # warm
+		counter = QueryCounter(frappe)
+		fn()
+		queries = counter.take()
+		frappe.db.sql = counter._sql
+		times = []
+		for _ in range(rounds):
+			t = time.perf_counter()
+			fn()
+			times.append(time.perf_counter() - t)
+		times.sort()
+		out[label] = {
+			"median_ms": statistics.median(times) * 1000,
+			"p95_ms": times[max(int(len(times) * 0.95) - 1, 0)] * 1000,
+			"queries": queries,
+		}
+	kinds = {}
+	for p in ours().values():
+		kinds[p.kind] = kinds.get(p.kind, 0) + 1
+	out["kinds"] = kinds
+	frappe.db.rollback()
+	return out
+
+
 # --- the run --------------------------------------------------------------------------------------------
 
 
@@ -907,6 +991,14 @@ def main():
 			f"orders): median {p['my_orders']['median_ms']:.1f} ms"
 		)
 
+	if "promise" in parts:
+		results["promise"] = promise(frappe, 10 if quick else 30)
+		x = results["promise"]
+		_say(
+			f"promise of a 50-line quotation: median {x['ours']['median_ms']:.0f} ms ({x['ours']['queries']} queries) "
+			f"vs ERPNext's get_bin_details per line {x['erpnext']['median_ms']:.0f} ms ({x['erpnext']['queries']} "
+			f"queries); open lines per item {x['open_lines_per_item']}"
+		)
 	if "recompute" in parts:
 		results["recompute"] = {}
 		for fraction in (0.1, 0.5, 1.0):
@@ -1080,6 +1172,15 @@ def table(r: dict) -> str:
 				"",
 				True,
 			)
+	if "promise" in r:
+		x = r["promise"]
+		add(
+			f"Promise dates of a 50-line quotation ({x['items']} items, up to {max(x['open_lines_per_item'] or [0]):,} open lines each)",
+			f"median {x['ours']['median_ms']:.0f} ms, p95 {x['ours']['p95_ms']:.0f} ms, {x['ours']['queries']} queries; "
+			f"ERPNext get_bin_details per line {x['erpnext']['median_ms']:.0f} ms, {x['erpnext']['queries']} queries",
+			f"≤ {t.get('promise_ms', 300)} ms",
+			x["ours"]["p95_ms"] <= t.get("promise_ms", 300),
+		)
 	head = (
 		f"{r['dataset']['orders']:,} orders, {r['dataset']['lines']:,} lines; {r['machine']}; {r['date']}\n\n"
 	)

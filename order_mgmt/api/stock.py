@@ -308,7 +308,7 @@ def make_delivery_note(
 		stock_guard.lock_bins(pairs)
 	dn.insert()
 	if submit:
-		dn.submit()  # before_submit locks the Bins and checks (order_mgmt.overrides.events)
+		dn.submit()  # before_submit locks the Bins and checks (order_mgmt.overrides.delivery_note)
 	return {"delivery_note": dn.name, "docstatus": dn.docstatus}
 
 

@@ -1,5 +1,5 @@
 """The one recompute path: every figure the app derives for an order (statuses, quantities, money) from
-its ERPNext documents. (The actions users call are `order_mgmt.api.fulfilment`.)
+its ERPNext documents. (The actions users call are in `order_mgmt.api`.)
 
 `recompute(order_names)` gathers everything with a constant number of queries (whatever the number of
 orders and lines), applies the pure rules of `order_mgmt.rules`, and writes only what changed, in

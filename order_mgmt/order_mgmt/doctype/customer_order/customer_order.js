@@ -1,8 +1,23 @@
 // Customer Order form: prices come from the server (ERPNext's own calculation), actions from
-// order_mgmt.api.customer_order and order_mgmt.api.fulfilment.
+// order_mgmt.api.customer_order, order_mgmt.api.stock, order_mgmt.api.billing and order_mgmt.api.supply.
 
 const ORDER_API = "order_mgmt.api.customer_order";
-const FULFILMENT_API = "order_mgmt.api.fulfilment";
+// the module of order_mgmt.api each fulfilment action lives in (README, Architecture)
+const FULFILMENT_MODULE = {
+	get_availability: "stock",
+	reserve: "stock",
+	release: "stock",
+	make_delivery_note: "stock",
+	get_shipping_log: "stock",
+	make_sales_invoice: "billing",
+	record_payment: "billing",
+	customer_debt: "billing",
+	get_sources: "supply",
+	make_work_orders: "supply",
+	make_purchase_order: "supply",
+	make_material_request: "supply",
+};
+const fulfilment_method = (method) => `order_mgmt.api.${FULFILMENT_MODULE[method]}.${method}`;
 
 frappe.ui.form.on("Customer Order", {
 	setup(frm) {
@@ -154,7 +169,7 @@ frappe.ui.form.on("Customer Order", {
 	render_fulfilment(frm) {
 		if (!frm.fields_dict.fulfilment_html) return;
 		frappe
-			.call({ method: `${FULFILMENT_API}.get_availability`, args: { name: frm.doc.name } })
+			.call({ method: fulfilment_method("get_availability"), args: { name: frm.doc.name } })
 			.then(({ message: lines }) => {
 				const rows = (lines || [])
 					.map(
@@ -264,7 +279,7 @@ function order_action(frm, method, args = {}) {
 
 function fulfilment_action(frm, method, args = {}) {
 	return frappe
-		.call({ method: `${FULFILMENT_API}.${method}`, args: { name: frm.doc.name, ...args }, freeze: true })
+		.call({ method: fulfilment_method(method), args: { name: frm.doc.name, ...args }, freeze: true })
 		.then(() => {
 			frappe.show_alert({ message: __("Done"), indicator: "green" });
 			frm.reload_doc();
@@ -273,7 +288,7 @@ function fulfilment_action(frm, method, args = {}) {
 
 function open_new_document(frm, method, key, doctype) {
 	frappe
-		.call({ method: `${FULFILMENT_API}.${method}`, args: { name: frm.doc.name }, freeze: true })
+		.call({ method: fulfilment_method(method), args: { name: frm.doc.name }, freeze: true })
 		.then(({ message }) => frappe.set_route("Form", doctype, message[key]));
 }
 
@@ -333,3 +348,156 @@ frappe.ui.form.on("Customer Order", {
 		if (frm.doc.contact_person) frm.set_value("contact_person", null);
 	},
 });
+
+// --- promise dates (issue 28): each draft line's earliest date that breaks no promise already made ---------
+
+const PROMISE_API = "order_mgmt.api.promise";
+
+frappe.ui.form.on("Customer Order", {
+	refresh(frm) {
+		// v15's grid shows columns while their widths (with the row number's 1) add up to 11: a draft shows
+		// the promise where a confirmed order shows the product status
+		const grid = frm.fields_dict.items && frm.fields_dict.items.grid;
+		if (grid) {
+			grid.toggle_display("promise", frm.doc.docstatus === 0);
+			grid.toggle_display("product_status", frm.doc.docstatus !== 0);
+		}
+		if (frm.doc.docstatus !== 0) {
+			grid && grid.wrapper.find(".order-mgmt-promise-note").remove();
+			return;
+		}
+		order_mgmt_promise_formatter(frm);
+		if (frm.is_new() || order_mgmt_may(frm, "plan")) {
+			frm.add_custom_button(__("Promise Dates"), () => order_mgmt_set_promised_dates(frm));
+		}
+		order_mgmt_promise(frm);
+	},
+	company: order_mgmt_promise,
+	set_warehouse: order_mgmt_promise,
+	delivery_date: order_mgmt_promise,
+	validate(frm) {
+		// the promises are shown, never saved: the next load asks again
+		(frm.doc.items || []).forEach((d) => (d.promise = null));
+	},
+});
+
+frappe.ui.form.on("Customer Order Item", {
+	item_code: order_mgmt_promise,
+	qty: order_mgmt_promise,
+	uom: order_mgmt_promise,
+	warehouse: order_mgmt_promise,
+	delivery_date: order_mgmt_promise,
+	items_remove: order_mgmt_promise,
+});
+
+// the grid shows the promise as an indicator: its colour and words come from the last answer
+function order_mgmt_promise_formatter(frm) {
+	const grid = frm.fields_dict.items && frm.fields_dict.items.grid;
+	if (!grid || grid._order_mgmt_promise) return;
+	grid._order_mgmt_promise = true;
+	grid.update_docfield_property("promise", "formatter", (value, df, options, doc) => {
+		const line = doc && (frm._order_mgmt_promises || {})[doc.name];
+		if (!line || !value) return frappe.utils.escape_html(value || "");
+		const title = [line.text, line.warning].filter(Boolean).join("\n");
+		return `<span class="indicator-pill ${line.indicator} ellipsis order-mgmt-promise"
+			title="${frappe.utils.escape_html(title)}">${frappe.utils.escape_html(value)}</span>`;
+	});
+}
+
+function order_mgmt_promise_lines(frm) {
+	return (frm.doc.items || [])
+		.filter((d) => d.item_code && flt(d.qty) > 0)
+		.map((d) => ({
+			name: d.name,
+			idx: d.idx,
+			item_code: d.item_code,
+			qty: d.qty,
+			uom: d.uom,
+			warehouse: d.warehouse,
+			delivery_date: d.delivery_date,
+		}));
+}
+
+function order_mgmt_ask_promise(frm) {
+	const lines = order_mgmt_promise_lines(frm);
+	if (!lines.length || !frm.doc.company) return Promise.resolve(null);
+	return frappe
+		.call({
+			method: `${PROMISE_API}.order_promise`,
+			type: "POST",
+			args: {
+				name: frm.is_new() ? null : frm.doc.name,
+				lines,
+				company: frm.doc.company,
+				set_warehouse: frm.doc.set_warehouse,
+				delivery_date: frm.doc.delivery_date,
+			},
+			freeze: false,
+		})
+		.then(({ message }) => message);
+}
+
+// one call for all lines, debounced as the live pricing is
+function order_mgmt_promise(frm) {
+	if (frm.doc.docstatus !== 0) return;
+	clearTimeout(frm._order_mgmt_promise_timer);
+	frm._order_mgmt_promise_timer = setTimeout(() => {
+		order_mgmt_ask_promise(frm).then((answer) => answer && order_mgmt_show_promise(frm, answer));
+	}, 400);
+}
+
+function order_mgmt_show_promise(frm, answer) {
+	frm._order_mgmt_promise_answer = answer;
+	frm._order_mgmt_promises = {};
+	(answer.lines || []).forEach((line) => {
+		frm._order_mgmt_promises[line.key] = line;
+		const row = (frm.doc.items || []).find((d) => d.name === line.key);
+		if (!row) return;
+		// shown, not saved: the field is the app's (read only), the server keeps nothing a client sends
+		row.promise = line.promise_date
+			? order_mgmt_short_date(line.promise_date)
+			: line.kind === "Not needed"
+			? __("Not needed")
+			: __("Cannot");
+	});
+	const grid = frm.fields_dict.items.grid;
+	grid.refresh();
+	// what a promise counts, under the grid (other quotations take nothing)
+	let note = grid.wrapper.find(".order-mgmt-promise-note");
+	if (!note.length) note = $('<p class="text-muted small order-mgmt-promise-note"></p>').appendTo(grid.wrapper);
+	note.text(answer.note || "");
+}
+
+// "7 Dec" (this year) or "7 Dec 27": the grid's column is narrow
+function order_mgmt_short_date(date) {
+	const day = moment(date);
+	return day.format(day.year() === moment().year() ? "D MMM" : "D MMM YY");
+}
+
+// Promise Dates: each line's delivery date its promise, the order's promised date the latest
+function order_mgmt_set_promised_dates(frm) {
+	clearTimeout(frm._order_mgmt_promise_timer);
+	order_mgmt_ask_promise(frm).then((answer) => {
+		if (!answer) return;
+		const set = [];
+		(answer.lines || []).forEach((line) => {
+			const row = (frm.doc.items || []).find((d) => d.name === line.key);
+			if (row && line.promise_date && row.delivery_date !== line.promise_date) {
+				set.push(frappe.model.set_value(row.doctype, row.name, "delivery_date", line.promise_date));
+			}
+		});
+		if (answer.promise_date && frm.doc.delivery_date !== answer.promise_date) {
+			set.push(frm.set_value("delivery_date", answer.promise_date));
+		}
+		Promise.all(set).then(() => {
+			const cannot = (answer.lines || []).filter((l) => l.kind === "Cannot").map((l) => l.idx);
+			frappe.show_alert({
+				message: cannot.length
+					? __("Delivery dates set to the promises; rows {0} cannot be promised.", [cannot.join(", ")])
+					: __("Delivery dates set to the promises."),
+				indicator: cannot.length ? "orange" : "green",
+			});
+			order_mgmt_promise(frm);
+		});
+	});
+}

@@ -1,7 +1,7 @@
 """Order Invoicing and Payments (R7, R11): what each order has invoiced, what is paid and what the
 customer still owes — per order, or per customer (the customer's debt).
 
-The order's own figures: every recompute (`order_mgmt.order_figures`: `gather_money` reads ERPNext's
+The order's own figures: every recompute (`order_mgmt.figures.money`: `gather_money` reads ERPNext's
 documents and payment ledger, `order_mgmt.rules.billing` turns them into the figures — README, "What the
 money figures mean") stores them on the order, in its receivable currency and in the company currency;
 the documents' events and the nightly run keep them current, and the report reads them with one query.
