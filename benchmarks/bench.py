@@ -401,15 +401,15 @@ def entry_and_hooks(frappe, rounds: int, parts) -> dict:
 	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
 	from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note, make_sales_invoice
 
-	from order_mgmt.setup import demo
+	from order_mgmt.setup import demo_masters
 
 	ctx = frappe._dict(
 		company=frappe.db.get_single_value("Global Defaults", "default_company"),
 	)
 	abbr = frappe.get_cached_value("Company", ctx.company, "abbr")
 	stores = f"Stores - {abbr}"
-	customer = demo.CUSTOMERS[0][0]
-	tax = frappe.db.get_value("Sales Taxes and Charges Template", {"title": f"{demo.PREFIX} VAT 10%"})
+	customer = demo_masters.CUSTOMERS[0][0]
+	tax = frappe.db.get_value("Sales Taxes and Charges Template", {"title": f"{demo_masters.PREFIX} VAT 10%"})
 	codes = ["DEMO-VALVE", "DEMO-FILTER", "DEMO-GAUGE"] * 3 + ["DEMO-VALVE"]
 	today = frappe.utils.nowdate()
 	delivery = frappe.utils.add_days(today, 10)
@@ -446,8 +446,8 @@ def entry_and_hooks(frappe, rounds: int, parts) -> dict:
 					{
 						"item_code": c,
 						"qty": 2 + i,
-						"rate": demo.ITEMS[c][2],
-						"price_list_rate": demo.ITEMS[c][2],
+						"rate": demo_masters.ITEMS[c][2],
+						"price_list_rate": demo_masters.ITEMS[c][2],
 						"delivery_date": delivery,
 						"warehouse": stores,
 					}
@@ -687,10 +687,10 @@ def portal(frappe, site: str, requests_n: int) -> dict:
 	from frappe.utils.password import update_password
 
 	from order_mgmt import portal as pages
-	from order_mgmt.setup import demo
+	from order_mgmt.setup import demo_masters
 
 	email, password = "bench-portal@example.com", "Bench-Portal-1!"
-	customer = demo.CUSTOMERS[0][0]
+	customer = demo_masters.CUSTOMERS[0][0]
 	frappe.flags.mute_emails = True
 	if not frappe.db.exists("User", email):
 		frappe.get_doc(

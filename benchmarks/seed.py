@@ -25,7 +25,7 @@ from frappe.utils import add_days, flt, getdate, nowdate
 
 from order_mgmt.figures import engine, gather
 from order_mgmt.rules import pipeline
-from order_mgmt.setup import demo
+from order_mgmt.setup import demo, demo_masters
 
 #: order kinds with their share of the dataset (percent) — a realistic mix, open orders dominating
 KINDS = [
@@ -71,7 +71,7 @@ def make_prototypes(state_file: str, seed: int = 11) -> dict[str, list[str]]:
 	seeding goes on where it stopped instead of making the same prototypes twice."""
 	frappe.flags.mute_emails = True
 	rng = random.Random(seed)
-	ctx = demo.setup_masters(lambda *a, **k: None)
+	ctx = demo_masters.setup_masters(lambda *a, **k: None)
 	_bench_stock(ctx)
 	frappe.db.commit()
 	out = json.load(open(state_file)) if os.path.exists(state_file) else {}
@@ -89,8 +89,8 @@ def make_prototypes(state_file: str, seed: int = 11) -> dict[str, list[str]]:
 
 def _bench_stock(ctx):
 	"""Plenty of every stock item (the demo's Material Receipt)."""
-	codes = [c for c, (_n, kind, *_r) in demo.ITEMS.items() if kind in ("raw", "trade")]
-	demo.receive_stock(ctx, dict.fromkeys(codes, BENCH_STOCK), below=BENCH_STOCK / 2)
+	codes = [c for c, (_n, kind, *_r) in demo_masters.ITEMS.items() if kind in ("raw", "trade")]
+	demo_masters.receive_stock(ctx, dict.fromkeys(codes, BENCH_STOCK), below=BENCH_STOCK / 2)
 
 
 def _lines(rng, codes):

@@ -8,7 +8,7 @@ from frappe import _
 from frappe.utils import escape_html, flt
 
 from order_mgmt.api.common import chosen_lines, invalid, load_json, order_for, so_detail_map
-from order_mgmt.figures import intake
+from order_mgmt.figures import intake, promise
 from order_mgmt.permissions import assert_may_create
 from order_mgmt.rules import availability
 from order_mgmt.services import stock_guard
@@ -180,8 +180,12 @@ def reserve(name: str | None = None, items: str | list | dict | None = None) -> 
 			title=_("Nothing to Reserve"),
 		)
 	intake.mark_orders([order.name])
-	intake.flush()  # the answer shows the order's fresh figures
-	return {"reserved": made, "lines": get_availability(order.name)}
+	intake.flush()  # the reservations checked; the answer shows the order's fresh figures
+	due = {d.name: d.delivery_date or order.delivery_date for d, _q in chosen}
+	warnings = promise.warn_taken_from_earlier(
+		[(d.item_code, so_line.warehouse, due[d.name], made.get(d.name, 0.0)) for d, so_line, _q in to_create]
+	)
+	return {"reserved": made, "lines": get_availability(order.name), "warnings": warnings}
 
 
 @frappe.whitelist(methods=["POST"])

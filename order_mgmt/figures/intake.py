@@ -7,7 +7,7 @@ ERPNext's and the desk's document events only *mark* here what they touched (`or
 - the Bins whose Reserved Stock ERPNext rewrote from a plain read (re-summed from the reservation entries
   under the Bin lock);
 - the Stock Reservation Entries an action of the app submitted (checked together against the free stock);
-- the items whose *Not enough* verdict of other open orders may move.
+- the items whose *Not enough* verdict of other open orders, or whose use as Work Orders' parts, may move.
 
 `flush()` does the work once, in that order: Bins, checks, one recompute per set of causes (statuses,
 money and profitability: `figures.engine.recompute`; orders whose costs alone changed: their profitability), and the other orders' shortage job queued after the
@@ -132,8 +132,9 @@ def mark_bins(pairs) -> None:
 
 
 def mark_items(item_codes) -> None:
-	"""Stock of these items was reserved, released, delivered or newly demanded: the other open orders of
-	the items whose *Not enough* verdict moves are recomputed after the commit."""
+	"""Stock of these items moved or was newly demanded: the other open orders of the items whose *Not
+	enough* verdict moves, and those whose Work Orders wait for the items as parts, are recomputed after the
+	commit (`figures.shortages.recompute_changed_shortages`)."""
 	items = {i for i in item_codes or () if i}
 	if items:
 		_current().items.update(items)

@@ -416,7 +416,16 @@ def warn_late_lines(order, confirming: bool = False) -> str:
 		+ [frappe.utils.escape_html(rule.warning(p, _, day, number)) for p in late]
 	)
 	frappe.msgprint(text, title=_("Promise Dates"), indicator="orange", alert=False)
-	if order.name and not order.is_new():
+	if order.is_new():
+		order.flags.promise_warning = text  # kept by the controller's after_insert, once the order exists
+	else:
+		keep_warning(order, text)
+	return text
+
+
+def keep_warning(order, text: str) -> None:
+	"""The warning in the order's timeline, not twice the same in a row."""
+	if text:
 		last = frappe.get_all(
 			"Comment",
 			filters={
@@ -430,4 +439,43 @@ def warn_late_lines(order, confirming: bool = False) -> str:
 		)
 		if not last or last[0].content != text:
 			order.add_comment("Info", text)
-	return text
+
+
+# --- reserving (issue 28 item 4) --------------------------------------------------------------------------
+
+
+def warn_taken_from_earlier(reserved: list[tuple[str, str, date, float]]) -> list[str]:
+	"""After *Reserve* made its entries, `reserved` = [(item, warehouse, the line's date, qty)]: whether it
+	took stock that orders due earlier, not reserved, need (a reservation serves its order first, whatever the
+	dates). Says so — the form shows it — and answers the warnings (none: []). One read of the balances, at
+	most seven queries."""
+	by_pair = defaultdict(list)
+	for item_code, warehouse, due, qty in reserved:
+		if qty > EPS:
+			by_pair[(item_code, warehouse)].append((getdate(due), qty))
+	if not by_pair:
+		return []
+	today = getdate(nowdate())
+	positions = positions_of(set(by_pair), today)
+	out = []
+	for (item_code, warehouse), made in sorted(by_pair.items()):
+		worst = rule.taken_from_earlier(rule.Balance(positions[(item_code, warehouse)], today), made)
+		if worst:
+			out.append(
+				rule.taken_words(
+					item_code,
+					warehouse,
+					worst[0],
+					worst[1],
+					_,
+					formatdate,
+					lambda q: frappe.format_value(q, {"fieldtype": "Float"}) if q % 1 else str(int(q)),
+				)
+			)
+	if out:
+		frappe.msgprint(
+			"<br>".join(frappe.utils.escape_html(t) for t in out),
+			title=_("Reserved Before Earlier Orders"),
+			indicator="orange",
+		)
+	return out

@@ -1,11 +1,13 @@
 """Not enough (R4): the priority pass over all open demand of the items, and the neighbours it moves."""
 
+import hashlib
+
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Coalesce, NullIf, Sum
 from frappe.utils import flt, getdate
 
-from order_mgmt.figures import scope
+from order_mgmt.figures import scope, work_order_parts
 from order_mgmt.figures.sources import dedicated_receipts
 from order_mgmt.rules import pipeline, product, sources
 from order_mgmt.utils import Greatest, in_list, num
@@ -141,8 +143,9 @@ def shortages(items: list[str] | None = None) -> set[str]:
 
 
 def queue_after_commit(item_codes) -> None:
-	"""Stock of these items was reserved, released, delivered or newly demanded: the other open orders of
-	the same items whose *Not enough* verdict changes are recomputed right after the commit, in one job on
+	"""Stock of these items moved (received, transferred, consumed, reserved, released, delivered) or was
+	newly demanded: the other open orders of the same items whose *Not enough* verdict changes, and those
+	whose Work Orders wait for them as parts, are recomputed right after the commit, in one job on
 	the short queue (the document's own submit stays fast; the nightly run remains the safety net)."""
 	items = sorted({i for i in item_codes if i})
 	if items:
@@ -158,7 +161,7 @@ def _enqueue_shortage_recompute(items: list[str]) -> None:
 			"order_mgmt.figures.shortages.recompute_changed_shortages",
 			queue="short",
 			items=items,
-			job_id=f"order_mgmt_shortages::{frappe.generate_hash(','.join(items), 12)}",
+			job_id=_job_id(items),
 			deduplicate=True,
 		)
 	except Exception:
@@ -166,6 +169,20 @@ def _enqueue_shortage_recompute(items: list[str]) -> None:
 
 		log_not_queued(_("The recompute of the other open orders of items {0}").format(", ".join(items)))
 		frappe.db.commit()  # the action was committed already; its Error Log goes with it
+
+
+def _job_id(items: list[str]) -> str:
+	"""One queued job per set of items (Frappe's deduplication): a second commit while one waits adds
+	nothing, the job reads after both. Frappe also skips a job whose twin is already *running*, which may have
+	read before this commit: then the twin's other id is used, so that a job reading after it is queued."""
+	from frappe.utils.background_jobs import get_job_status
+
+	digest = hashlib.sha1("\n".join(items).encode(), usedforsecurity=False).hexdigest()[:16]
+	base = f"order_mgmt_shortages::{digest}"  # Frappe adds the site
+	for job_id in (base, f"{base}::again"):
+		if get_job_status(job_id) != "started":
+			return job_id
+	return base  # both running: the next commit of these items queues one again
 
 
 def shortage_flips(items: list[str]) -> set[str]:
@@ -193,10 +210,81 @@ def shortage_flips(items: list[str]) -> set[str]:
 	}
 
 
+def waiting_for_parts(items: list[str]) -> set[str]:
+	"""Open orders whose Work Orders need any of these items as parts and whose *Not booked* may have moved:
+	a Work Order made for a line whose parts are booked now while the line reads *Not booked*, or not booked
+	while the line reads otherwise; one of a Production Plan that combined Sales Orders, or typed by hand
+	without a line, always (few). Five queries at most, whatever the number of Work Orders."""
+	if not items:
+		return set()
+	wo, woi = frappe.qb.DocType("Work Order"), frappe.qb.DocType("Work Order Item")
+	rows = (
+		frappe.qb.from_(woi)
+		.join(wo)
+		.on(wo.name == woi.parent)
+		.select(wo.name, wo.sales_order, wo.sales_order_item, wo.production_plan)
+		.distinct()
+		.where(
+			in_list(woi.item_code, items)
+			& (woi.parenttype == "Work Order")
+			& (wo.docstatus == 1)
+			& wo.status.notin(work_order_parts.CLOSED)
+		)
+	).run(as_dict=True)
+	if not rows:
+		return set()
+	booked = work_order_parts.parts_booked([r.name for r in rows])
+	stored = {}
+	lines = sorted({r.sales_order_item for r in rows if r.sales_order_item})
+	if lines:
+		coi = frappe.qb.DocType("Customer Order Item")
+		stored = dict(
+			(
+				frappe.qb.from_(coi)
+				.select(coi.so_detail, coi.product_status)
+				.where(coi.so_detail.isin(lines))
+			).run()
+		)
+	sales_orders = set()
+	plans = set()
+	for r in rows:
+		if r.sales_order_item:
+			if r.sales_order_item in stored and booked.get(r.name, True) == (
+				stored[r.sales_order_item] == product.NOT_BOOKED
+			):
+				sales_orders.add(r.sales_order)
+		elif r.sales_order:
+			sales_orders.add(r.sales_order)
+		elif r.production_plan:
+			plans.add(r.production_plan)
+	if plans:
+		ref = frappe.qb.DocType("Production Plan Item Reference")
+		sales_orders.update(
+			(
+				frappe.qb.from_(ref)
+				.select(ref.sales_order)
+				.distinct()
+				.where(ref.parent.isin(sorted(plans)) & ref.sales_order.isnotnull())
+			).run(pluck=True)
+		)
+	sales_orders.discard(None)
+	if not sales_orders:
+		return set()
+	co = frappe.qb.DocType("Customer Order")
+	return set(
+		(
+			frappe.qb.from_(co)
+			.select(co.name)
+			.where(in_list(co.sales_order, sorted(sales_orders)) & scope.open_condition(co))
+		).run(pluck=True)
+	)
+
+
 def recompute_changed_shortages(items: list[str]) -> list[str]:
 	"""The job queued after a commit: recompute the orders of these items whose *Not enough* verdict moved
-	(`shortage_flips`). Returns their names."""
-	changed = sorted(shortage_flips(items))
+	(`shortage_flips`), and the orders whose Work Orders wait for these items as parts (`waiting_for_parts`).
+	Returns their names."""
+	changed = sorted(shortage_flips(items) | waiting_for_parts(items))
 	if changed:
 		from order_mgmt.figures.engine import recompute  # the engine gathers through this module
 

@@ -4,15 +4,16 @@ from collections import defaultdict
 
 import frappe
 from frappe.query_builder.functions import Coalesce, NullIf
-from frappe.utils import add_days, cint, flt, getdate
+from frappe.utils import cint, flt, getdate
 
-from order_mgmt.rules import sources
+from order_mgmt.figures import work_order_parts
+from order_mgmt.rules import sources, work_orders
 from order_mgmt.utils import in_list, num
 
 
 def gather_sources(sales_orders) -> dict[str, list]:
 	"""{Sales Order line: [sources.Source]} from the Work Orders, Purchase Orders and Material Requests of the
-	Sales Orders, with at most seven queries whatever the number of orders and lines."""
+	Sales Orders, with at most nine queries whatever the number of orders and lines."""
 	out = defaultdict(list)
 	if not sales_orders:
 		return out
@@ -104,7 +105,7 @@ def gather_sources(sales_orders) -> dict[str, list]:
 
 
 def _work_order_sources(sales_orders):
-	"""(Sales Order line, sources.Source) for each Work Order of the Sales Orders, four queries at most.
+	"""(Sales Order line, sources.Source) for each Work Order of the Sales Orders, six queries at most.
 
 	Attribution: a Work Order carrying the line (`sales_order_item`: made from the Sales Order, or from a
 	Production Plan without combining) belongs to it; one from a Production Plan that combined items is
@@ -116,9 +117,10 @@ def _work_order_sources(sales_orders):
 	When production finishes: the actual end once finished; else the planned end date where ERPNext has
 	one (it computes it from the operations on submit, or the planner set it), else the planned start plus
 	the item's lead time — never `expected_delivery_date`, which ERPNext copies from the customer's date.
-	Parts booked (the seed's MO "Not booked"; v15 cannot reserve raw materials for a Work Order): with
-	transfer to work in progress, all of the Work Order's materials are transferred for manufacture; with
-	backflush (`skip_transfer`), each required item not yet consumed is available in its source warehouse."""
+	Parts booked (the seed's MO "Not booked"; v15 cannot reserve raw materials for a Work Order): what it
+	still needs of each part (required less transferred, or less consumed with backflush) fits in the part's
+	free stock at its source warehouse less what the open Work Orders ahead of it still need
+	(`figures.work_order_parts`, `rules.work_orders.parts_booked`)."""
 	wo = frappe.qb.DocType("Work Order")
 	ref = frappe.qb.DocType("Production Plan Item Reference")
 	ppi = frappe.qb.DocType("Production Plan Item")
@@ -167,25 +169,11 @@ def _work_order_sources(sales_orders):
 	if not orders:
 		return []
 
-	# backflushed Work Orders whose required items are not all available in their source warehouses
-	backflush = [o.name for o in orders if o.skip_transfer and o.docstatus == 1 and o.status != "Completed"]
-	missing_parts = set()
-	if backflush:
-		woi = frappe.qb.DocType("Work Order Item")
-		b = frappe.qb.DocType("Bin")
-		missing_parts = set(
-			(
-				frappe.qb.from_(woi)
-				.left_join(b)
-				.on((b.item_code == woi.item_code) & (b.warehouse == woi.source_warehouse))
-				.select(woi.parent)
-				.distinct()
-				.where(
-					in_list(woi.parent, backflush)
-					& (woi.required_qty - woi.consumed_qty > Coalesce(b.actual_qty, 0) + 1e-9)
-				)
-			).run(pluck=True)
-		)
+	# whether each open Work Order's parts are booked (`rules.work_orders.parts_booked`: what it still needs
+	# of each part fits in the part's free stock less what the Work Orders ahead of it need; three queries)
+	booked = work_order_parts.parts_booked(
+		[o.name for o in orders if o.docstatus == 1 and o.status != "Completed"]
+	)
 
 	# the Sales Orders' lines of each item, for Work Orders typed by hand without a line
 	by_hand = {(o.sales_order, o.production_item) for o in orders if o.sales_order and not o.sales_order_item}
@@ -223,24 +211,20 @@ def _work_order_sources(sales_orders):
 		if not shares:
 			continue
 		finished = o.status == "Completed"
-		if finished and o.actual_end_date:
-			expected = getdate(o.actual_end_date)
-		elif o.planned_end_date:
-			expected = getdate(o.planned_end_date)
-		elif o.planned_start_date:
-			expected = add_days(getdate(o.planned_start_date), cint(o.lead_time_days))
-		else:
-			expected = None
+		expected = work_orders.expected_date(
+			finished,
+			getdate(o.actual_end_date) if o.actual_end_date else None,
+			getdate(o.planned_end_date) if o.planned_end_date else None,
+			getdate(o.planned_start_date) if o.planned_start_date else None,
+			cint(o.lead_time_days),
+		)
 		started = (
 			o.status == "In Process"
 			or bool(o.actual_start_date)
 			or num(o.material_transferred_for_manufacturing) > 0
 			or num(o.produced_qty) > 0
 		)
-		if o.skip_transfer:
-			parts_booked = o.name not in missing_parts
-		else:
-			parts_booked = num(o.material_transferred_for_manufacturing) >= num(o.qty) - 1e-9
+		parts_booked = booked.get(o.name, False)
 		for line, share in shares:
 			out.append(
 				(

@@ -17,7 +17,8 @@ from frappe.utils import flt
 
 from order_mgmt.rules import work_orders as rule
 
-OPEN = ("Stopped", "Completed", "Closed")
+#: Work Orders in these statuses need no more parts
+CLOSED = ("Stopped", "Completed", "Closed")
 
 
 def parts_booked(names: list[str]) -> dict[str, bool]:
@@ -67,7 +68,7 @@ def parts_booked(names: list[str]) -> dict[str, bool]:
 				woi.item_code.isin(sorted({i for i, _w in pairs}))
 				& (woi.parenttype == "Work Order")
 				& (wo.docstatus == 1)
-				& wo.status.notin(OPEN)
+				& wo.status.notin(CLOSED)
 			)
 		).run(as_dict=True):
 			pair = (r.item_code, r.warehouse)

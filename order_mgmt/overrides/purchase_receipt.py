@@ -1,4 +1,5 @@
-"""Purchase Receipt (R4): goods bought for an order arrive (its Purchase Order lines carry the Sales Order)."""
+"""Purchase Receipt (R4): goods bought for an order arrive (its Purchase Order lines carry the Sales Order);
+the items' stock moved (other orders' *Not enough*, Work Orders waiting for parts)."""
 
 import frappe
 
@@ -6,6 +7,7 @@ from order_mgmt.figures import intake
 
 
 def on_submit_or_cancel(doc, method=None):
+	intake.mark_items(d.item_code for d in doc.items)
 	po_items = [d.purchase_order_item for d in doc.items if d.get("purchase_order_item")]
 	if po_items:
 		poi = frappe.qb.DocType("Purchase Order Item")

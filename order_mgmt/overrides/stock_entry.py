@@ -1,4 +1,5 @@
-"""Stock Entry (R4): production (a Work Order) and transfers (a Material Request) move an order's lines."""
+"""Stock Entry (R4): production (a Work Order) and transfers (a Material Request) move an order's lines; the
+items' stock moved (other orders' *Not enough*, Work Orders waiting for parts)."""
 
 import frappe
 
@@ -7,6 +8,7 @@ from order_mgmt.overrides._common import sales_orders_of_work_order
 
 
 def on_submit_or_cancel(doc, method=None):
+	intake.mark_items(d.item_code for d in doc.items)
 	sales_orders = set()
 	if doc.get("work_order"):
 		work_order = frappe.db.get_value(

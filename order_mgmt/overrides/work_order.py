@@ -1,5 +1,6 @@
 """Work Order (R4): a source of its Sales Order's lines (`on_change` runs on every save, submit, cancel and
-status update); also the Sales Order a draft's save unlinked (its order loses the source)."""
+status update); also the Sales Order a draft's save unlinked (its order loses the source). A submitted or
+cancelled Work Order changes what the Work Orders behind it may count on of its parts."""
 
 from order_mgmt.figures import intake
 from order_mgmt.overrides._common import before, sales_orders_of_work_order
@@ -13,3 +14,5 @@ def on_change(doc, method=None):
 			previous.get("sales_order"), previous.get("production_plan")
 		)
 	intake.mark_sales_orders(sales_orders, cause=doc)
+	if doc.docstatus > 0:
+		intake.mark_items(d.item_code for d in doc.get("required_items") or ())

@@ -413,3 +413,27 @@ def warning(p: Promise, _=_same, day=str, number=str) -> str:
 	return _("Row {0}: {1} of {2} can be delivered on {3}; the first date that works is {4}: {5}").format(
 		p.idx, number(p.on_requested), number(p.qty), day(p.requested), day(p.date), words(p, _, day, number)
 	)
+
+
+def taken_from_earlier(after: Balance, reserved: list[tuple[date, float]]) -> tuple[date, float] | None:
+	"""A reservation just made for lines of one item and warehouse, `reserved` = [(the line's date, qty)],
+	with `after` the free balance once it is made: the stock it took that earlier-dated orders, not reserved,
+	need. Before the reservation B(t) was higher by what was reserved for lines due after t (a reserved line
+	no longer needs it on its own date); what the reservation took at t is the shortage after less the shortage
+	before. Answers (the date, the quantity) where it took most, or None when it took nothing anybody needs
+	earlier."""
+	worst = None
+	for day, b, _low in after.points():
+		moved = sum(q for due, q in reserved if due > day)
+		if moved <= EPS:
+			continue
+		taken = max(0.0, -b) - max(0.0, -(b + moved))
+		if taken > EPS and (worst is None or taken > worst[1] + EPS):
+			worst = (day, taken)
+	return worst
+
+
+def taken_words(item: str, warehouse: str, day: date, qty: float, _=_same, fmt_day=str, number=str) -> str:
+	return _(
+		"{0} in {1}: this reservation took {2} that orders due by {3} need and have not reserved."
+	).format(item, warehouse, number(qty), fmt_day(day))

@@ -52,23 +52,6 @@ ITEM_RESULTS = (
 	"warehouse",
 	"delivery_date",
 )
-#: tax row fields shown on the order
-TAX_RESULTS = (
-	"charge_type",
-	"row_id",
-	"account_head",
-	"description",
-	"included_in_print_rate",
-	"cost_center",
-	"rate",
-	"tax_amount",
-	"total",
-	"tax_amount_after_discount_amount",
-	"base_tax_amount",
-	"base_total",
-)
-
-
 #: a tax line as the user or the template gives it (the amounts of "Actual" charges are inputs too)
 TAX_INPUTS = (
 	"charge_type",
@@ -80,6 +63,8 @@ TAX_INPUTS = (
 	"rate",
 	"tax_amount",
 )
+#: tax row fields shown on the order: the inputs and ERPNext's results
+TAX_RESULTS = (*TAX_INPUTS, "total", "tax_amount_after_discount_amount", "base_tax_amount", "base_total")
 
 
 def _none_if_empty(value):

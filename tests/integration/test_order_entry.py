@@ -162,7 +162,8 @@ def test_the_apps_own_queries_do_not_grow_with_the_lines(masters_settled):
 	_app_queries_per_action(2)  # warm the caches (doctype meta, settings) once
 	small, large = _app_queries_per_action(2), _app_queries_per_action(12)
 	assert small == large, {k: (small[k], large[k]) for k in small if small[k] != large[k]}
-	assert all(n < 60 for n in large.values()), large
+	# a constant each; confirm and reserve include the promise check (at most ten queries: issue 28)
+	assert all(n < 75 for n in large.values()), large
 
 
 def test_a_new_exchange_rate_is_taken_on_the_next_save():

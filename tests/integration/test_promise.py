@@ -8,10 +8,10 @@ import frappe
 import pytest
 from frappe.utils import add_days, getdate, nowdate
 
-from order_mgmt.figures import engine, shortages
 from order_mgmt.api import customer_order as order_api
-from order_mgmt.api import stock, supply
 from order_mgmt.api import promise as api
+from order_mgmt.api import stock, supply
+from order_mgmt.figures import engine, shortages
 from order_mgmt.figures import promise as figures
 from order_mgmt.rules import promise as rule
 from order_mgmt.rules import work_orders
@@ -413,3 +413,62 @@ def test_a_line_without_any_warehouse_is_told_to_choose_one():
 	finally:
 		frappe.db.rollback()
 		frappe.db.value_cache.pop("Stock Settings", None)
+
+
+def _messages():
+	return "\n".join(str(m) for m in frappe.local.message_log)
+
+
+def _kept(order):
+	return frappe.get_all(
+		"Comment",
+		filters={"reference_doctype": "Customer Order", "reference_name": order.name, "comment_type": "Info"},
+		pluck="content",
+	)
+
+
+def test_a_late_draft_warns_on_save_kept_once_and_confirming_warns_without_blocking():
+	item = make_item(price=10)
+	add_stock(item, 2)
+	purchase_order(item, 5, 8)
+	frappe.local.message_log = []
+	order = make_order(items=[{"item_code": item, "qty": 5}], delivery_date=add_days(nowdate(), 3))
+	assert "Delivery dates earlier than the promises:" in _messages()
+	assert "Row 1: 2 of 5 can be delivered on" in _messages()
+	assert len([c for c in _kept(order) if "earlier than the promises" in c]) == 1
+	# a save that changes nothing a promise depends on says nothing again
+	frappe.local.message_log = []
+	order.reload()
+	order.remarks = "call first"
+	order.save()
+	assert "earlier than the promises" not in _messages()
+	# confirming re-checks (under the Bin locks), says so, keeps it, and confirms all the same
+	order_api.confirm(order.name)
+	assert "Confirmed with delivery dates earlier than the promises:" in _messages()
+	assert frappe.db.get_value("Customer Order", order.name, "docstatus") == 1
+	assert any("Confirmed with delivery dates earlier" in c for c in _kept(order))
+
+
+def test_a_draft_whose_dates_hold_says_nothing():
+	item = make_item(price=10)
+	add_stock(item, 9)
+	frappe.local.message_log = []
+	order = make_order(items=[{"item_code": item, "qty": 5}], delivery_date=add_days(nowdate(), 3))
+	order_api.confirm(order.name)
+	assert "promises" not in _messages()
+	assert not [c for c in _kept(order) if "promises" in c]
+
+
+def test_reserve_says_when_it_takes_stock_an_earlier_order_needs():
+	item = make_item(price=10)
+	add_stock(item, 5)
+	earlier = confirmed(item, 4, 2)
+	later = confirmed(item, 5, 9)
+	frappe.local.message_log = []
+	answer = stock.reserve(later.name)
+	assert answer["reserved"] and len(answer["warnings"]) == 1
+	assert "this reservation took 4 that orders due by" in answer["warnings"][0]
+	assert "Reserved Before Earlier Orders" in _messages()
+	# the earlier order reserving what is left takes nothing anybody needs before it
+	add_stock(item, 4)
+	assert stock.reserve(earlier.name)["warnings"] == []

@@ -7,7 +7,7 @@ from frappe.utils import add_days, flt, getdate, nowdate
 from order_mgmt.api import customer_order as order_api
 from order_mgmt.api import stock as stock_api
 from order_mgmt.api import supply as supply_api
-from order_mgmt.figures import engine, runs
+from order_mgmt.figures import engine, runs, shortages
 from tests.integration.erp_docs import production_plan
 from tests.integration.factories import (
 	add_stock,
@@ -156,6 +156,52 @@ def _work_order_ready(name):
 	return wo
 
 
+def test_an_order_waiting_for_parts_follows_their_arrival_and_the_work_orders_ahead():
+	"""Issue 28 item 7 through the engine: a Work Order whose parts are not all there reads *Not booked*;
+	a receipt of the part, or a Work Order ahead of it going away, re-judges its order after the commit
+	(the job `shortages.recompute_changed_shortages` the Stock Entry's and Work Order's events queue)."""
+	product, part = make_item(price=100, lead_time_days=3), make_item(price=5)
+	make_bom(product, part, qty=2)
+	add_stock(part, 4)
+	order = confirmed(product, 5, days=10)  # its Work Order needs 10 of the part
+	wo = _work_order_ready(supply_api.make_work_orders(order.name)["work_orders"][0])
+	wo.submit()
+	assert line(order.name)[1].product_status == "Not booked"
+
+	add_stock(part, 6)  # 10 there now
+	request_done()
+	assert order.name in shortages.recompute_changed_shortages([part])
+	assert line(order.name)[1].product_status == "Expected on time"
+
+	# a Work Order of no order, planned earlier, takes its turn first: not booked again, until it goes
+	ahead = frappe.new_doc("Work Order")
+	ahead.update(
+		{
+			"production_item": product,
+			"bom_no": wo.bom_no,
+			"qty": 1,
+			"company": wo.company,
+			"planned_start_date": add_days(wo.planned_start_date, -1),
+		}
+	)
+	ahead = _work_order_ready_doc(ahead)
+	ahead.insert()
+	ahead.submit()
+	request_done()
+	assert order.name in shortages.recompute_changed_shortages([part])
+	assert line(order.name)[1].product_status == "Not booked"
+	ahead.reload()
+	ahead.cancel()
+	request_done()
+	shortages.recompute_changed_shortages([part])
+	assert line(order.name)[1].product_status == "Expected on time"
+
+
+def _work_order_ready_doc(wo):
+	wo.wip_warehouse = wo.fg_warehouse = wo.source_warehouse = warehouse()
+	return wo
+
+
 def status_on(name, day):
 	"""The line's product status and its sources' text with "today" frozen at `day`."""
 	request_done()  # the user looks after their request ended
@@ -188,9 +234,10 @@ def test_work_order_moves_the_order_through_production():
 	finish = add_days(start, 3)
 	order, row = line(order.name)
 	assert getdate(row.expected_date) == finish
-	# its materials are not transferred for manufacture yet: some parts are not booked
-	assert (row.product_status, order.status) == ("Not booked", "Waiting for Production")
-	assert f"Work Order {wo.name}" in row.sources and "Not booked" in row.sources
+	# its materials are not transferred for manufacture yet, but what it needs of them is in stock and no
+	# Work Order is ahead of it: its parts are booked
+	assert (row.product_status, order.status) == ("Expected on time", "Waiting for Production")
+	assert f"Work Order {wo.name}" in row.sources and "Not booked" not in row.sources
 
 	# production starts: material transferred
 	transfer = frappe.get_doc(make_stock_entry(wo.name, "Material Transfer for Manufacture", 5))

@@ -435,3 +435,28 @@ WO_DATES = [
 @pytest.mark.parametrize("finished, actual_end, planned_end, planned_start, lead, expected", WO_DATES)
 def test_work_order_date(finished, actual_end, planned_end, planned_start, lead, expected):
 	assert work_orders.expected_date(finished, actual_end, planned_end, planned_start, lead) == expected
+
+
+TAKEN = [
+	# (what, stock, reserved after, needs after [(day, qty)], reserved now [(line's day, qty)], expected)
+	("ample stock takes nothing", 20, 5, [(2, 4)], [(9, 5)], None),
+	("an earlier order left short", 6, 5, [(2, 4)], [(9, 5)], (2, 3)),
+	("the order's own date first: nothing earlier", 6, 5, [(12, 4)], [(9, 5)], None),
+	("short before the reservation: only the new part counts", 5, 5, [(2, 4)], [(9, 2)], (2, 2)),
+	("already short by more than it took", 3, 3, [(2, 9)], [(9, 1)], (2, 1)),
+	("short already, the reservation took none of it", 4, 4, [(2, 6)], [(0, 3)], None),
+	("two lines, the later one takes", 10, 8, [(3, 4)], [(1, 3), (9, 5)], (3, 2)),
+]
+
+
+@pytest.mark.parametrize("case, stock, reserved, needs, made, expected", TAKEN, ids=[c[0] for c in TAKEN])
+def test_a_reservation_taking_what_earlier_orders_need(case, stock, reserved, needs, made, expected):
+	today = date(2026, 12, 1)
+	position = Position(
+		stock=stock,
+		reserved=reserved,
+		needs=tuple(Need(q, today + timedelta(days=d)) for d, q in needs),
+	)
+	got = r.taken_from_earlier(r.Balance(position, today), [(today + timedelta(days=d), q) for d, q in made])
+	want = None if expected is None else (today + timedelta(days=expected[0]), expected[1])
+	assert got == want

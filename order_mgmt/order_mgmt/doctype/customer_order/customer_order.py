@@ -2,13 +2,13 @@ import frappe
 from frappe import _
 from frappe.desk.form.document_follow import follow_document
 from frappe.model.document import Document
-from frappe.utils import escape_html, flt, getdate, nowdate, strip_html_tags
+from frappe.utils import flt, nowdate, strip_html_tags
 
 from order_mgmt import permissions
-from order_mgmt.figures import intake
+from order_mgmt.figures import intake, promise
 from order_mgmt.rules import pipeline
 from order_mgmt.rules.pipeline import Action
-from order_mgmt.services import selling, timeline, validation
+from order_mgmt.services import order_input, selling, timeline, validation
 
 #: line fields only the app writes (after confirm, from the Sales Order and the recompute)
 LINE_DERIVED_FIELDS = (
@@ -141,10 +141,10 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		self.set_defaults()
 		self.reset_derived_fields_of_new_lines()
 		permissions.validate_order_planners(self)
-		self.validate_customer()
-		self.validate_links()
-		self.validate_dates()
-		self.validate_items()
+		order_input.customer(self)
+		order_input.links(self)
+		order_input.dates(self)
+		order_input.items(self)
 		self.validate_status_change()
 		self.reset_prices_of_changed_lines()
 		if self.prices_still_valid():
@@ -153,9 +153,32 @@ class CustomerOrder(validation.RowsFromClients, Document):
 			selling.apply_prices(self)
 			selling.priced_afresh(self)
 		self.set_probability()
+		if self._action != "submit" and self.promise_inputs_changed():
+			promise.warn_late_lines(self)  # confirming warns in before_submit, under the Bin locks
 		# the title Frappe's list, Kanban card and breadcrumbs show: text only (a card's title goes through
 		# innerHTML in Frappe's Kanban)
 		self.title = strip_html_tags(self.customer_name or self.customer or "")
+
+	@staticmethod
+	def promise_inputs(doc) -> tuple:
+		"""What a line's promise date depends on in the order: a save that changes none of it is not warned
+		again."""
+		return (
+			doc.company,
+			str(doc.delivery_date or ""),
+			doc.set_warehouse,
+			tuple(
+				(d.item_code, flt(d.qty), flt(d.conversion_factor), d.warehouse, str(d.delivery_date or ""))
+				for d in doc.items
+			),
+		)
+
+	def promise_inputs_changed(self) -> bool:
+		previous = self.get_doc_before_save()
+		return not previous or self.promise_inputs(previous) != self.promise_inputs(self)
+
+	def after_insert(self):
+		promise.keep_warning(self, self.flags.pop("promise_warning", ""))
 
 	def prices_still_valid(self) -> bool:
 		"""Whether the saved prices stand: nothing ERPNext's pricing of the order depends on changed since
@@ -189,6 +212,9 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		)
 		self.status = pipeline.CONFIRMED
 		self.set_probability()
+		# the confirmation's own check of the promises (not blocking): `api.customer_order.confirm` has
+		# locked the Bins of the order's items by now, so it meets what the confirmation meets
+		promise.warn_late_lines(self, confirming=True)
 
 	def on_submit(self):
 		so = selling.make_sales_order(self)
@@ -314,9 +340,9 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		permissions.assert_planner(self)
 		permissions.validate_order_planners(self)
 		if self.has_value_changed("contact_person"):
-			self.validate_contact()  # who gets the order's e-mails: one of its customer's contacts
-		self.validate_links()
-		self.validate_dates()
+			order_input.contact(self)  # who gets the order's e-mails: one of its customer's contacts
+		order_input.links(self)
+		order_input.dates(self)
 		self.validate_status_change()
 		self.set_probability()
 
@@ -376,162 +402,6 @@ class CustomerOrder(validation.RowsFromClients, Document):
 			if d.name not in known:
 				for field in LINE_DERIVED_FIELDS:
 					d.set(field, None)
-
-	def validate_links(self):
-		"""Links must be what they claim: an enabled selling price list, a project the user may read."""
-		previous = self.get_doc_before_save()
-		if self.selling_price_list and (
-			not previous or previous.selling_price_list != self.selling_price_list
-		):
-			enabled, selling = frappe.db.get_value(
-				"Price List", self.selling_price_list, ["enabled", "selling"]
-			) or (0, 0)
-			if not (enabled and selling):
-				frappe.throw(
-					_("Price List {0} is not an enabled selling price list: choose one that is.").format(
-						frappe.bold(self.selling_price_list)
-					),
-					title=_("Invalid Price List"),
-				)
-		if (
-			self.project
-			and not self.flags.ignore_permissions
-			and (not previous or previous.project != self.project)
-			and not frappe.has_permission("Project", "read", doc=self.project)
-		):
-			frappe.throw(
-				_("You may not read Project {0}: choose a project you can open.").format(
-					frappe.bold(self.project)
-				),
-				frappe.PermissionError,
-				title=_("Invalid Project"),
-			)
-
-	def validate_customer(self):
-		customer_name, disabled = frappe.db.get_value(
-			"Customer", self.customer, ["customer_name", "disabled"]
-		) or (
-			None,
-			0,
-		)
-		self.customer_name = customer_name  # the customer's, never a client's (permission level 1)
-		if disabled:
-			frappe.throw(
-				_("Customer {0} is disabled: choose an active customer.").format(frappe.bold(self.customer)),
-				title=_("Disabled Customer"),
-			)
-		self.validate_contact()
-
-	def validate_contact(self):
-		"""The order's contact (who gets its e-mails, R17) is one of the customer's contacts: by default the
-		customer's primary contact."""
-
-		def of_customer(contact):
-			return frappe.db.exists(
-				"Dynamic Link",
-				{
-					"parenttype": "Contact",
-					"parent": contact,
-					"link_doctype": "Customer",
-					"link_name": self.customer,
-				},
-			)
-
-		if self.contact_person and not self.is_new() and self.has_value_changed("customer"):
-			if not of_customer(self.contact_person):
-				self.contact_person = None  # the former customer's contact: the new customer's default
-		if not self.contact_person and self.customer:
-			self.contact_person = frappe.db.get_value("Customer", self.customer, "customer_primary_contact")
-		if self.contact_person and not of_customer(self.contact_person):
-			frappe.throw(
-				_(
-					"Contact {0} is not a contact of customer {1}: choose one of the customer's contacts."
-				).format(
-					frappe.bold(escape_html(self.contact_person)),
-					frappe.bold(escape_html(self.customer or "")),
-				),
-				title=_("Invalid Contact"),
-			)
-
-	def validate_dates(self):
-		order_date = getdate(self.order_date or nowdate())
-		if self.delivery_date and getdate(self.delivery_date) < order_date:
-			frappe.throw(
-				_("The promised delivery date {0} is before the order date {1}.").format(
-					frappe.format(self.delivery_date, "Date"), frappe.format(self.order_date, "Date")
-				),
-				title=_("Invalid Delivery Date"),
-			)
-		if self.period_from and self.period_to and getdate(self.period_to) < getdate(self.period_from):
-			frappe.throw(
-				_("The implementation period ends ({0}) before it starts ({1}).").format(
-					frappe.format(self.period_to, "Date"), frappe.format(self.period_from, "Date")
-				),
-				title=_("Invalid Implementation Period"),
-			)
-		for d in self.items:
-			if d.delivery_date and getdate(d.delivery_date) < order_date:
-				frappe.throw(
-					_("Row {0}: the delivery date {1} is before the order date {2}.").format(
-						d.idx, frappe.format(d.delivery_date, "Date"), frappe.format(self.order_date, "Date")
-					),
-					title=_("Invalid Delivery Date"),
-				)
-
-	def validate_items(self):
-		for d in self.items:
-			if flt(d.qty) <= 0:
-				frappe.throw(
-					_("Row {0}: Quantity must be greater than 0.").format(d.idx), title=_("Invalid Quantity")
-				)
-			if flt(d.rate) < 0:
-				frappe.throw(_("Row {0}: Rate cannot be negative.").format(d.idx), title=_("Invalid Rate"))
-			if not 0 <= flt(d.discount_percentage) <= 100:
-				frappe.throw(
-					_("Row {0}: Discount must be between 0 and 100%.").format(d.idx),
-					title=_("Invalid Discount"),
-				)
-		if not 0 <= flt(self.additional_discount_percentage) <= 100:
-			frappe.throw(
-				_("The additional discount must be between 0 and 100%."), title=_("Invalid Discount")
-			)
-		item_codes = list({d.item_code for d in self.items if d.item_code})
-		if not item_codes:
-			return
-		item = frappe.qb.DocType("Item")
-		rows = (
-			frappe.qb.from_(item)
-			.select(item.name, item.disabled, item.is_sales_item, item.has_variants, item.end_of_life)
-			.where(item.name.isin(item_codes))
-		).run(as_dict=True)
-		found = {r.name: r for r in rows}
-		today = getdate(nowdate())
-		for d in self.items:
-			r = found.get(d.item_code)
-			if not r:
-				frappe.throw(
-					_("Row {0}: Item {1} does not exist.").format(d.idx, frappe.bold(d.item_code)),
-					title=_("Unknown Item"),
-				)
-			if r.disabled or (r.end_of_life and getdate(r.end_of_life) <= today):
-				frappe.throw(
-					_("Row {0}: Item {1} is disabled or at its end of life.").format(
-						d.idx, frappe.bold(d.item_code)
-					),
-					title=_("Disabled Item"),
-				)
-			if not r.is_sales_item:
-				frappe.throw(
-					_("Row {0}: Item {1} is not a sales item.").format(d.idx, frappe.bold(d.item_code)),
-					title=_("Not a Sales Item"),
-				)
-			if r.has_variants:
-				frappe.throw(
-					_("Row {0}: Item {1} is a template: choose one of its variants.").format(
-						d.idx, frappe.bold(d.item_code)
-					),
-					title=_("Template Item"),
-				)
 
 	def validate_status_change(self):
 		"""A status typed or dragged by a user must be a manual move of the table."""
