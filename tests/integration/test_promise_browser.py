@@ -41,7 +41,10 @@ def browser_page(site):
 			browser = p.chromium.launch(executable_path=CHROMIUM, args=browser_args(site))
 			page = browser.new_page(viewport={"width": 1400, "height": 1000})
 			page.set_default_timeout(60_000)
-			page.on("pageerror", lambda e: errors.append(str(e)))
+			# a DOM race of Frappe's own desk code (a widget or report re-rendered while it still loads), not
+			# an error of the app's pages: left out as in test_browser.py
+			frappe_race = "Failed to execute 'removeChild' on 'Node'"
+			page.on("pageerror", lambda e: None if frappe_race in str(e) else errors.append(str(e)))
 			page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
 			base = f"http://{site}:{server.port}"
 			page.goto(f"{base}/login")
