@@ -359,8 +359,17 @@ frappe.ui.form.on("Customer Order", {
 		// the promise where a confirmed order shows the product status
 		const grid = frm.fields_dict.items && frm.fields_dict.items.grid;
 		if (grid) {
-			grid.toggle_display("promise", frm.doc.docstatus === 0);
-			grid.toggle_display("product_status", frm.doc.docstatus !== 0);
+			const draft = frm.doc.docstatus === 0;
+			grid.toggle_display("promise", draft);
+			grid.toggle_display("product_status", !draft);
+			// the grid keeps the columns of its first render (v16 renders it before this event): drawn
+			// again when they are not the ones this order shows
+			const shown = (grid.visible_columns || []).map(([df]) => df.fieldname);
+			const stale =
+				shown.includes("promise") !== draft || shown.includes("product_status") === draft;
+			if (shown.length && stale) {
+				grid.reset_grid();
+			}
 		}
 		if (frm.doc.docstatus !== 0) {
 			grid && grid.wrapper.find(".order-mgmt-promise-note").remove();
