@@ -207,21 +207,22 @@ def advances_changed_since(since):
 #: {sales order, doctype, name} of the payments of Sales Orders `%(so)s` and their invoices, oldest first:
 #: the payment ledger against the Sales Order (v15's advances) or its invoices — and, on v16, the advance
 #: ledger (v16 books an advance against the payment itself)
-PAYMENTS_BY_SALES_ORDER = """select coalesce(i.sales_order, p.against_voucher_no), p.voucher_type, p.voucher_no
+# each part drives its own index (the ledger's against_voucher_no; the invoice lines' sales_order): an OR of
+# the two over a join would read the whole payment ledger
+_PAYMENTS_AGAINST = """select p.against_voucher_no as so, p.voucher_type, p.voucher_no, p.creation
 			from `tabPayment Ledger Entry` p
-			left join `tabSales Invoice Item` i on p.against_voucher_type = 'Sales Invoice'
-				and i.parent = p.against_voucher_no
-			where p.voucher_no != p.against_voucher_no
-				and (p.against_voucher_no in %(so)s or i.sales_order in %(so)s)
-			order by p.creation"""
+			where p.against_voucher_no in %(so)s and p.voucher_no != p.against_voucher_no
+			union all
+			select i.sales_order, p.voucher_type, p.voucher_no, p.creation
+			from `tabSales Invoice Item` i
+			straight_join `tabPayment Ledger Entry` p on p.against_voucher_no = i.parent
+				and p.against_voucher_type = 'Sales Invoice'
+			where i.sales_order in %(so)s and p.voucher_no != p.against_voucher_no"""
+PAYMENTS_BY_SALES_ORDER = f"""select so, voucher_type, voucher_no from ({_PAYMENTS_AGAINST}) payments
+			order by creation"""
 if at_least(16):
-	PAYMENTS_BY_SALES_ORDER = """select so, voucher_type, voucher_no from (
-			select coalesce(i.sales_order, p.against_voucher_no) so, p.voucher_type, p.voucher_no, p.creation
-			from `tabPayment Ledger Entry` p
-			left join `tabSales Invoice Item` i on p.against_voucher_type = 'Sales Invoice'
-				and i.parent = p.against_voucher_no
-			where p.voucher_no != p.against_voucher_no
-				and (p.against_voucher_no in %(so)s or i.sales_order in %(so)s)
+	PAYMENTS_BY_SALES_ORDER = f"""select so, voucher_type, voucher_no from (
+			{_PAYMENTS_AGAINST}
 			union all
 			select a.against_voucher_no, a.voucher_type, a.voucher_no, a.creation
 			from `tabAdvance Payment Ledger Entry` a
