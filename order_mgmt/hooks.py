@@ -94,6 +94,14 @@ doc_events = {
 		"on_submit": "order_mgmt.overrides.purchase_invoice.on_submit_or_cancel",
 		"on_cancel": "order_mgmt.overrides.purchase_invoice.on_submit_or_cancel",
 	},
+	"Stock Reconciliation": {
+		"on_submit": "order_mgmt.overrides.stock_reconciliation.on_submit_or_cancel",
+		"on_cancel": "order_mgmt.overrides.stock_reconciliation.on_submit_or_cancel",
+	},
+	"Subcontracting Receipt": {
+		"on_submit": "order_mgmt.overrides.subcontracting_receipt.on_submit_or_cancel",
+		"on_cancel": "order_mgmt.overrides.subcontracting_receipt.on_submit_or_cancel",
+	},
 	"Repost Item Valuation": {"on_change": "order_mgmt.overrides.repost_item_valuation.on_change"},
 	"Task": {
 		"validate": "order_mgmt.overrides.task.validate",

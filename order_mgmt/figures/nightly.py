@@ -16,7 +16,6 @@ from frappe.query_builder.functions import Coalesce
 
 from order_mgmt import compat
 from order_mgmt.figures import scope, shortages
-from order_mgmt.rules import pipeline, product
 from order_mgmt.utils import in_list
 
 
@@ -130,39 +129,16 @@ def _changed_items(since) -> tuple[set[str], set[str]]:
 
 def _orders_of_items(items: tuple[set[str], set[str]]) -> set[str]:
 	"""Open orders that the changed items move: those whose *Not enough* verdict the priority pass over
-	the stock items now gives differently, those with backflushed Work Orders consuming them (also through
-	a combined Production Plan's references), and those with lines of an item whose master changed (stock
-	item flag, lead time). Six queries at most."""
+	the stock items now gives differently, those whose Work Orders wait for them as parts and may now be
+	judged otherwise (`shortages.waiting_for_parts`, also through a combined Production Plan's references),
+	and those with lines of an item whose master changed (stock item flag, lead time). A fixed number of
+	queries."""
 	stock, masters = items
 	out = set()
 	co, coi = frappe.qb.DocType("Customer Order"), frappe.qb.DocType("Customer Order Item")
 	if stock:
 		out.update(shortages.shortage_flips(sorted(stock)))
-		wo, woi = frappe.qb.DocType("Work Order"), frappe.qb.DocType("Work Order Item")
-		ref = frappe.qb.DocType("Production Plan Item Reference")
-		consuming = (
-			in_list(woi.item_code, sorted(stock))
-			& (wo.skip_transfer == 1)
-			& (wo.docstatus == 1)
-			& (wo.status != "Completed")
-		)
-		# their Sales Order, or the Sales Orders a combined Production Plan's references name
-		for backflushed in (
-			frappe.qb.from_(wo).join(woi).on(woi.parent == wo.name).select(wo.sales_order).where(consuming),
-			frappe.qb.from_(wo)
-			.join(woi)
-			.on(woi.parent == wo.name)
-			.join(ref)
-			.on(ref.parent == wo.production_plan)
-			.select(ref.sales_order)
-			.where(consuming & wo.production_plan.isnotnull()),
-		):
-			out.update(
-				frappe.qb.from_(co)
-				.select(co.name)
-				.where(co.sales_order.isin(backflushed) & scope.open_condition(co))
-				.run(pluck=True)
-			)
+		out.update(shortages.waiting_for_parts(sorted(stock)))
 	if masters:
 		out.update(
 			frappe.qb.from_(coi)

@@ -248,12 +248,12 @@ def waiting_for_parts(items: list[str]) -> set[str]:
 	sales_orders = set()
 	plans = set()
 	for r in rows:
-		if r.sales_order_item:
-			if r.sales_order_item in stored and booked.get(r.name, True) == (
-				stored[r.sales_order_item] == product.NOT_BOOKED
-			):
-				sales_orders.add(r.sales_order)
-		elif r.sales_order:
+		# a Work Order made for one line whose line already reads what its parts say moves nothing (one of
+		# a combined Production Plan serves several lines: always re-judged)
+		line_status = stored.get(r.sales_order_item) if r.sales_order and r.sales_order_item else None
+		if line_status is not None and booked.get(r.name, True) != (line_status == product.NOT_BOOKED):
+			continue
+		if r.sales_order:
 			sales_orders.add(r.sales_order)
 		elif r.production_plan:
 			plans.add(r.production_plan)

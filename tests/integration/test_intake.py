@@ -97,3 +97,48 @@ def test_a_rolled_back_request_recomputes_nothing(recomputes):
 	request_done()
 	assert recomputes == []
 	assert not frappe.db.exists("Delivery Note", dn.name)
+
+
+@pytest.fixture
+def queued(monkeypatch):
+	"""The items each flush queues for the after-commit job (the real queueing runs)."""
+	from order_mgmt.figures import shortages
+
+	calls = []
+	real = shortages.queue_after_commit
+
+	def counted(item_codes):
+		calls.append(sorted(set(item_codes)))
+		return real(item_codes)
+
+	monkeypatch.setattr(shortages, "queue_after_commit", counted)
+	return calls
+
+
+def test_stock_moved_by_erpnexts_documents_re_judges_the_items_after_the_commit(queued):
+	"""A Stock Entry, a Stock Reconciliation and a Purchase Receipt each queue their items' job (other
+	orders' *Not enough*, Work Orders waiting for parts) once, at the end of their request."""
+	from erpnext.stock.doctype.stock_reconciliation.test_stock_reconciliation import (
+		create_stock_reconciliation,
+	)
+
+	from tests.integration.factories import company, make_supplier, warehouse
+
+	item = make_item(price=5)
+	add_stock(item, 4)
+	request_done()
+	assert queued == [[item]]
+	create_stock_reconciliation(item_code=item, warehouse=warehouse(), qty=9, rate=5, company=company())
+	request_done()
+	assert queued[-1] == [item]
+	receipt = frappe.get_doc(
+		{
+			"doctype": "Purchase Receipt",
+			"supplier": make_supplier(),
+			"company": company(),
+			"items": [{"item_code": item, "qty": 2, "rate": 5, "warehouse": warehouse()}],
+		}
+	).insert()
+	receipt.submit()
+	request_done()
+	assert len(queued) == 3 and queued[-1] == [item]
