@@ -118,27 +118,29 @@ def queued(monkeypatch):
 def test_stock_moved_by_erpnexts_documents_re_judges_the_items_after_the_commit(queued):
 	"""A Stock Entry, a Stock Reconciliation and a Purchase Receipt each queue their items' job (other
 	orders' *Not enough*, Work Orders waiting for parts) once, at the end of their request."""
-	from erpnext.stock.doctype.stock_reconciliation.test_stock_reconciliation import (
-		create_stock_reconciliation,
-	)
+	from erpnext.buying.doctype.purchase_order.purchase_order import make_purchase_receipt
 
-	from tests.integration.factories import company, make_supplier, warehouse
+	from tests.integration.factories import company, warehouse
+	from tests.integration.test_promise import purchase_order
 
 	item = make_item(price=5)
 	add_stock(item, 4)
 	request_done()
 	assert queued == [[item]]
-	create_stock_reconciliation(item_code=item, warehouse=warehouse(), qty=9, rate=5, company=company())
-	request_done()
-	assert queued[-1] == [item]
-	receipt = frappe.get_doc(
+	count = frappe.get_doc(
 		{
-			"doctype": "Purchase Receipt",
-			"supplier": make_supplier(),
+			"doctype": "Stock Reconciliation",
 			"company": company(),
-			"items": [{"item_code": item, "qty": 2, "rate": 5, "warehouse": warehouse()}],
+			"purpose": "Stock Reconciliation",
+			"expense_account": frappe.get_cached_value("Company", company(), "stock_adjustment_account"),
+			"items": [{"item_code": item, "warehouse": warehouse(), "qty": 9, "valuation_rate": 5}],
 		}
 	).insert()
+	count.submit()
+	request_done()
+	assert queued[-1] == [item]
+	receipt = make_purchase_receipt(purchase_order(item, 2, 5).name)
+	receipt.insert()
 	receipt.submit()
 	request_done()
 	assert len(queued) == 3 and queued[-1] == [item]
