@@ -214,7 +214,7 @@ def waiting_for_parts(items: list[str]) -> set[str]:
 	"""Open orders whose Work Orders need any of these items as parts and whose *Not booked* may have moved:
 	a Work Order made for a line whose parts are booked now while the line reads *Not booked*, or not booked
 	while the line reads otherwise; one of a Production Plan that combined Sales Orders, or typed by hand
-	without a line, always (few). Five queries at most, whatever the number of Work Orders."""
+	without a line, always (few). Seven queries at most, whatever the number of Work Orders."""
 	if not items:
 		return set()
 	wo, woi = frappe.qb.DocType("Work Order"), frappe.qb.DocType("Work Order Item")
