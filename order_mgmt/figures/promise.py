@@ -167,7 +167,9 @@ def positions_of(pairs: set[tuple[str, str]], today: date) -> dict[tuple[str, st
 	needs = defaultdict(list)
 	by_date = defaultdict(float)
 	# every submitted line not delivered (a line has its Sales Order's docstatus), less those of Sales Orders
-	# closed or completed (few, found by the Sales Order's status): no join per open line
+	# closed or completed: no join per open line. A Sales Order is Completed only once it is delivered in full
+	# (ERPNext caps each line's share of per_delivered at its quantity, so every line is delivered) or when it
+	# skips the Delivery Note; only those and the closed ones are read for lines left undelivered.
 	for sign, query in (
 		(
 			1,
@@ -181,37 +183,46 @@ def positions_of(pairs: set[tuple[str, str]], today: date) -> dict[tuple[str, st
 			-1,
 			f"""select soi.item_code, soi.warehouse, soi.delivery_date, sum({NEED})
 			from `tabSales Order` so straight_join `tabSales Order Item` soi on soi.parent = so.name
-			where so.docstatus = 1 and so.status in ('Closed', 'Completed') and soi.item_code in %(items)s
+			where so.docstatus = 1 and (so.status = 'Closed' or (so.status = 'Completed'
+				and (so.skip_delivery_note = 1 or so.per_delivered < 100))) and soi.item_code in %(items)s
 				and soi.warehouse in %(warehouses)s and soi.qty > soi.delivered_qty
 			group by soi.item_code, soi.warehouse, soi.delivery_date""",
 		),
 	):
 		for item_code, warehouse, due, qty in frappe.db.sql(query, values):
 			by_date[(item_code, warehouse, due)] += sign * flt(qty)
-	# what the receipts made for a line cover of its need, by the line's date; the receipts drive the join
-	# (the Sales Order line by its primary key), so each open document is read once. A line whose own
-	# receipts bring more than it needs comes apart: the rest is free on the receipts' dates.
+	# what the receipts made for a line cover of its need, by the line's date. The receipts drive the join
+	# (the Sales Order line by its primary key), so each open document is read once; they are summed per line
+	# on the line's name alone, its item and warehouse carried as their places in the lists asked about (a
+	# grouping keyed on three names spills to disk on a large site). A line whose own receipts bring more than
+	# it needs comes apart: the rest is free on the receipts' dates.
+	at = {f"i{n}": code for n, code in enumerate(codes)} | {f"w{n}": w for n, w in enumerate(warehouses)}
+	item_at = "field(soi.item_code, " + ", ".join(f"%(i{n})s" for n in range(len(codes))) + ")"
+	warehouse_at = "field(soi.warehouse, " + ", ".join(f"%(w{n})s" for n in range(len(warehouses))) + ")"
 	surplus = []
-	for item_code, warehouse, due, line, covered, need in frappe.db.sql(
-		f"""select soi.item_code, soi.warehouse, soi.delivery_date,
-			case when own.qty > {NEED} + 1e-9 then soi.name else '' end as surplus_line,
-			sum(least({NEED}, own.qty)), sum({NEED})
-		from (select line, item_code, warehouse, sum(qty) as qty from (
-				select poi.sales_order_item as line, poi.item_code, poi.warehouse, {PO_OPEN} as qty
+	for i, w, due, line, covered, need in frappe.db.sql(
+		f"""select i, w, due, case when own > need + 1e-9 then line else '' end as surplus_line,
+			sum(least(need, own)), sum(need)
+		from (select line, max(i) as i, max(w) as w, max(due) as due, max(need) as need, sum(qty) as own
+			from (select soi.name as line, {item_at} as i, {warehouse_at} as w, soi.delivery_date as due,
+					{NEED} as need, {PO_OPEN} as qty
 				from `tabPurchase Order Item` poi join `tabPurchase Order` po on po.name = poi.parent
-				where {PO_WHERE} and ifnull(poi.sales_order_item, '') != ''
+				straight_join `tabSales Order Item` soi on soi.name = poi.sales_order_item
+					and soi.item_code = poi.item_code and soi.warehouse = poi.warehouse
+				straight_join `tabSales Order` so on so.name = soi.parent
+				where {PO_WHERE} and ifnull(poi.sales_order_item, '') != '' and {SO_WHERE}
 				union all
-				select wo.sales_order_item, wo.production_item, wo.fg_warehouse, wo.qty - wo.produced_qty
+				select soi.name, {item_at}, {warehouse_at}, soi.delivery_date, {NEED}, wo.qty - wo.produced_qty
 				from `tabWork Order` wo
-				where {WO_WHERE} and ifnull(wo.sales_order_item, '') != ''
-			) made_for group by line, item_code, warehouse) own
-		straight_join `tabSales Order Item` soi on soi.name = own.line and soi.item_code = own.item_code
-			and soi.warehouse = own.warehouse
-		straight_join `tabSales Order` so on so.name = soi.parent
-		where {SO_WHERE}
-		group by soi.item_code, soi.warehouse, soi.delivery_date, surplus_line""",
-		values,
+				straight_join `tabSales Order Item` soi on soi.name = wo.sales_order_item
+					and soi.item_code = wo.production_item and soi.warehouse = wo.fg_warehouse
+				straight_join `tabSales Order` so on so.name = soi.parent
+				where {WO_WHERE} and ifnull(wo.sales_order_item, '') != '' and {SO_WHERE}
+			) made_for group by line) own
+		group by i, w, due, surplus_line""",
+		{**values, **at},
 	):
+		item_code, warehouse = codes[cint(i) - 1], warehouses[cint(w) - 1]
 		by_date[(item_code, warehouse, due)] -= flt(covered)
 		if line:
 			surplus.append((line, item_code, warehouse, due, flt(need)))
@@ -369,7 +380,8 @@ def as_dict(p: rule.Promise, warehouse: str = "") -> dict:
 
 def late_lines(order, today: date | None = None) -> list[rule.Promise]:
 	"""The lines of a draft Customer Order whose requested date (the line's, else the order's) is earlier
-	than their promise — read as the order stands in memory (the save or confirmation at hand)."""
+	than their promise, or that cannot be promised at all — read as the order stands in memory (the save or
+	confirmation at hand)."""
 	lines = [
 		{
 			"key": d.name or str(d.idx),
@@ -387,7 +399,9 @@ def late_lines(order, today: date | None = None) -> list[rule.Promise]:
 	if not lines or not order.company:
 		return []
 	result = promise(lines, order.company, today)
-	return sorted((p for p in result.values() if p.late), key=lambda p: p.idx)
+	# a line without any warehouse yet is told so on the form (`api.promise`), not warned of here
+	placed = {d["key"] for d in lines if d["warehouse"]}
+	return sorted((p for p in result.values() if p.warns and p.key in placed), key=lambda p: p.idx)
 
 
 def warn_late_lines(order, confirming: bool = False) -> str:
@@ -406,11 +420,18 @@ def warn_late_lines(order, confirming: bool = False) -> str:
 	late = late_lines(order)
 	if not late:
 		return ""
-	heading = (
-		_("Confirmed with delivery dates earlier than the promises:")
-		if confirming
-		else _("Delivery dates earlier than the promises:")
-	)
+	if any(p.late for p in late):
+		heading = (
+			_("Confirmed with delivery dates earlier than the promises:")
+			if confirming
+			else _("Delivery dates earlier than the promises:")
+		)
+	else:
+		heading = (
+			_("Confirmed with lines that cannot be promised:")
+			if confirming
+			else _("Lines that cannot be promised:")
+		)
 	text = "<br>".join(
 		[frappe.utils.escape_html(heading)]
 		+ [frappe.utils.escape_html(rule.warning(p, _, day, number)) for p in late]

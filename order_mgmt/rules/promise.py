@@ -148,6 +148,12 @@ class Promise:
 		)
 
 	@property
+	def warns(self) -> bool:
+		"""A save or confirmation warns of it: its requested date is earlier than its promise, or no date
+		can be promised at all."""
+		return self.late or self.kind == CANNOT
+
+	@property
 	def indicator(self) -> str:
 		"""green: the requested date holds (from stock); orange: it holds only with a receipt not yet
 		received or a new Purchase / Work Order; red: the requested date is earlier than the promise; grey:
@@ -407,7 +413,11 @@ def part_words(part: Part, _=_same, day=str, number=str) -> str:
 
 def warning(p: Promise, _=_same, day=str, number=str) -> str:
 	"""What a save or confirmation says of a line whose requested date is earlier than its promise: how
-	many on the date, from which receipts, and the first date that works."""
+	many on the date, from which receipts, and the first date that works — or that no date can be promised."""
+	if p.kind == CANNOT:
+		return _(
+			"Row {0}: no date can be promised for {1} of {2}: no planned supply covers it and {3} has no lead time"
+		).format(p.idx, number(p.qty), p.item_code, p.missing_lead_time)
 	if not p.late:
 		return ""
 	return _("Row {0}: {1} of {2} can be delivered on {3}; the first date that works is {4}: {5}").format(

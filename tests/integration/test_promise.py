@@ -212,6 +212,33 @@ def test_a_receipt_made_for_a_line_and_an_order_on_hold():
 	assert getdate(api.item_promise(item, 6, warehouse(), nowdate())["promise_date"]) == day(7)
 
 
+def test_a_work_order_made_for_a_line_covers_it_and_a_closed_sales_order_needs_nothing():
+	from erpnext.selling.doctype.sales_order.sales_order import update_status
+
+	item = make_item(price=10, lead_time_days=20)
+	make_bom(item, make_item(price=1))
+	add_stock(item, 5)
+	first = confirmed(item, 5, 5)
+	# without a receipt of its own the first order needs the 5 in stock: 5 more come only by buying
+	assert api.item_promise(item, 5, warehouse(), nowdate())["kind"] == rule.CTP_BUY
+	made = frappe.get_doc("Work Order", supply.make_work_orders(first.name)["work_orders"][0])
+	made.planned_start_date = f"{add_days(nowdate(), 10)} 08:00:00"
+	made.wip_warehouse = made.fg_warehouse = warehouse()
+	for d in made.required_items:
+		d.source_warehouse = warehouse()
+	made.save()
+	made.submit()
+	# the Work Order made for its line serves the first order; the stock is free again
+	now = api.item_promise(item, 5, warehouse(), nowdate())
+	assert (now["kind"], getdate(now["promise_date"]), now["indicator"]) == (rule.ATP, day(0), rule.GREEN)
+	assert api.item_promise(item, 6, warehouse(), nowdate())["kind"] == rule.CTP_BUY
+
+	second = confirmed(item, 4, 6)
+	assert api.item_promise(item, 5, warehouse(), nowdate())["kind"] == rule.CTP_BUY
+	update_status("Closed", second.sales_order)  # a closed Sales Order needs nothing any more
+	assert getdate(api.item_promise(item, 5, warehouse(), nowdate())["promise_date"]) == day(0)
+
+
 def test_capable_to_promise_manufactured_on_a_default_bom():
 	product = make_item(price=50, lead_time_days=4, default_material_request_type="Manufacture")
 	part = make_item(price=2, lead_time_days=9)
@@ -447,6 +474,19 @@ def test_a_late_draft_warns_on_save_kept_once_and_confirming_warns_without_block
 	assert "Confirmed with delivery dates earlier than the promises:" in _messages()
 	assert frappe.db.get_value("Customer Order", order.name, "docstatus") == 1
 	assert any("Confirmed with delivery dates earlier" in c for c in _kept(order))
+
+
+def test_a_line_that_cannot_be_promised_warns_on_save_and_on_confirm():
+	item = make_item(price=10)  # no stock, no receipt, no lead time
+	frappe.local.message_log = []
+	order = make_order(items=[{"item_code": item, "qty": 3}], delivery_date=add_days(nowdate(), 30))
+	said = f"Row 1: no date can be promised for 3 of {item}: no planned supply covers it and {item} has no lead time"
+	assert "Lines that cannot be promised:" in _messages() and said in _messages()
+	assert len([c for c in _kept(order) if said in c]) == 1
+	frappe.local.message_log = []
+	order_api.confirm(order.name)
+	assert "Confirmed with lines that cannot be promised:" in _messages()
+	assert frappe.db.get_value("Customer Order", order.name, "docstatus") == 1
 
 
 def test_a_draft_whose_dates_hold_says_nothing():

@@ -359,6 +359,12 @@ def test_a_warning_gives_the_numbers():
 	)
 	on_time = r.promise([ask(10, D(6))], {("A", W): position}, {"A": ITEM}, TODAY)["L1"]
 	assert r.warning(on_time) == ""
+	cannot = r.promise([ask(20, D(6), idx=3)], {("A", W): position}, {"A": ITEM}, TODAY)["L1"]
+	assert (cannot.kind, cannot.warns, cannot.late) == (r.CANNOT, True, False)
+	assert r.warning(cannot, number=number) == (
+		"Row 3: no date can be promised for 20 of A: no planned supply covers it and A has no lead time"
+	)
+	assert (p.warns, on_time.warns) == (True, False)
 
 
 def test_lines_of_other_items_and_warehouses_do_not_meet():
