@@ -21,10 +21,10 @@ from frappe import _
 from frappe.utils import escape_html
 
 from order_mgmt import permissions
-from order_mgmt.figures import intake
+from order_mgmt.figures import intake, promise
 from order_mgmt.portal import orders as portal_orders
 from order_mgmt.rules import pipeline
-from order_mgmt.services import selling
+from order_mgmt.services import selling, stock_guard
 
 #: what ERPNext's status buttons do, as the refusal names it
 _STATUS_ACTIONS = {"Closed": "close", "On Hold": "hold", "Draft": "re-open or resume"}
@@ -140,6 +140,16 @@ def make_payment_request(**args):
 
 def validate(doc, method=None):
 	selling.guard_sales_order_link(doc)
+	order = doc.flags.pop("lock_bins_for_order", None)
+	if order is not None:
+		# confirming an order on a transaction that reads what is committed (`api.customer_order.confirm`):
+		# the Bins of its items are locked now that ERPNext has validated and priced the Sales Order, just
+		# before its submit rewrites them from a read that is then current; the confirmation's check of the
+		# promises meets what the confirmation meets
+		stock_guard.lock_bins(
+			stock_guard.stock_pairs((d.item_code, d.warehouse or doc.set_warehouse) for d in doc.items)
+		)
+		promise.warn_late_lines(order, confirming=True)
 
 
 def on_change(doc, method=None):

@@ -401,6 +401,8 @@ def make_sales_order(order):
 	# the one way the Sales Order's validate tells the app's own link from a client's (guard_sales_order_link):
 	# a flag on the document the app itself makes
 	so.flags.linking_customer_order = order.name
+	if order.flags.lock_bins_late:
+		so.flags.lock_bins_for_order = order  # overrides.sales_order.validate
 	so.docstatus = 1
 	so.insert()
 	# ERPNext's status of a Sales Order is set on a save of the saved document (StatusUpdater.set_status

@@ -25,8 +25,9 @@ def fresh_snapshot() -> None:
 	written nothing yet (`transactions.one_action`), rolling back loses nothing, and the reads after the locks that
 	follow (ERPNext's own among them) start a new snapshot. Called by other code, nothing is rolled back:
 	the decisions rest on locking reads, ERPNext's result is read back, and the Bins are re-summed under
-	the lock (`resync_reserved_stock`)."""
-	if transactions.may_refresh_snapshot():
+	the lock (`resync_reserved_stock`). On a transaction that reads what is committed at each statement
+	(`transactions.reads_committed`) there is no old snapshot to leave."""
+	if transactions.may_refresh_snapshot() and not transactions.reads_committed():
 		frappe.db.rollback()
 
 

@@ -70,19 +70,42 @@ def _done_once(fn, args, kwargs):
 	return result
 
 
+def reads_committed() -> bool:
+	"""Does the running action's transaction read, at each statement, what is committed (READ COMMITTED)?
+	Then ERPNext's plain reads after the app's locks are current, and the Bins need not be locked before
+	the action's other work."""
+	return bool(getattr(frappe.local, "order_mgmt_read_committed", False))
+
+
 def _retried(fn, args, kwargs):
-	for attempt in range(ATTEMPTS):
-		try:
-			return _done_once(fn, args, kwargs)
-		except Exception as e:
-			if db_error_code(e) not in RETRYABLE_DB_ERRORS:
-				raise
-			frappe.db.rollback()
-			if attempt == ATTEMPTS - 1:
-				frappe.throw(
-					_("Other users are changing the same records right now: please try again."),
-					title=_("Try Again"),
-				)
+	# the action is the request and nothing was written before it (is_the_request): its transaction starts
+	# again reading at each statement what is committed (READ COMMITTED, as Frappe's PostgreSQL sites always
+	# do). ERPNext's plain reads after the app's locks are then current whenever the locks are taken, and the
+	# app's locking reads take no gap locks (under REPEATABLE READ, the locking read of the reservation
+	# entries' sum locked the gaps of their indexes, which other users' new entries then met in deadlocks).
+	# The connection's next transactions read as before.
+	committed = frappe.db.db_type == "mariadb"
+	if committed:
+		frappe.db.sql("set session transaction isolation level read committed")
+		frappe.db.rollback()
+		frappe.local.order_mgmt_read_committed = True
+	try:
+		for attempt in range(ATTEMPTS):
+			try:
+				return _done_once(fn, args, kwargs)
+			except Exception as e:
+				if db_error_code(e) not in RETRYABLE_DB_ERRORS:
+					raise
+				frappe.db.rollback()
+				if attempt == ATTEMPTS - 1:
+					frappe.throw(
+						_("Other users are changing the same records right now: please try again."),
+						title=_("Try Again"),
+					)
+	finally:
+		if committed:
+			frappe.local.order_mgmt_read_committed = False
+			frappe.db.sql("set session transaction isolation level repeatable read")
 
 
 def _in_savepoint(fn, args, kwargs):

@@ -42,20 +42,26 @@ def snapshot_isolation() -> bool:
 	return bool(row) and str(row[0][1]).upper() in ("ON", "1")
 
 
-@pytest.fixture(autouse=True)
-def actions_as_requests(monkeypatch):
-	"""On such a database the parallel users' actions run as a user's click runs them, as the request
-	itself (`POST /api/method/<action>`: order_mgmt.services.transactions): on a fresh snapshot, and again when
-	the database refuses a stale read. Elsewhere they run as called by other code, as before."""
-	if snapshot_isolation():
-		monkeypatch.setattr(
-			transactions,
-			"is_the_request",
-			lambda path: (
-				bool(getattr(frappe.local, "order_mgmt_test_request", False))
-				and not frappe.db.transaction_writes
-			),
-		)
+@pytest.fixture(autouse=True, params=["as the request", "called by other code"])
+def actions_as_requests(request, monkeypatch):
+	"""The parallel users' actions run as a user's click runs them, as the request itself (`POST
+	/api/method/<action>`: order_mgmt.services.transactions — on a transaction that reads what is committed,
+	the confirmation's Bin locks taken late, again when the database ends it as a deadlock victim), and as
+	called by other code (inside the caller's transaction, the Bins locked first). A database that refuses
+	a locking read of a row changed after the transaction's snapshot (MariaDB from 11.6 with
+	innodb_snapshot_isolation, as the v16 platform's 11.8) is met as the request only."""
+	if request.param == "called by other code":
+		if snapshot_isolation():
+			pytest.skip("this database refuses stale locking reads: its users act as the request")
+		return request.param
+	monkeypatch.setattr(
+		transactions,
+		"is_the_request",
+		lambda path: (
+			bool(getattr(frappe.local, "order_mgmt_test_request", False)) and not frappe.db.transaction_writes
+		),
+	)
+	return request.param
 
 
 def run_in_parallel(*calls):
@@ -93,7 +99,7 @@ class Committed:
 	def __init__(self):
 		self.items, self.customers, self.orders, self.vouchers = [], [], [], []
 
-	def setup(self, stock_qty, order_qtys):
+	def setup(self, stock_qty, order_qtys, confirm=True):
 		item = make_item(price=10)
 		self.items.append(item)
 		se = add_stock(item, stock_qty)
@@ -102,7 +108,8 @@ class Committed:
 			customer = make_customer()
 			self.customers.append(customer)
 			order = make_order(customer=customer, items=[{"item_code": item, "qty": qty}])
-			order_api.confirm(order.name)
+			if confirm:
+				order_api.confirm(order.name)
 			self.orders.append(order.name)
 		frappe.db.commit()
 		return item
@@ -167,6 +174,34 @@ def test_a_delivery_cannot_take_a_unit_being_reserved_for_another_order(committe
 	frappe.db.rollback()
 	actual, reserved = frappe.db.get_value("Bin", {"item_code": item}, ["actual_qty", "reserved_stock"])
 	assert reserved <= actual  # never more promised than there is
+
+
+def test_two_users_confirming_orders_of_one_item_at_once(committed, monkeypatch, actions_as_requests):
+	"""ERPNext's submit of each Sales Order re-sums the item's reserved quantity from a plain read and writes
+	the whole Bin: the two confirmations meet in the Bin's lock (and in the Sales Orders' naming series), and
+	the second one, reading what is committed, counts the first."""
+	from erpnext.selling.doctype.sales_order import sales_order as erpnext_sales_order
+
+	if actions_as_requests == "called by other code":
+		pytest.skip(
+			"inside a caller's transaction ERPNext re-sums the reserved quantity from the caller's snapshot "
+			"(README, Not done yet)"
+		)
+	item = committed.setup(stock_qty=10, order_qtys=[3, 4], confirm=False)
+	first, second = committed.orders
+	monkeypatch.setattr(
+		erpnext_sales_order, "get_reserved_qty", _paused(erpnext_sales_order.get_reserved_qty)
+	)
+
+	outcomes = run_in_parallel(lambda: order_api.confirm(first), lambda: order_api.confirm(second))
+
+	assert [o[0] for o in outcomes] == ["ok", "ok"], outcomes
+	frappe.db.rollback()
+	actual, reserved, projected = frappe.db.get_value(
+		"Bin", {"item_code": item}, ["actual_qty", "reserved_qty", "projected_qty"]
+	)
+	assert (actual, reserved, projected) == (10, 7, 3)
+	assert {frappe.db.get_value("Customer Order", o, "status") for o in committed.orders} == {"Confirmed"}
 
 
 def test_two_workers_share_a_runs_batches_each_batch_once(committed, monkeypatch):

@@ -212,9 +212,11 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		)
 		self.status = pipeline.CONFIRMED
 		self.set_probability()
-		# the confirmation's own check of the promises (not blocking): `api.customer_order.confirm` has
-		# locked the Bins of the order's items by now, so it meets what the confirmation meets
-		promise.warn_late_lines(self, confirming=True)
+		# the confirmation's own check of the promises (not blocking), under the Bin locks of the order's
+		# items, so that it meets what the confirmation meets: `api.customer_order.confirm` has taken them by
+		# now, or they are taken once ERPNext has validated the Sales Order (`overrides.sales_order.validate`)
+		if not self.flags.lock_bins_late:
+			promise.warn_late_lines(self, confirming=True)
 
 	def on_submit(self):
 		so = selling.make_sales_order(self)
