@@ -222,6 +222,8 @@ def positions_of(pairs: set[tuple[str, str]], today: date) -> dict[tuple[str, st
 		group by i, w, due, surplus_line""",
 		{**values, **at},
 	):
+		if not (0 < cint(i) <= len(codes) and 0 < cint(w) <= len(warehouses)):
+			continue  # cannot be: the line's item and warehouse are among those asked about (SO_WHERE)
 		item_code, warehouse = codes[cint(i) - 1], warehouses[cint(w) - 1]
 		by_date[(item_code, warehouse, due)] -= flt(covered)
 		if line:

@@ -10,6 +10,7 @@
 """
 
 import functools
+import traceback
 
 import frappe
 from frappe import _
@@ -79,24 +80,26 @@ def reads_committed() -> bool:
 
 def _retried(fn, args, kwargs):
 	# the action is the request and nothing was written before it (is_the_request): its transaction starts
-	# again reading at each statement what is committed (READ COMMITTED, as Frappe's PostgreSQL sites always
-	# do). ERPNext's plain reads after the app's locks are then current whenever the locks are taken, and the
-	# app's locking reads take no gap locks (under REPEATABLE READ, the locking read of the reservation
-	# entries' sum locked the gaps of their indexes, which other users' new entries then met in deadlocks).
-	# The connection's next transactions read as before.
-	committed = frappe.db.db_type == "mariadb"
-	if committed:
-		frappe.db.sql("set session transaction isolation level read committed")
-		frappe.db.rollback()
-		frappe.local.order_mgmt_read_committed = True
+	# again reading at each statement what is committed (READ COMMITTED). ERPNext's plain reads after the
+	# app's locks are then current whenever the locks are taken, and the app's locking reads take no gap
+	# locks (under REPEATABLE READ, the locking read of the reservation entries' sum locked the gaps of their
+	# indexes, which other users' new entries then met in deadlocks). The connection's next transactions read
+	# as before.
+	committed = _may_read_committed()
 	try:
+		if committed:
+			frappe.db.sql("set session transaction isolation level read committed")
+			frappe.local.order_mgmt_read_committed = True
+			frappe.db.rollback()
 		for attempt in range(ATTEMPTS):
 			try:
 				return _done_once(fn, args, kwargs)
 			except Exception as e:
-				if db_error_code(e) not in RETRYABLE_DB_ERRORS:
+				if not _retryable(e):
 					raise
 				frappe.db.rollback()
+				# what the undone attempt said is undone with it
+				frappe.local.message_log = []
 				if attempt == ATTEMPTS - 1:
 					frappe.throw(
 						_("Other users are changing the same records right now: please try again."),
@@ -105,7 +108,37 @@ def _retried(fn, args, kwargs):
 	finally:
 		if committed:
 			frappe.local.order_mgmt_read_committed = False
-			frappe.db.sql("set session transaction isolation level repeatable read")
+			try:
+				frappe.db.sql("set session transaction isolation level repeatable read")
+			except Exception:  # a lost connection: the action's own error is the one to tell
+				pass
+
+
+def _may_read_committed() -> bool:
+	"""MariaDB, unless it logs statements as they are written (binary log in STATEMENT format), which InnoDB
+	refuses under READ COMMITTED (ER_BINLOG_STMT_MODE_AND_ROW_ENGINE). Read once per process and site."""
+	if frappe.db.db_type != "mariadb":
+		return False
+	site = getattr(frappe.local, "site", None)
+	if site not in _READ_COMMITTED_ALLOWED:
+		log_bin, binlog_format = frappe.db.sql("select @@log_bin, @@binlog_format")[0]
+		_READ_COMMITTED_ALLOWED[site] = not (int(log_bin or 0) and str(binlog_format).upper() == "STATEMENT")
+	return _READ_COMMITTED_ALLOWED[site]
+
+
+_READ_COMMITTED_ALLOWED: dict = {}
+
+
+def _retryable(error) -> bool:
+	"""A deadlock, a stale locking read, or two users naming the first document of a new naming series at
+	once (Frappe's `getseries` inserts the series' row when its locking read finds none: without gap locks
+	the second insert meets the first one's key)."""
+	code = db_error_code(error)
+	if code in RETRYABLE_DB_ERRORS:
+		return True
+	return code == 1062 and any(
+		frame.name == "getseries" for frame in traceback.extract_tb(error.__traceback__)
+	)
 
 
 def _in_savepoint(fn, args, kwargs):

@@ -239,3 +239,26 @@ def test_two_workers_share_a_runs_batches_each_batch_once(committed, monkeypatch
 		frappe.db.delete(runs.BATCH, {"parent": run})
 		frappe.db.delete(runs.RUN, {"name": run})
 		frappe.db.commit()
+
+
+def test_two_users_naming_the_first_document_of_a_series_at_once_are_tried_again():
+	"""On a transaction that reads what is committed, Frappe's `getseries` finds no row for a new series
+	without locking its gap: the second user's insert of the series' row meets the first one's key (1062).
+	The action is tried again then (the row exists by then), and only then."""
+	import pymysql
+
+	def duplicate():
+		return pymysql.err.IntegrityError(1062, "Duplicate entry 'SAL-ORD-2027-' for key 'PRIMARY'")
+
+	def getseries():
+		raise duplicate()
+
+	def insert_customer():
+		raise duplicate()
+
+	for call, retried in ((getseries, True), (insert_customer, False)):
+		with pytest.raises(pymysql.err.IntegrityError) as caught:
+			call()
+		assert transactions._retryable(caught.value) is retried
+	deadlock = pymysql.err.OperationalError(1213, "Deadlock found when trying to get lock")
+	assert transactions._retryable(deadlock)

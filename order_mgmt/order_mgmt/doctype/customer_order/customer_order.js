@@ -34,6 +34,10 @@ frappe.ui.form.on("Customer Order", {
 		// statuses change by documents made in other forms (Delivery Note, Sales Invoice …); without
 		// socket.io nothing tells this form, so an order shown again is read again (Frappe: 120 s)
 		frm.refresh_if_stale_for = 2;
+		// the form's Submit (and Ctrl+B) confirms through the app's `confirm`, as its REST clients do: the
+		// order's Sales Order is then submitted on a transaction that reads what is committed, with the Bins
+		// of its items locked before ERPNext rewrites them (Frappe's own submit would do neither)
+		frm.savesubmit = (btn, callback, on_error) => order_mgmt_confirm(frm, btn, callback, on_error);
 	},
 
 	refresh(frm) {
@@ -269,6 +273,46 @@ function price(frm) {
 
 function clear_prices(frm) {
 	(frm.doc.items || []).forEach((d) => Object.assign(d, { price_list_rate: null, rate: null }));
+}
+
+function order_mgmt_confirm(frm, btn, callback, on_error) {
+	// Frappe's savesubmit (its dialog, its before_submit / on_submit triggers), the submit made by `confirm`
+	return new Promise((resolve) => {
+		frm.validate_form_action("Submit");
+		const failed = () => {
+			frm.handle_save_fail(btn, on_error);
+			resolve();
+		};
+		frappe.confirm(
+			__("Permanently Submit {0}?", [frm.docname]),
+			() => {
+				frappe.validated = true;
+				frm.script_manager.trigger("before_submit").then(() => {
+					if (!frappe.validated) return failed();
+					const saved = frm.is_dirty() ? frm.save() : Promise.resolve();
+					saved
+						.then(() =>
+							frappe.call({
+								method: `${ORDER_API}.confirm`,
+								args: { name: frm.doc.name },
+								btn,
+								freeze: true,
+							})
+						)
+						.then((r) => {
+							if (!r || r.exc) return failed();
+							frappe.utils.play_sound("submit");
+							callback && callback();
+							return frm
+								.reload_doc()
+								.then(() => frm.script_manager.trigger("on_submit"))
+								.then(() => resolve(frm));
+						}, failed);
+				});
+			},
+			failed
+		);
+	});
 }
 
 function order_action(frm, method, args = {}) {
