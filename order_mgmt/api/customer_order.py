@@ -16,9 +16,8 @@ def _lock_stock_of(order) -> None:
 	"""Before the Sales Order is submitted or cancelled: ERPNext rewrites whole Bins of its items (ordered
 	and reserved quantities) from a plain read; with the Bins locked first, on a fresh snapshot when the
 	action is the request itself, that read is current."""
-	pairs = stock_guard.stock_pairs((d.item_code, d.warehouse or order.set_warehouse) for d in order.items)
 	stock_guard.fresh_snapshot()
-	stock_guard.lock_bins(pairs)
+	order.lock_stock()
 
 
 def _answer(name: str) -> dict:

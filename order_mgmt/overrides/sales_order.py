@@ -149,6 +149,10 @@ def validate(doc, method=None):
 		stock_guard.lock_bins(
 			stock_guard.stock_pairs((d.item_code, d.warehouse or doc.set_warehouse) for d in doc.items)
 		)
+		if order.flags.priced_by_its_sales_order:
+			selling.apply_prices(
+				order, doc
+			)  # an order sent confirmed: its stock quantities are the Sales Order's
 		promise.warn_late_lines(order, confirming=True)
 
 

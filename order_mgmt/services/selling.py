@@ -186,7 +186,7 @@ def build_sales_order(order, price: bool = True):
 	return so
 
 
-def set_taxes(order, so):
+def set_taxes(order, so, new: bool | None = None):
 	"""The order's taxes, decided as the desk form and ERPNext decide a Sales Order's:
 	- a new order with no template and no tax lines: the customer's Tax Rule template (ERPNext's party
 	  details filled it in `set_missing_values`), else the company's default template, with its lines
@@ -198,7 +198,7 @@ def set_taxes(order, so):
 	template = order.taxes_and_charges or None
 	rows = order.get("taxes") or []
 	so.set("taxes", [])
-	if order.is_new() and not template and not rows:
+	if (order.is_new() if new is None else new) and not template and not rows:
 		# so.taxes_and_charges: the Tax Rule's template or empty; ERPNext adds the default when empty
 		so.set_taxes()
 		return
@@ -388,6 +388,12 @@ def make_sales_order(order):
 		)
 	# the order's prices and tax lines; ERPNext's own validation prices the Sales Order on insert
 	so = build_sales_order(order, price=False)
+	priced_by_it = bool(order.flags.priced_by_its_sales_order)
+	if priced_by_it:
+		# an order sent confirmed: priced once, by its Sales Order's validation, and its taxes decided as
+		# for a new draft (the customer's Tax Rule template, else the company's default, with its lines)
+		so.set_missing_lead_customer_details(for_validate=True)
+		set_taxes(order, so, new=True)
 	# an order of services only expects no Delivery Note: ERPNext's way to say so on the Sales Order (it
 	# then completes with billing alone)
 	item_codes = {d.item_code for d in order.items if d.item_code}
@@ -408,6 +414,9 @@ def make_sales_order(order):
 	# ERPNext's status of a Sales Order is set on a save of the saved document (StatusUpdater.set_status
 	# leaves a new document's alone): set it as its submit would have
 	so.set_status(update=True, update_modified=False)
+	if priced_by_it:
+		apply_prices(order, so)  # the order takes ERPNext's figures (`overrides.sales_order.validate` did)
+		return so
 	# the same figures as the order shows (total, exchange rate), or the confirmation is refused (and
 	# nothing is kept: the action's transaction is rolled back); the next save of the order prices it afresh
 	if flt(so.grand_total, 2) != flt(order.grand_total, 2) or flt(so.conversion_rate, 9) != flt(

@@ -114,6 +114,103 @@ def _retried(fn, args, kwargs):
 				pass
 
 
+#: Frappe's own methods that write (insert, save, submit, cancel) the document they are given, as the
+#: request, besides `/api/resource`: where each names the document's doctype
+DOCUMENT_METHODS = {
+	"frappe.client.insert": "doc",
+	"frappe.client.insert_many": "docs",
+	"frappe.client.save": "doc",
+	"frappe.client.submit": "doc",
+	"frappe.client.cancel": "doctype",
+	"frappe.desk.form.save.savedocs": "doc",
+	"frappe.desk.form.save.cancel": "doctype",
+	"run_doc_method": "dt",
+}
+
+
+def read_committed_for(doc) -> bool:
+	"""A document submitted by Frappe's own route for it (`POST /api/resource/<doctype>` with `docstatus: 1`,
+	a PUT that submits, `frappe.client.insert/save/submit`, the desk's `savedocs`), that route being the
+	request and nothing written yet: its transaction starts again reading at each statement what is
+	committed, as an action's does (`_retried`), and the document's lock that Frappe took to compare its
+	timestamp is taken again. Returns whether the transaction reads what is committed. Called by other code
+	(which may hold locks and snapshots of its own), nothing changes."""
+	if reads_committed():
+		return True
+	if getattr(frappe.local, "order_mgmt_request_action", None) is not None:
+		return False  # inside an action of the app, which decided for its transaction
+	if frappe.db.transaction_writes or not _is_frappes_route_for(doc.doctype) or not _may_read_committed():
+		return False
+	frappe.db.sql("set session transaction isolation level read committed")
+	frappe.db.rollback()
+	frappe.local.order_mgmt_read_committed = True
+
+	def restore():
+		frappe.local.order_mgmt_read_committed = False
+		frappe.db.sql("set session transaction isolation level repeatable read")
+
+	# the connection's next transactions read as before, whether this one is committed or rolled back
+	frappe.db.after_commit.add(restore)
+	frappe.db.after_rollback.add(restore)
+	previous = None if doc.is_new() else doc.get_doc_before_save()
+	if previous is not None:
+		now = frappe.db.sql(
+			f"select modified, docstatus from `tab{doc.doctype}` where name = %s for update", doc.name
+		)
+		if not now or str(now[0][0]) != str(previous.modified) or now[0][1] != previous.docstatus:
+			frappe.throw(
+				_("Error: Document has been modified after you have opened it")
+				+ ". "
+				+ _("Please refresh to get the latest document."),
+				exc=frappe.TimestampMismatchError,
+			)
+	return True
+
+
+def _is_frappes_route_for(doctype: str) -> bool:
+	"""Is the request Frappe's own route that writes a document of `doctype`?"""
+	from urllib.parse import unquote
+
+	request = getattr(frappe.local, "request", None)
+	if not request or request.method not in ("POST", "PUT", "PATCH"):
+		return False
+	parts = [unquote(p) for p in request.path.strip("/").split("/")]
+	if parts[:2] == ["api", "resource"]:
+		rest = parts[2:]
+	elif parts[:3] in (["api", "v1", "resource"], ["api", "v2", "document"]):
+		rest = parts[3:]
+	else:
+		# /api/method/<cmd> (Frappe's v1 sets form_dict.cmd), /api/v2/method/<cmd>
+		cmd = (
+			parts[3]
+			if parts[:3] == ["api", "v2", "method"] and len(parts) > 3
+			else frappe.form_dict.get("cmd")
+		)
+		return _method_doctype(cmd) == doctype
+	return bool(rest) and rest[0] == doctype
+
+
+def _method_doctype(cmd) -> str | None:
+	"""The doctype of the document a Frappe method of DOCUMENT_METHODS is asked to write (the first one of
+	`insert_many`), or None."""
+	key = DOCUMENT_METHODS.get(cmd)
+	if not key:
+		return None
+	value = frappe.form_dict.get(key)
+	if key == "dt" and not value:  # run_doc_method on a document sent whole
+		value = frappe.form_dict.get("docs")
+	if isinstance(value, str) and value[:1] in ("{", "["):
+		try:
+			value = frappe.parse_json(value)
+		except ValueError:
+			return None
+	if isinstance(value, list):
+		value = value[0] if value else None
+	if isinstance(value, dict):
+		value = value.get("doctype")
+	return value if isinstance(value, str) else None
+
+
 def _may_read_committed() -> bool:
 	"""MariaDB, unless it logs statements as they are written (binary log in STATEMENT format), which InnoDB
 	refuses under READ COMMITTED (ER_BINLOG_STMT_MODE_AND_ROW_ENGINE). Read once per process and site."""

@@ -204,6 +204,84 @@ def test_two_users_confirming_orders_of_one_item_at_once(committed, monkeypatch,
 	assert {frappe.db.get_value("Customer Order", o, "status") for o in committed.orders} == {"Confirmed"}
 
 
+def _as_frappes_route(method: str, path: str):
+	"""The worker's request is Frappe's own route `method path` (a werkzeug request as the server's; the
+	worker's frappe.local ends with it)."""
+	from werkzeug.test import EnvironBuilder
+	from werkzeug.wrappers import Request
+
+	frappe.local.request = Request(EnvironBuilder(path=path, method=method).get_environ())
+
+
+def test_two_clients_sending_orders_confirmed_at_once(committed, monkeypatch, actions_as_requests):
+	"""Orders sent already confirmed (`POST /api/resource/Customer Order` with `docstatus: 1`, Frappe's insert,
+	not the app's `confirm`): the two Sales Orders' submits meet in the Bin's lock, and the second re-sums
+	the reserved quantity from a read of what is committed, counting the first."""
+	from erpnext.selling.doctype.sales_order import sales_order as erpnext_sales_order
+
+	if actions_as_requests == "called by other code":
+		pytest.skip("Frappe's route is the request (the other case is the confirmation's test above)")
+	item = committed.setup(stock_qty=10, order_qtys=[])
+	customers = [make_customer(), make_customer()]
+	committed.customers.extend(customers)
+	frappe.db.commit()
+	monkeypatch.setattr(
+		erpnext_sales_order, "get_reserved_qty", _paused(erpnext_sales_order.get_reserved_qty)
+	)
+	made = []
+
+	def send(customer, qty):
+		def call():
+			_as_frappes_route("POST", "/api/resource/Customer Order")
+			order = make_order(customer=customer, items=[{"item_code": item, "qty": qty}], save=False)
+			order.docstatus = 1
+			order.insert()
+			made.append(order.name)
+
+		return call
+
+	outcomes = run_in_parallel(send(customers[0], 3), send(customers[1], 4))
+	committed.orders.extend(made)
+
+	assert [o[0] for o in outcomes] == ["ok", "ok"], outcomes
+	frappe.db.rollback()
+	actual, reserved, projected = frappe.db.get_value(
+		"Bin", {"item_code": item}, ["actual_qty", "reserved_qty", "projected_qty"]
+	)
+	assert (actual, reserved, projected) == (10, 7, 3)
+	assert [frappe.db.get_value("Customer Order", o, "status") for o in made] == ["Confirmed"] * 2
+
+
+def test_two_clients_cancelling_orders_of_one_item_at_once(committed, monkeypatch, actions_as_requests):
+	"""Confirmed orders cancelled through Frappe's own route (`PUT /api/resource/Customer Order/<name>` with
+	`docstatus: 2`, not the app's `cancel`): ERPNext's cancel of each Sales Order re-sums the item's reserved
+	quantity; with the Bin locked first, on a read of what is committed, the second counts the first."""
+	from erpnext.selling.doctype.sales_order import sales_order as erpnext_sales_order
+
+	if actions_as_requests == "called by other code":
+		pytest.skip("Frappe's route is the request (the other case is the confirmation's test above)")
+	item = committed.setup(stock_qty=10, order_qtys=[3, 4])
+	monkeypatch.setattr(
+		erpnext_sales_order, "get_reserved_qty", _paused(erpnext_sales_order.get_reserved_qty)
+	)
+
+	def cancel(name):
+		def call():
+			_as_frappes_route("PUT", f"/api/resource/Customer Order/{name}")
+			frappe.get_doc("Customer Order", name).cancel()
+
+		return call
+
+	outcomes = run_in_parallel(*(cancel(o) for o in committed.orders))
+
+	assert [o[0] for o in outcomes] == ["ok", "ok"], outcomes
+	frappe.db.rollback()
+	assert frappe.db.get_value(
+		"Bin", {"item_code": item}, ["actual_qty", "reserved_qty", "projected_qty"]
+	) == (10, 0, 10)
+	assert {frappe.db.get_value("Customer Order", o, "docstatus") for o in committed.orders} == {2}
+
+
 def test_two_workers_share_a_runs_batches_each_batch_once(committed, monkeypatch):
 	"""Two RQ workers' shares of one nightly run (`runs.drain_run`), on two connections at once: each
 	batch is taken by one of them (its row locked until it commits), both do some, and the run is closed

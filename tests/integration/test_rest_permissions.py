@@ -662,6 +662,23 @@ def created_order_manager_is(role):
 	return check
 
 
+def confirmed_with_its_sales_order(key=None):
+	"""The order (the created one, or `key`'s) is confirmed and its Sales Order submitted, with its totals."""
+
+	def check(w, r, memo):
+		name = resolve(key, w, memo) if key else r.data["name"]
+		docstatus, status, sales_order, total = _stored(
+			"Customer Order", name, ["docstatus", "status", "sales_order", "grand_total"]
+		)
+		assert (docstatus, status) == (1, "Confirmed") and sales_order, (name, docstatus, status)
+		so = frappe.db.get_value(
+			"Sales Order", sales_order, ["docstatus", "customer_order", "grand_total"], as_dict=True
+		)
+		assert (so.docstatus, so.customer_order, so.grand_total) == (1, name, total)
+
+	return check
+
+
 def order_body(**kw):
 	return {
 		"customer": "{{customer}}",
@@ -750,6 +767,43 @@ for who in ("manager", "bare", "boss"):
 	)
 for who in ("sales", "accounts", "stock", "nobody"):
 	add(Row(f"create-order-{who}", who, "POST", res("Customer Order"), order_body()))
+# sent confirmed, and a draft submitted through Frappe's own routes (not `confirm`): the same order and
+# Sales Order (services.transactions.read_committed_for)
+add(
+	Row(
+		"create-order-confirmed-manager",
+		"manager",
+		"POST",
+		res("Customer Order"),
+		order_body(docstatus=1),
+		ALLOWED,
+		confirmed_with_its_sales_order(),
+	)
+)
+add(
+	Row(
+		"put-docstatus-1-draft-manager",
+		"manager",
+		"PUT",
+		res("Customer Order", "{{new_draft}}"),
+		{"docstatus": 1},
+		ALLOWED,
+		confirmed_with_its_sales_order("{{new_draft}}"),
+	)
+)
+add(
+	Row(
+		"client.submit-draft-manager",
+		"manager",
+		"CALL",
+		"frappe.client.submit",
+		{"doc": docsave("Customer Order", "{{new_draft}}")},
+		ALLOWED,
+		confirmed_with_its_sales_order("{{new_draft}}"),
+	)
+)
+for who in ("sales", "stock"):
+	add(Row(f"create-order-confirmed-{who}", who, "POST", res("Customer Order"), order_body(docstatus=1)))
 add(
 	Row(
 		"create-order-naming-another-order-user",

@@ -8,7 +8,7 @@ from order_mgmt import permissions
 from order_mgmt.figures import intake, promise
 from order_mgmt.rules import pipeline
 from order_mgmt.rules.pipeline import Action
-from order_mgmt.services import order_input, selling, timeline, validation
+from order_mgmt.services import order_input, selling, stock_guard, timeline, transactions, validation
 
 #: line fields only the app writes (after confirm, from the Sales Order and the recompute)
 LINE_DERIVED_FIELDS = (
@@ -135,7 +135,22 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		# what the form offers: the actions the server would allow this user (permissions.allowed_actions)
 		self.set_onload("order_mgmt_actions", permissions.allowed_actions(self))
 
+	def before_insert(self):
+		if self.docstatus == 1:
+			self.submitted_by_frappes_route()
+
+	def submitted_by_frappes_route(self):
+		"""Sent confirmed (`docstatus: 1`) or submitted by Frappe's own route rather than by
+		`api.customer_order.confirm`: as there, when that route is the request and has written nothing, its
+		transaction reads what is committed and the Bins are locked once ERPNext has validated and priced the
+		Sales Order (`overrides.sales_order.validate`); otherwise they are locked before it
+		(`before_submit`)."""
+		if not self.flags.lock_bins_late and not self.flags.bins_locked:
+			self.flags.lock_bins_late = transactions.read_committed_for(self)
+
 	def validate(self):
+		if self._action == "submit" and not self.flags.in_insert:
+			self.submitted_by_frappes_route()  # before anything is written (`before_insert` when new)
 		permissions.assert_planner(self)
 		self.validate_amendment()
 		self.set_defaults()
@@ -147,7 +162,11 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		order_input.items(self)
 		self.validate_status_change()
 		self.reset_prices_of_changed_lines()
-		if self.prices_still_valid():
+		if self.is_new() and self._action == "submit" and self.flags.lock_bins_late:
+			# sent confirmed on a transaction that reads what is committed: priced once, by ERPNext's
+			# validation of its Sales Order (`selling.make_sales_order`), instead of once here and again there
+			self.flags.priced_by_its_sales_order = True
+		elif self.prices_still_valid():
 			selling.keep_saved_results(self, self.get_doc_before_save())
 		else:
 			selling.apply_prices(self)
@@ -216,10 +235,33 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		# items, so that it meets what the confirmation meets: `api.customer_order.confirm` has taken them by
 		# now, or they are taken once ERPNext has validated the Sales Order (`overrides.sales_order.validate`)
 		if not self.flags.lock_bins_late:
+			if not self.flags.bins_locked:
+				self.lock_stock()
 			promise.warn_late_lines(self, confirming=True)
+
+	def lock_stock(self):
+		"""Lock the Bins of the order's items, before ERPNext's submit or cancel of its Sales Order rewrites
+		them (`stock_guard.lock_bins`)."""
+		stock_guard.lock_bins(
+			stock_guard.stock_pairs((d.item_code, d.warehouse or self.set_warehouse) for d in self.items)
+		)
+		self.flags.bins_locked = True
 
 	def on_submit(self):
 		so = selling.make_sales_order(self)
+		if self.flags.priced_by_its_sales_order:
+			# priced by the Sales Order just made: its lines, totals and taxes written with the link
+			self.sales_order = so.name
+			for line, so_line in selling.match_lines(self.items, so.items):
+				line.so_detail = so_line.name
+			self.db_update()
+			for df in self.meta.get_table_fields():
+				self.update_child_table(df.fieldname, df)
+			intake.mark_orders([self.name], cause=so)
+			timeline.note(
+				self.name, _("Confirmed: Sales Order {0} made").format(timeline.link("Sales Order", so.name))
+			)
+			return
 		self.db_set("sales_order", so.name)
 		# link each line to its Sales Order line, matched by what they are (item, free item, pricing
 		# rule): one UPDATE
@@ -251,6 +293,12 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		if so_docstatus != 1:
 			# the Sales Order was cancelled in ERPNext: the order follows it
 			return
+		if not self.flags.bins_locked:
+			# cancelled by Frappe's own route rather than `api.customer_order.cancel`: as there, ERPNext's
+			# cancel of the Sales Order rewrites the Bins of its items from a read that is current once they
+			# are locked (on a transaction that reads what is committed when that route is the request)
+			transactions.read_committed_for(self)
+			self.lock_stock()
 		if so_status == "Closed":
 			frappe.throw(
 				_(
