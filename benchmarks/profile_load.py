@@ -380,6 +380,18 @@ def _cumulative(stats) -> dict:
 	return out
 
 
+def _as_the_request(frappe, method: str, path: str, fn):
+	"""`fn()` as the request `method path` (a werkzeug request as the server's)."""
+	from werkzeug.test import EnvironBuilder
+	from werkzeug.wrappers import Request
+
+	frappe.local.request = Request(EnvironBuilder(path=path, method=method).get_environ())
+	try:
+		return fn()
+	finally:
+		del frappe.local.request
+
+
 def phases(frappe, flow: str, ctx: dict, n: int) -> dict:
 	"""n orders of the spread load's items, each step timed (wall, queries) and profiled, committed after
 	each step as its request would be."""
@@ -429,8 +441,16 @@ def phases(frappe, flow: str, ctx: dict, n: int) -> dict:
 	for _ in range(n):
 		body = load.order_body(flow, ctx, ctx["items"]["spread"], rng)
 		if flow == "app-submit":
+			# as Frappe's route `POST /api/resource/Customer Order` runs it (the request: read committed,
+			# priced once by its Sales Order — services.transactions.read_committed_for)
 			doc = step(
-				"create confirmed", lambda body=body: frappe.new_doc("Customer Order", **body).insert()
+				"create confirmed",
+				lambda body=body: _as_the_request(
+					frappe,
+					"POST",
+					"/api/resource/Customer Order",
+					lambda: frappe.new_doc("Customer Order", **body).insert(),
+				),
 			)
 			reserve = frappe.get_attr(_whitelisted(frappe, "order_mgmt.api.stock.reserve"))
 			step("reserve", lambda name=doc.name: reserve(name))

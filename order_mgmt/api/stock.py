@@ -20,7 +20,11 @@ from order_mgmt.services.transactions import one_action
 def get_availability(name: str | None = None) -> list[dict]:
 	"""Per line: in stock, reserved for this order, reserved for other orders, available to sell (all in
 	stock units; 'reserved' means held by Stock Reservation Entries, ERPNext's Bin.reserved_stock)."""
-	order = order_for(name, "read")
+	return lines_of(order_for(name, "read"))
+
+
+def lines_of(order) -> list[dict]:
+	"""`get_availability` of an order the caller's right on was checked."""
 	pairs = {(d.item_code, d.warehouse) for d in order.items if d.warehouse}
 	bins = {}
 	if pairs:
@@ -185,7 +189,8 @@ def reserve(name: str | None = None, items: str | list | dict | None = None) -> 
 	warnings = promise.warn_taken_from_earlier(
 		[(d.item_code, so_line.warehouse, due[d.name], made.get(d.name, 0.0)) for d, so_line, _q in to_create]
 	)
-	return {"reserved": made, "lines": get_availability(order.name), "warnings": warnings}
+	order.reload()  # its figures as the flush wrote them (the caller's right on it was checked)
+	return {"reserved": made, "lines": lines_of(order), "warnings": warnings}
 
 
 @frappe.whitelist(methods=["POST"])
@@ -255,7 +260,8 @@ def release(name: str | None = None, items: str | list | None = None) -> dict:
 	cancel_stock_reservation_entries(sre_list=sre_names, notify=False)
 	intake.mark_orders([order.name])
 	intake.flush()  # the answer shows the order's fresh figures
-	return {"released": len(sre_names), "lines": get_availability(order.name)}
+	order.reload()
+	return {"released": len(sre_names), "lines": lines_of(order)}
 
 
 # --- shipment ------------------------------------------------------------------------------------------

@@ -118,7 +118,6 @@ def _retried(fn, args, kwargs):
 #: request, besides `/api/resource`: where each names the document's doctype
 DOCUMENT_METHODS = {
 	"frappe.client.insert": "doc",
-	"frappe.client.insert_many": "docs",
 	"frappe.client.save": "doc",
 	"frappe.client.submit": "doc",
 	"frappe.client.cancel": "doctype",
@@ -129,42 +128,57 @@ DOCUMENT_METHODS = {
 
 
 def read_committed_for(doc) -> bool:
-	"""A document submitted by Frappe's own route for it (`POST /api/resource/<doctype>` with `docstatus: 1`,
-	a PUT that submits, `frappe.client.insert/save/submit`, the desk's `savedocs`), that route being the
-	request and nothing written yet: its transaction starts again reading at each statement what is
-	committed, as an action's does (`_retried`), and the document's lock that Frappe took to compare its
-	timestamp is taken again. Returns whether the transaction reads what is committed. Called by other code
-	(which may hold locks and snapshots of its own), nothing changes."""
+	"""A document submitted or cancelled by Frappe's own route for it (`POST /api/resource/<doctype>` with
+	`docstatus: 1`, a PUT of its docstatus, `frappe.client.insert/save/submit/cancel`, the desk's
+	`savedocs`, `run_doc_method`), that route being the request and nothing written yet: its transaction
+	starts again reading at each statement what is committed, as an action's does (`_retried`). What the
+	rollback leaves is taken again: the document's row lock and Frappe's comparison of its timestamp (and
+	the fields of higher permission levels kept from the stored document), and the callbacks queued for the
+	commit. Returns whether the transaction reads what is committed. Called by other code (which may hold
+	locks and snapshots of its own), nothing changes."""
 	if reads_committed():
 		return True
 	if getattr(frappe.local, "order_mgmt_request_action", None) is not None:
 		return False  # inside an action of the app, which decided for its transaction
-	if frappe.db.transaction_writes or not _is_frappes_route_for(doc.doctype) or not _may_read_committed():
+	if (
+		frappe.db.transaction_writes
+		or getattr(frappe.db, "_disable_transaction_control", 0)
+		or not _is_frappes_route_for(doc.doctype)
+		or not _may_read_committed()
+	):
 		return False
+	before = None if doc.is_new() else doc.get_doc_before_save()
+	queued = [(m, list(m._functions)) for m in (frappe.db.before_commit, frappe.db.after_commit)]
 	frappe.db.sql("set session transaction isolation level read committed")
 	frappe.db.rollback()
+	for manager, functions in queued:
+		for fn in functions:
+			manager.add(fn)
 	frappe.local.order_mgmt_read_committed = True
-
-	def restore():
-		frappe.local.order_mgmt_read_committed = False
-		frappe.db.sql("set session transaction isolation level repeatable read")
-
-	# the connection's next transactions read as before, whether this one is committed or rolled back
-	frappe.db.after_commit.add(restore)
-	frappe.db.after_rollback.add(restore)
-	previous = None if doc.is_new() else doc.get_doc_before_save()
-	if previous is not None:
-		now = frappe.db.sql(
-			f"select modified, docstatus from `tab{doc.doctype}` where name = %s for update", doc.name
-		)
-		if not now or str(now[0][0]) != str(previous.modified) or now[0][1] != previous.docstatus:
+	# the connection's next transaction reads as before, whether this one is committed or rolled back (set
+	# before the end: Frappe begins the next transaction before its after-commit callbacks)
+	frappe.db.before_commit.add(_repeatable_read_next)
+	frappe.db.before_rollback.add(_repeatable_read_next)
+	if before is not None:
+		doc.load_doc_before_save(raise_exception=True)  # the row locked again, read as committed
+		now = doc.get_doc_before_save()
+		if str(now.modified) != str(before.modified) or now.docstatus != before.docstatus:
 			frappe.throw(
 				_("Error: Document has been modified after you have opened it")
 				+ ". "
 				+ _("Please refresh to get the latest document."),
 				exc=frappe.TimestampMismatchError,
 			)
+		doc.validate_higher_perm_levels()
 	return True
+
+
+def _repeatable_read_next():
+	frappe.local.order_mgmt_read_committed = False
+	try:
+		frappe.db.sql("set session transaction isolation level repeatable read")
+	except Exception:  # a lost connection: the request's own error is the one to tell
+		pass
 
 
 def _is_frappes_route_for(doctype: str) -> bool:
@@ -191,21 +205,18 @@ def _is_frappes_route_for(doctype: str) -> bool:
 
 
 def _method_doctype(cmd) -> str | None:
-	"""The doctype of the document a Frappe method of DOCUMENT_METHODS is asked to write (the first one of
-	`insert_many`), or None."""
+	"""The doctype of the document a Frappe method of DOCUMENT_METHODS is asked to write, or None."""
 	key = DOCUMENT_METHODS.get(cmd)
 	if not key:
 		return None
 	value = frappe.form_dict.get(key)
-	if key == "dt" and not value:  # run_doc_method on a document sent whole
-		value = frappe.form_dict.get("docs")
+	if key == "dt" and not value:  # run_doc_method on a document sent whole (v2: `document`)
+		value = frappe.form_dict.get("docs") or frappe.form_dict.get("document")
 	if isinstance(value, str) and value[:1] in ("{", "["):
 		try:
 			value = frappe.parse_json(value)
 		except ValueError:
 			return None
-	if isinstance(value, list):
-		value = value[0] if value else None
 	if isinstance(value, dict):
 		value = value.get("doctype")
 	return value if isinstance(value, str) else None

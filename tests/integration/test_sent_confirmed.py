@@ -13,6 +13,7 @@ import pytest
 from frappe.utils import flt
 
 from order_mgmt.api import customer_order as order_api
+from order_mgmt.services import transactions
 from tests.integration.erp_docs import purge_committed
 from tests.integration.factories import (
 	make_customer,
@@ -127,6 +128,8 @@ def test_an_order_sent_confirmed_is_priced_once_and_agrees_with_a_confirmed_draf
 	made.orders.append(sent.name)
 
 	assert pricing_passes == 2  # one per line: the Sales Order's validation, not the order's as well
+	# the rows ERPNext's pricing added (the template's tax lines) are confirmed with the order
+	assert {d.docstatus for d in sent.items + sent.taxes} == {1} and len(sent.taxes) == 1
 	assert (sent.docstatus, sent.status) == (1, "Confirmed")
 	assert _figures(sent) == _figures(draft)
 	assert _figures(sent)["header"][1:4] == [270.0, 18.9, 288.9]  # 2 x 90 + 3 x 30, VAT 7%
@@ -157,6 +160,7 @@ def test_an_order_sent_confirmed_gets_the_free_line_of_a_rule_linked_to_its_sale
 	made.orders.append(sent.name)
 
 	assert _figures(sent) == _figures(draft)
+	assert {d.docstatus for d in sent.items} == {1}
 	assert sorted((d.item_code, flt(d.qty), flt(d.rate), d.is_free_item) for d in sent.items) == sorted(
 		[(item, 2.0, 40.0, 0), (gift, 1.0, 0.0, 1)]
 	)
@@ -175,7 +179,9 @@ def test_an_order_sent_confirmed_gets_the_free_line_of_a_rule_linked_to_its_sale
 		("POST", "/api/resource/Sales Order", {}, False),
 		("POST", "/api/method/frappe.client.submit", {"doc": '{"doctype": "Customer Order"}'}, True),
 		("POST", "/api/method/frappe.client.submit", {"doc": '{"doctype": "Sales Order"}'}, False),
-		("POST", "/api/method/frappe.client.insert_many", {"docs": '[{"doctype": "Customer Order"}]'}, True),
+		# several documents in one request: the first one's route would hold for the others too
+		("POST", "/api/method/frappe.client.insert_many", {"docs": '[{"doctype": "Customer Order"}]'}, False),
+		("POST", "/api/v2/method/run_doc_method", {"document": '{"doctype": "Customer Order"}'}, True),
 		(
 			"POST",
 			"/api/method/frappe.desk.form.save.savedocs",
@@ -192,8 +198,6 @@ def test_an_order_sent_confirmed_gets_the_free_line_of_a_rule_linked_to_its_sale
 def test_frappes_own_routes_for_an_order_are_told_apart(method, path, form, expected):
 	"""Which requests are Frappe's own route writing a Customer Order (`transactions.read_committed_for`
 	starts only their transaction again)."""
-	from order_mgmt.services import transactions
-
 	saved = frappe.local.form_dict
 	cmd = path.removeprefix("/api/method/") if path.startswith("/api/method/") else None
 	frappe.local.form_dict = frappe._dict(form, **({"cmd": cmd} if cmd else {}))
@@ -202,3 +206,30 @@ def test_frappes_own_routes_for_an_order_are_told_apart(method, path, form, expe
 			assert transactions._is_frappes_route_for("Customer Order") is expected
 	finally:
 		frappe.local.form_dict = saved
+
+
+def _isolation() -> str:
+	row = frappe.db.sql(
+		"show session variables where variable_name in ('tx_isolation', 'transaction_isolation')"
+	)
+	return row[0][1]
+
+
+def test_the_request_reads_as_before_once_done_and_keeps_what_was_queued_for_the_commit(made):
+	"""The transaction started again for an order sent confirmed keeps the callbacks queued for its commit
+	before it, and the connection's next transaction reads as before (REPEATABLE READ)."""
+	item, customer = make_item(price=10), make_customer()
+	made.items.append(item)
+	made.customers.append(customer)
+	ran = []
+	frappe.db.commit()
+	frappe.db.after_commit.add(lambda: ran.append("queued before"))
+	with frappes_route("POST", "/api/resource/Customer Order"):
+		order = make_order(customer=customer, items=[{"item_code": item, "qty": 1}], save=False)
+		order.docstatus = 1
+		order.insert()
+		assert transactions.reads_committed() and _isolation() == "READ-COMMITTED"
+		frappe.db.commit()
+	made.orders.append(order.name)
+	assert ran == ["queued before"]
+	assert not transactions.reads_committed() and _isolation() == "REPEATABLE-READ"

@@ -254,6 +254,7 @@ class CustomerOrder(validation.RowsFromClients, Document):
 			self.sales_order = so.name
 			for line, so_line in selling.match_lines(self.items, so.items):
 				line.so_detail = so_line.name
+			self.set_docstatus()  # rows ERPNext's pricing added (free lines, tax lines) are confirmed too
 			self.db_update()
 			for df in self.meta.get_table_fields():
 				self.update_child_table(df.fieldname, df)
@@ -283,6 +284,11 @@ class CustomerOrder(validation.RowsFromClients, Document):
 		self.reload()
 
 	def before_cancel(self):
+		if not self.flags.bins_locked:
+			# cancelled by Frappe's own route rather than `api.customer_order.cancel`: as there, ERPNext's
+			# cancel of the Sales Order rewrites the Bins of its items from a read that is current once they
+			# are locked (on a transaction that reads what is committed when that route is the request)
+			transactions.read_committed_for(self)
 		permissions.assert_planner(self)
 		self.assert_transition(self.status, pipeline.CANCELED, Action.CANCEL)
 		if not self.sales_order:
@@ -294,10 +300,6 @@ class CustomerOrder(validation.RowsFromClients, Document):
 			# the Sales Order was cancelled in ERPNext: the order follows it
 			return
 		if not self.flags.bins_locked:
-			# cancelled by Frappe's own route rather than `api.customer_order.cancel`: as there, ERPNext's
-			# cancel of the Sales Order rewrites the Bins of its items from a read that is current once they
-			# are locked (on a transaction that reads what is committed when that route is the request)
-			transactions.read_committed_for(self)
 			self.lock_stock()
 		if so_status == "Closed":
 			frappe.throw(
