@@ -204,6 +204,44 @@ def test_two_users_confirming_orders_of_one_item_at_once(committed, monkeypatch,
 	assert {frappe.db.get_value("Customer Order", o, "status") for o in committed.orders} == {"Confirmed"}
 
 
+def test_a_confirmation_meets_a_delivery_of_another_order_of_its_item(
+	committed, monkeypatch, actions_as_requests
+):
+	"""A draft of an item confirmed while another order of the item is delivered: ERPNext's submit of each
+	voucher re-sums the item's reserved quantity from a plain read and writes it to the Bin. The delivery
+	locks the Bin first (the app's `make_delivery_note`); the confirmation locks it before its Sales Order's
+	submit, so its read comes after the delivery's commit and counts it (without that lock it would write
+	the delivered order's quantity back)."""
+	from erpnext.selling.doctype.sales_order import sales_order as erpnext_sales_order
+
+	if actions_as_requests == "called by other code":
+		pytest.skip(
+			"inside a caller's transaction ERPNext re-sums the reserved quantity from the caller's snapshot "
+			"(README, Not done yet)"
+		)
+	item = committed.setup(stock_qty=10, order_qtys=[3])
+	delivered = committed.orders[0]
+	customer = make_customer()
+	committed.customers.append(customer)
+	draft = make_order(customer=customer, items=[{"item_code": item, "qty": 4}]).name
+	committed.orders.append(draft)
+	frappe.db.commit()
+	monkeypatch.setattr(
+		erpnext_sales_order, "get_reserved_qty", _paused(erpnext_sales_order.get_reserved_qty)
+	)
+
+	outcomes = run_in_parallel(
+		lambda: stock_api.make_delivery_note(delivered, submit=1), lambda: order_api.confirm(draft)
+	)
+
+	assert [o[0] for o in outcomes] == ["ok", "ok"], outcomes
+	frappe.db.rollback()
+	assert frappe.db.get_value(
+		"Bin", {"item_code": item}, ["actual_qty", "reserved_qty", "projected_qty"]
+	) == (7, 4, 3)
+	assert frappe.db.get_value("Customer Order", draft, "status") == "Confirmed"
+
+
 def _as_frappes_route(method: str, path: str):
 	"""The worker's request is Frappe's own route `method path` (a werkzeug request as the server's; the
 	worker's frappe.local ends with it)."""
