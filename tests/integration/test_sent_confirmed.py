@@ -233,3 +233,46 @@ def test_the_request_reads_as_before_once_done_and_keeps_what_was_queued_for_the
 	made.orders.append(order.name)
 	assert ran == ["queued before"]
 	assert not transactions.reads_committed() and _isolation() == "REPEATABLE-READ"
+
+
+def test_an_order_sent_confirmed_with_its_own_rate_gets_what_a_draft_gets(made):
+	"""A rate the client sets on a line is ERPNext's to accept, the same for an order sent confirmed as for a
+	draft confirmed later (the price list rate stays ERPNext's, the discount follows from the rate)."""
+	item, customer = make_item(price=100), make_customer()
+	made.items.append(item)
+	made.customers.append(customer)
+	lines = [{"item_code": item, "qty": 2, "rate": 80}]
+
+	draft = make_order(customer=customer, items=lines)
+	made.orders.append(draft.name)
+	order_api.confirm(draft.name)
+	draft.reload()
+	sent, _ = _send_confirmed(customer, lines)
+	made.orders.append(sent.name)
+
+	assert _figures(sent) == _figures(draft)
+	assert (flt(sent.items[0].price_list_rate), flt(sent.items[0].rate), flt(sent.net_total)) == (
+		100,
+		80,
+		160,
+	)
+	_sales_order_agrees(sent)
+
+
+def test_an_order_sent_confirmed_that_cannot_be_confirmed_leaves_nothing(made):
+	"""Refused (a line without a delivery date, on an order without one): no order, no Sales Order, and the
+	connection reads as before."""
+	item, customer = make_item(price=10), make_customer()
+	made.items.append(item)
+	made.customers.append(customer)
+	frappe.db.commit()
+	with frappes_route("POST", "/api/resource/Customer Order"):
+		order = make_order(customer=customer, items=[{"item_code": item, "qty": 1}], save=False)
+		order.delivery_date = None
+		order.docstatus = 1
+		with pytest.raises(frappe.ValidationError, match="set a delivery date"):
+			order.insert()
+		frappe.db.rollback()  # as Frappe ends a refused request
+	assert not frappe.db.exists("Customer Order", {"customer": customer})
+	assert not frappe.db.exists("Sales Order", {"customer": customer})
+	assert not transactions.reads_committed() and _isolation() == "REPEATABLE-READ"
