@@ -150,9 +150,8 @@ def validate(doc, method=None):
 			stock_guard.stock_pairs((d.item_code, d.warehouse or doc.set_warehouse) for d in doc.items)
 		)
 		if order.flags.priced_by_its_sales_order:
-			selling.apply_prices(
-				order, doc
-			)  # an order sent confirmed: its stock quantities are the Sales Order's
+			# an order sent confirmed takes the Sales Order's figures (its stock quantities among them)
+			selling.apply_prices(order, doc)
 		promise.warn_late_lines(order, confirming=True)
 
 
